@@ -1,0 +1,4 @@
+namespace ControlNet.Generators
+{
+    public static class Placeholder { }
+}
