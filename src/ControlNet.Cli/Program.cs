@@ -1,20 +1,51 @@
-using ControlNet.Runtime;
-using Spectre.Console;
-using TorchSharp;
+using ControlNet.Cli.Commands;
+using Spectre.Console.Cli;
 
 namespace ControlNet.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args);
+
+    /// <summary>Builds and runs the command tree; tests call this in-process.</summary>
+    public static int Run(string[] args)
     {
-        if (args.Length > 0 && args[0] == "version")
+        var app = new CommandApp();
+        app.Configure(config =>
         {
-            TorchRuntime.EnsureInitialized();
-            AnsiConsole.WriteLine($"controlnet {typeof(Program).Assembly.GetName().Version} (libtorch {torch.__version__})");
-            return 0;
+            config.SetApplicationName("controlnet");
+            config.PropagateExceptions();
+            config.AddCommand<VersionCommand>("version").WithDescription("Print the SDK and libtorch versions.");
+            // Each command registers here: one file per command in Commands/.
+        });
+        try
+        {
+            return app.Run(args);
         }
-        AnsiConsole.WriteLine("usage: controlnet <command> [options]   (commands: version)");
-        return args.Length == 0 ? 0 : 2;
+        catch (CommandParseException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (CommandRuntimeException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (UserFacingException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or FormatException or InvalidDataException or NotSupportedException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return ExitCodes.Failure;
+        }
     }
 }
