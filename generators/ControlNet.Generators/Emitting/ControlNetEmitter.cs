@@ -1,0 +1,126 @@
+using System.Linq;
+using ControlNet.Generators.Models;
+using static ControlNet.Generators.Emitting.ModuleCode;
+
+namespace ControlNet.Generators.Emitting
+{
+    /// <summary>
+    /// Emits the ControlNet partial class (CN <c>cldm.py ControlNet</c>): the trainable copy of time_embed, input_blocks and
+    /// middle_block, one zero conv per input block plus middle_block_out, and the hint encoder input_hint_block.
+    /// </summary>
+    internal static class ControlNetEmitter
+    {
+        // Hint encoder widths and the conv indices (among the 7) that may stride 2 (CN cldm.py; REFERENCE §2.1).
+        private static readonly int[] HintWidths = { 16, 16, 32, 32, 96, 96, 256 };
+        private static readonly int[] StridedConvs = { 2, 4, 6 };
+
+        public static string Emit(ControlNetTypeModel model)
+        {
+            var a = model.Architecture;
+            var plan = new UNetPlan(a);
+            var n = plan.Input.Count;
+            var w = new SourceWriter();
+            Header(w, model.Type);
+
+            w.Line("/// <summary>ControlNet of <see cref=\"" + model.UNetFullName + "\"/> generated from its [ControlNetDescription]: " + S(n) +
+                   " zero convs + middle_block_out, " + S(n + 1) + " residuals. Parameter names are the LDM keys without <c>control_model.</c>.</summary>");
+            w.Line(GeneratedCode);
+            w.Open("partial class " + model.Type.Name + " : " + Nn + ".Module, " + Blocks + ".IControlNet");
+            ArchitectureProperty(w, a, "IControlNet");
+
+            w.Line("private readonly " + Sequential + " time_embed;");
+            w.Line("private readonly " + Sequential + " input_hint_block;");
+            w.Line("private readonly " + BlockListType + " input_blocks;");
+            w.Line("private readonly global::TorchSharp.Modules.ModuleList<" + Sequential + "> zero_convs;");
+            w.Line("private readonly " + Blocks + ".TimestepEmbedSequential middle_block;");
+            w.Line("private readonly " + Sequential + " middle_block_out;");
+            w.Line();
+
+            w.Line("/// <summary>Builds the module with fresh weights: zero convs and the last hint conv are zero. To start from a U-Net use ControlNetFactory.FromUNet.</summary>");
+            w.Line("/// <param name=\"device\">where to allocate; <c>meta</c> builds the structure without memory</param>");
+            Constructor(w, model.Type.Name);
+            TimeEmbed(w, a);
+            HintBlock(w, a);
+            BlockList(w, "input_blocks", plan.Input, a);
+            w.Line("zero_convs = new global::TorchSharp.Modules.ModuleList<" + Sequential + ">(");
+            w.Indent();
+            for (var i = 0; i < n; i++)
+                w.Line(Blocks + ".ZeroModule.Conv1x1(" + S(plan.Input[i].OutChannels) + ", device, dtype)" + (i == n - 1 ? ");" : ","));
+            w.Unindent();
+            w.Line("middle_block =");
+            w.Indent();
+            Block(w, plan.Middle, a, ";");
+            w.Unindent();
+            w.Line("middle_block_out = " + Blocks + ".ZeroModule.Conv1x1(" + S(plan.Middle.OutChannels) + ", device, dtype);");
+            w.Line("RegisterComponents();");
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc cref=\"ControlNet.Models.IControlNet.EncodeHint\"/>");
+            w.Open("public " + Tensor + " EncodeHint(" + Tensor + " hint)");
+            w.Line(Blocks + ".ModelInputs.CheckHint(Architecture, hint);");
+            w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
+            w.Line("return input_hint_block.call(hint).MoveToOuterDisposeScope(); // [B, " + S(a.ModelChannels) + ", H/" + S(a.HintDownsampling) + ", W/" + S(a.HintDownsampling) + "]");
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc cref=\"ControlNet.Models.IControlNet.Forward\"/>");
+            w.Open("public global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> Forward(" + Tensor + " x, " + Tensor + " hintFeatures, " + Tensor + " timesteps, " + Tensor + " context)");
+            w.Line(Blocks + ".ModelInputs.CheckControlNet(Architecture, x, hintFeatures, timesteps, context);");
+            w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
+            w.Line("// 1. time embedding, [cos | sin] sinusoid then MLP");
+            w.Line("var emb = time_embed.call(" + Blocks + ".TimestepEmbedding.Sinusoidal(timesteps, " + S(a.ModelChannels) + ").to(x.dtype, x.device)); // [B, " + S(a.TimeEmbedDim) + "]");
+            w.Line("// 2. encoder copy; the hint features join after input block 0, before zero conv 0");
+            w.Line("var outs = new " + Tensor + "[" + S(n + 1) + "];");
+            w.Line("var h = x;");
+            w.Open("for (var i = 0; i < " + S(n) + "; i++)");
+            w.Line("h = input_blocks[i].call(h, emb, context);");
+            w.Line("if (i == 0) h = h + hintFeatures; // [B, " + S(a.ModelChannels) + ", h, w]");
+            w.Line("outs[i] = zero_convs[i].call(h);");
+            w.Close();
+            w.Line("// 3. middle block and its zero conv");
+            w.Line("h = middle_block.call(h, emb, context);");
+            w.Line("outs[" + S(n) + "] = middle_block_out.call(h); // [B, " + S(plan.Middle.OutChannels) + ", h/" + S(plan.Middle.Downsampling) + ", w/" + S(plan.Middle.Downsampling) + "]");
+            w.Line("foreach (var o in outs) o.MoveToOuterDisposeScope();");
+            w.Line("return outs;");
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc cref=\"ControlNet.Models.IControlNet.ForwardWithHint\"/>");
+            w.Open("public global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> ForwardWithHint(" + Tensor + " x, " + Tensor + " hint, " + Tensor + " timesteps, " + Tensor + " context)");
+            w.Line("using var hintFeatures = EncodeHint(hint);");
+            w.Line("return Forward(x, hintFeatures, timesteps, context);");
+            w.Close();
+
+            w.Close();
+            Footer(w, model.Type);
+            return w.ToString();
+        }
+
+        private static void HintBlock(SourceWriter w, ArchitectureModel a)
+        {
+            var strided = StridedConvs.Take(Log2(a.HintDownsampling)).ToArray();
+            w.Line("// Hint encoder: 7 convs with SiLU between, stride 2 at " + (strided.Length == 0 ? "none (pixel space)" : "keys " + string.Join(", ", strided.Select(i => S(2 * i)))) +
+                   ", then a zero 3x3 conv to the model width (keys 0..14).");
+            w.Line("input_hint_block = " + Nn + ".Sequential(");
+            w.Indent();
+            var cin = a.HintChannels;
+            for (var i = 0; i < HintWidths.Length; i++)
+            {
+                var stride = strided.Contains(i) ? ", stride: 2" : "";
+                w.Line(Nn + ".Conv2d(" + S(cin) + ", " + S(HintWidths[i]) + ", 3" + stride + ", padding: 1, " + DeviceArgs + "),");
+                w.Line(Nn + ".SiLU(),");
+                cin = HintWidths[i];
+            }
+            w.Line(Blocks + ".ZeroModule.Zeroed(" + Nn + ".Conv2d(" + S(cin) + ", " + S(a.ModelChannels) + ", 3, padding: 1, " + DeviceArgs + ")));");
+            w.Unindent();
+        }
+
+        private static int Log2(int value)
+        {
+            var log = 0;
+            while ((1 << log) < value) log++;
+            return log;
+        }
+    }
+}

@@ -1,4 +1,0 @@
-namespace ControlNet.Generators
-{
-    public static class Placeholder { }
-}

@@ -1,0 +1,19 @@
+using static TorchSharp.torch;
+
+namespace ControlNet.Models;
+
+/// <summary>A (locked) diffusion U-Net, optionally steered by ControlNet residuals.</summary>
+public interface IUNet
+{
+    UNetArchitecture Architecture { get; }
+
+    /// <summary>Predicts the noise (REFERENCE §1.3, §2.2).</summary>
+    /// <param name="x">[B, InChannels, h, w], h and w multiples of <see cref="UNetArchitecture.SpatialDivisor"/></param>
+    /// <param name="timesteps">[B] int64 or float</param>
+    /// <param name="context">[B, T, ContextDim]</param>
+    /// <param name="controlResiduals"><see cref="UNetArchitecture.ResidualCount"/> tensors: residual i is added to skip i before the
+    /// concatenation, the last one to the middle block output.</param>
+    /// <param name="onlyMidControl">use only the middle residual (LDM only_mid_control)</param>
+    /// <returns>[B, OutChannels, h, w]</returns>
+    Tensor Forward(Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? controlResiduals = null, bool onlyMidControl = false);
+}

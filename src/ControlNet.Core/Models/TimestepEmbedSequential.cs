@@ -1,0 +1,42 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ControlNet.Models;
+
+/// <summary>
+/// LDM <c>TimestepEmbedSequential</c>: children named 0, 1, … ; a <see cref="ResBlock"/> receives the time embedding,
+/// a <see cref="SpatialTransformer"/> the text context, any other layer only the features.
+/// </summary>
+public sealed class TimestepEmbedSequential : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+    private readonly nn.Module[] _layers;
+
+    public TimestepEmbedSequential(params nn.Module[] layers) : base(nameof(TimestepEmbedSequential))
+    {
+        foreach (var layer in layers)
+            if (layer is not (ResBlock or SpatialTransformer or nn.Module<Tensor, Tensor>))
+                throw new ArgumentException($"TimestepEmbedSequential cannot call a {layer.GetType().Name}; use a ResBlock, a SpatialTransformer or a Module<Tensor, Tensor>.", nameof(layers));
+        _layers = layers;
+        // Registered by index (not by RegisterComponents) so the state-dict keys are "0.…", "1.…" as in the checkpoint.
+        for (var i = 0; i < layers.Length; i++)
+            register_module(i.ToString(System.Globalization.CultureInfo.InvariantCulture), layers[i]);
+    }
+
+    public int Count => _layers.Length;
+
+    public override Tensor forward(Tensor x, Tensor emb, Tensor context)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var layer in _layers)
+        {
+            x = layer switch
+            {
+                ResBlock r => r.call(x, emb),
+                SpatialTransformer s => s.call(x, context),
+                nn.Module<Tensor, Tensor> m => m.call(x),
+                _ => throw new InvalidOperationException("unreachable: checked in the constructor"),
+            };
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+}
