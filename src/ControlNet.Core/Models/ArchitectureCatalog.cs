@@ -33,6 +33,15 @@ public static class ArchitectureCatalog
     /// <summary>Builds a fresh ControlNet; the result implements <see cref="IControlNet"/>.</summary>
     public static nn.Module CreateControlNet(string name, Device? device = null, ScalarType? dtype = null) => Get(name).CreateControlNet(device, dtype);
 
+    /// <summary>The paper's initialisation by name: a ControlNet on the U-Net's device and dtype with the U-Net's encoder weights.</summary>
+    public static nn.Module CreateControlNetFromUNet(string name, nn.Module unet)
+    {
+        var first = unet.parameters().First();
+        var controlNet = CreateControlNet(name, first.device, first.dtype);
+        ControlNetFactory.CopyFromUNet(controlNet, unet);
+        return controlNet;
+    }
+
     /// <summary>Builds on the meta device (no memory) and returns (tensors, parameters): cheap even for SD.</summary>
     public static (int Tensors, long Parameters) Count(string name, bool controlNet)
     {

@@ -14,12 +14,14 @@ public static class ControlNetFactory
 
     /// <summary>Copies every <see cref="CopiedPrefixes"/> parameter of <paramref name="unet"/> into <paramref name="controlNet"/>, in place.</summary>
     /// <returns>the number of tensors copied</returns>
-    public static int CopyFromUNet<TControlNet>(TControlNet controlNet, nn.Module unet) where TControlNet : nn.Module, IControlNet
+    public static int CopyFromUNet(nn.Module controlNet, nn.Module unet)
     {
         if (unet is not IUNet u)
             throw new ArgumentException($"{unet.GetType().Name} is not a generated U-Net (IUNet); pass the U-Net the ControlNet was declared for.", nameof(unet));
-        if (!u.Architecture.Equals(controlNet.Architecture))
-            throw new ArgumentException($"The U-Net architecture {u.Architecture} differs from the ControlNet's {controlNet.Architecture}; build the ControlNet declared for this U-Net.", nameof(unet));
+        if (controlNet is not IControlNet c)
+            throw new ArgumentException($"{controlNet.GetType().Name} is not a generated ControlNet (IControlNet).", nameof(controlNet));
+        if (!u.Architecture.Equals(c.Architecture))
+            throw new ArgumentException($"The U-Net architecture {u.Architecture} differs from the ControlNet's {c.Architecture}; build the ControlNet declared for this U-Net.", nameof(unet));
 
         var source = unet.state_dict();
         var copied = 0;

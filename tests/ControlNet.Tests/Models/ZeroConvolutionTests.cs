@@ -71,6 +71,13 @@ public class ZeroConvolutionTests
             }
         }
         Assert.Equal(controlNet.state_dict().Count - 2 * 7 - 16, copied);
+
+        using var byName = ArchitectureCatalog.CreateControlNetFromUNet("toy", unet);
+        Assert.IsType<ToyControlNet>(byName);
+        Assert.True(BitEqual(u["input_blocks.1.0.in_layers.2.weight"], byName.state_dict()["input_blocks.1.0.in_layers.2.weight"]));
+        using var sd15 = new Sd15UNet(ArchitectureCatalog.Meta);
+        var ex = Assert.Throws<ArgumentException>(() => ControlNetFactory.CopyFromUNet(byName, sd15));
+        Assert.Contains("differs", ex.Message);
     }
 
     [Fact]
