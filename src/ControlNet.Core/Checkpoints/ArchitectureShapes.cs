@@ -28,7 +28,7 @@ public sealed record ArchitectureShapes(ArchitectureShapes.UnetConfig Unet, Arch
     public static ArchitectureShapes Tiny { get; } = new(
         new UnetConfig(8, new[] { 1, 2, 4, 4 }, 2, new[] { 0, 1, 2 }, 12, HintBlockChannels: new[] { 2, 2, 4, 4, 6, 6, 8 }),
         new VaeConfig(4, new[] { 1, 2, 4, 4 }, 2),
-        new ClipConfig(20, 7, 8, 2, 16));
+        new ClipConfig(20, 7, 8, 12, 16));
 
     public IReadOnlyList<(string Name, long[] Shape)> Enumerate(ModelComponent component) => component switch
     {

@@ -85,7 +85,7 @@ public abstract class TensorRef
     {
         public override void ReadBytes(Span<byte> destination)
         {
-            using var t = inner.ToTensor(dtype.ToScalarType());
+            using var t = inner.ToTensor(DType.ToScalarType());
             Span(t).CopyTo(destination);
         }
     }
