@@ -18,7 +18,13 @@ public static class DiffusersConfigs
         _ => throw new ArgumentOutOfRangeException(nameof(w)),
     };
 
-    static JsonArray Arr(params object[] items) => new(items.Select(i => JsonValue.Create(i)).ToArray<JsonNode?>());
+    static JsonArray Arr(params object[] items) => new(items.Select(i => i switch
+    {
+        string s => (JsonNode?)JsonValue.Create(s),
+        int n => JsonValue.Create(n),
+        long n => JsonValue.Create(n),
+        _ => throw new ArgumentException($"unexpected config value {i}"),
+    }).ToArray());
 
     static JsonObject Unet(ComponentWeights w, string cls)
     {
@@ -102,5 +108,10 @@ public static class DiffusersConfigs
         };
     }
 
-    public static string Serialize(JsonNode node) => node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    public static string Serialize(JsonNode node)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true })) node.WriteTo(w);
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+    }
 }
