@@ -16,7 +16,9 @@ public static class SafetensorsFile
 
     public static StateDict Open(string path)
     {
-        var length = new FileInfo(path).Length;
+        // Hub snapshots are symlinks to blobs: FileInfo.Length would be the link's own size.
+        var info = new FileInfo(path);
+        var length = (info.LinkTarget is null ? info : (FileInfo?)info.ResolveLinkTarget(returnFinalTarget: true) ?? info).Length;
         if (length < 8)
             throw Bad(path, $"the file has {length} bytes, fewer than the 8-byte header length; it is truncated or not a safetensors file.");
         var mmf = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
