@@ -10,9 +10,10 @@ public static class WeightsFile
         if (TorchZipFile.LooksLikeZip(path)) return TorchZipFile.Open(path);
         using (var fs = File.OpenRead(path))
         {
-            Span<byte> b = stackalloc byte[2];
+            Span<byte> b = stackalloc byte[4];
             // Pre-1.6 torch.save wrote a bare pickle stream (magic number first); none of the public SD/ControlNet files use it.
-            if (fs.Read(b) == 2 && b[0] == 0x80 && b[1] <= 5 && !path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            // Its stream opens with PROTO 2 and LONG1 of the 10-byte magic number 0x1950a86a20f9469cfc6c.
+            if (fs.Read(b) == 4 && b[0] == 0x80 && b[1] == 2 && b[2] == 0x8a && b[3] == 10)
                 throw new NotSupportedException($"'{path}' is a legacy (pre-zip, torch < 1.6) pickle checkpoint, which is not supported. Re-save it with a current torch, or convert it to .safetensors.");
         }
         return SafetensorsFile.Open(path);

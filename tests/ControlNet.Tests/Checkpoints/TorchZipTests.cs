@@ -120,3 +120,31 @@ public class TorchZipTests
         Assert.Contains("missing", Assert.Throws<InvalidDataException>(() => WeightsFile.Open(dir["m.pth"])).Message);
     }
 }
+
+public class TorchZip64Tests
+{
+    /// <summary>More than 65,535 records forces the Zip64 end-of-central-directory that the >4 GB files also use.</summary>
+    [Fact]
+    public void An_archive_that_needs_zip64_is_written_and_read()
+    {
+        using var dir = new TempDir();
+        TorchRuntime.EnsureInitialized();
+        var one = tensor(new float[] { 2.5f });
+        var tensors = Enumerable.Range(0, 66_000).Select(i => (TensorRef)new InMemoryTensorRef($"t.{i}", one)).ToList();
+        TorchZipWriter.Write(dir["many.pth"], tensors);
+        using var sd = WeightsFile.Open(dir["many.pth"]);
+        Assert.Equal(66_000, sd.Count);
+        Assert.Equal(2.5f, sd["t.65999"].ToTensor().item<float>());
+        // Zip64 end of central directory record signature 0x06064b50 is present.
+        var tail = File.ReadAllBytes(dir["many.pth"])[^200..];
+        Assert.True(tail.AsSpan().IndexOf(new byte[] { 0x50, 0x4b, 0x06, 0x06 }) >= 0);
+    }
+
+    [Fact]
+    public void A_legacy_torch_file_is_refused_with_a_hint()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir["old.pth"], new byte[] { 0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, (byte)'.' });
+        Assert.Contains("legacy", Assert.Throws<NotSupportedException>(() => WeightsFile.Open(dir["old.pth"])).Message);
+    }
+}

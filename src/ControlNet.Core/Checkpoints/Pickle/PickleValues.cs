@@ -17,18 +17,22 @@ public sealed record PickleTuple(object?[] Items)
 /// <summary>A pickled dict or OrderedDict, insertion-ordered; keys may be any pickled value.</summary>
 public sealed class PickleDict
 {
+    readonly Dictionary<object, int> _index = new();
+    int _nullIndex = -1;
+
     public List<KeyValuePair<object?, object?>> Items { get; } = new();
     /// <summary>State set by BUILD (OrderedDict._metadata of module state dicts); kept, never interpreted.</summary>
     public object? State { get; set; }
 
     public void Set(object? key, object? value)
     {
-        for (var i = 0; i < Items.Count; i++)
-            if (Equals(Items[i].Key, key)) { Items[i] = new(key, value); return; }
+        var i = key is null ? _nullIndex : _index.GetValueOrDefault(key, -1);
+        if (i >= 0) { Items[i] = new(key, value); return; }
+        if (key is null) _nullIndex = Items.Count; else _index[key] = Items.Count;
         Items.Add(new(key, value));
     }
 
-    public object? Get(string key) => Items.FirstOrDefault(kv => kv.Key is string s && s == key).Value;
+    public object? Get(string key) => _index.TryGetValue(key, out var i) ? Items[i].Value : null;
 }
 
 /// <summary>
