@@ -37,6 +37,11 @@ public static class StrictLoader
         foreach (var (name, param) in target)
         {
             if (!weights.TryGetValue(name, out var w)) continue; // optional buffer
+            if (param.dtype == w.DType.ToScalarType() && param.device_type == DeviceType.CPU && param.is_contiguous() && w.ByteLength > 0)
+            {
+                w.ReadBytes(TensorRef.Span(param)); // straight from the file (page cache) into the parameter: no temporary
+                continue;
+            }
             using var src = w.ToTensor(param.dtype);
             param.copy_(src);
         }

@@ -69,8 +69,13 @@ public static class TorchZipFile
         }
     }
 
+    /// <summary>data.pkl of the largest public checkpoints is about a megabyte; a far larger one is hostile or corrupt.</summary>
+    const long MaxPickleBytes = 256L << 20;
+
     static byte[] ReadAll(ZipArchiveEntry e, string path)
     {
+        if (e.Length > MaxPickleBytes)
+            throw new InvalidDataException($"'{path}': {e.FullName} declares {e.Length:N0} bytes, far more than any state dict pickle (limit {MaxPickleBytes:N0}); the file is corrupt or hostile.");
         using var s = e.Open();
         var buffer = new byte[e.Length];
         s.ReadExactly(buffer);
