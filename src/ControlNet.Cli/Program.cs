@@ -16,6 +16,16 @@ public static class Program
             config.SetApplicationName("controlnet");
             config.PropagateExceptions();
             config.AddCommand<VersionCommand>("version").WithDescription("Print the SDK and libtorch versions.");
+            config.AddCommand<InspectCommand>("inspect").WithDescription("Show the format, architecture and components of a checkpoint.");
+            config.AddCommand<ConvertCommand>("convert").WithDescription("Convert a checkpoint between original (ldm) and diffusers layouts and precisions.");
+            config.AddCommand<InitCommand>("init").WithDescription("Create a ControlNet from a base model, or random full-size SD 1.5 files.");
+            config.AddCommand<TransferCommand>("transfer").WithDescription("Move a ControlNet from SD 1.5 onto another SD 1.x model.");
+            config.AddBranch("models", m =>
+            {
+                m.SetDescription("Hugging Face cache: list and download models.");
+                m.AddCommand<ModelsListCommand>("list").WithDescription("List models in the Hugging Face cache.");
+                m.AddCommand<ModelsDownloadCommand>("download").WithDescription("Download a model (repo id) into the Hugging Face cache.");
+            });
             // Each command registers here: one file per command in Commands/.
         });
         try

@@ -1,0 +1,72 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ControlNet.Checkpoints;
+
+/// <summary>
+/// An opened checkpoint (single file, diffusers folder or hub snapshot): its detected format, base architecture and
+/// components in canonical names, with the tensors still on disk. Load components into modules with <see cref="LoadInto"/>;
+/// dispose the checkpoint afterwards to release the files.
+/// </summary>
+public sealed class Checkpoint : IDisposable
+{
+    readonly List<StateDict> _files;
+    readonly Dictionary<ModelComponent, ComponentWeights> _components;
+
+    internal Checkpoint(string source, string format, IEnumerable<ComponentWeights> components, IEnumerable<StateDict> files,
+        IReadOnlyList<string> ignored, IReadOnlyList<string> unknown, bool hasEma)
+    {
+        Source = source;
+        Format = format;
+        _files = files.ToList();
+        _components = components.ToDictionary(c => c.Component);
+        IgnoredKeys = ignored;
+        UnknownKeys = unknown;
+        HasEma = hasEma;
+        Architecture = CheckpointDetector.DetectArchitecture(_components.Values);
+    }
+
+    /// <summary>The path (or hub snapshot folder) that was opened.</summary>
+    public string Source { get; }
+    /// <summary>Human-readable format, e.g. "original LDM single file (Stable Diffusion)" or "diffusers folder".</summary>
+    public string Format { get; }
+    public BaseArchitecture Architecture { get; }
+    public IReadOnlyCollection<ComponentWeights> Components => _components.Values;
+    /// <summary>Known extras set aside: schedule buffers, position_ids, model_ema.*.</summary>
+    public IReadOnlyList<string> IgnoredKeys { get; }
+    /// <summary>Keys of no known component.</summary>
+    public IReadOnlyList<string> UnknownKeys { get; }
+    public bool HasEma { get; }
+    /// <summary>The underlying files with their raw keys.</summary>
+    public IReadOnlyList<StateDict> Files => _files;
+    /// <summary>"safetensors", "torch-zip" (or several, for folders).</summary>
+    public string Container => string.Join("+", _files.Select(f => f.Container).Distinct());
+
+    public bool Has(ModelComponent c) => _components.ContainsKey(c);
+
+    public ComponentWeights this[ModelComponent c] => _components.TryGetValue(c, out var w) ? w
+        : throw new InvalidDataException($"'{Source}' ({Format}) has no {c.DisplayName()} weights; it holds: {string.Join(", ", _components.Keys.Select(k => k.DisplayName()))}. " +
+            (c == ModelComponent.ControlNet ? "Pass a ControlNet file (e.g. control_v11p_sd15_canny.pth or lllyasviel/control_v11p_sd15_canny)." : "Pass a Stable Diffusion 1.5 model (e.g. v1-5-pruned-emaonly.safetensors or a diffusers folder)."));
+
+    /// <summary>
+    /// Strictly loads one component into a module whose state_dict() keys are the canonical names
+    /// (U-Net/ControlNet/VAE: LDM keys without prefix; CLIP: text_model.*), converting to each parameter's dtype.
+    /// </summary>
+    public void LoadInto(nn.Module module, ModelComponent component)
+    {
+        var w = this[component];
+        var hint = w.UnmappedKeys.Count > 0
+            ? $"{w.UnmappedKeys.Count} diffusers keys had no mapping (e.g. {w.UnmappedKeys[0]}); the file may be from a different architecture."
+            : Architecture == BaseArchitecture.Sd2 ? "the file is an SD 2.x model (cross-attention width 1024); this module expects SD 1.x." : null;
+        StrictLoader.Load(module, w.ByName, $"{w.SourceLayout} {component.DisplayName()} from {w.Source}", hint);
+    }
+
+    /// <summary>All components as one original single file (prefixed keys), as the public .ckpt/.safetensors files are laid out.</summary>
+    public IEnumerable<TensorRef> ToLdmSingleFile() => _components.Values.OrderBy(c => c.Component).SelectMany(c => c.AsLdmSingleFile());
+
+    public void Dispose()
+    {
+        foreach (var f in _files) f.Dispose();
+        _files.Clear();
+    }
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ControlNet.Checkpoints;
+
+/// <summary>
+/// config.json for each diffusers component, with the values diffusers needs to build the SD 1.x/2.x model; widths are
+/// read from the weights (model channels, cross-attention width, linear projection), the topology is SD's.
+/// </summary>
+public static class DiffusersConfigs
+{
+    public static JsonObject For(ComponentWeights w) => w.Component switch
+    {
+        ModelComponent.Unet => Unet(w, "UNet2DConditionModel"),
+        ModelComponent.ControlNet => Unet(w, "ControlNetModel"),
+        ModelComponent.Vae => Vae(w),
+        ModelComponent.TextEncoder => Clip(w),
+        _ => throw new ArgumentOutOfRangeException(nameof(w)),
+    };
+
+    static JsonArray Arr(params object[] items) => new(items.Select(i => i switch
+    {
+        string s => (JsonNode?)JsonValue.Create(s),
+        int n => JsonValue.Create(n),
+        long n => JsonValue.Create(n),
+        _ => throw new ArgumentException($"unexpected config value {i}"),
+    }).ToArray());
+
+    static JsonObject Unet(ComponentWeights w, string cls)
+    {
+        var mc = w.ByName["input_blocks.0.0.weight"].Shape[0];
+        var ctx = w.ByName["input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight"].Shape[1];
+        var linear = w.ByName["input_blocks.1.1.proj_in.weight"].Shape.Length == 2;
+        var o = new JsonObject
+        {
+            ["_class_name"] = cls,
+            ["_diffusers_version"] = "0.27.0",
+            ["act_fn"] = "silu",
+            ["attention_head_dim"] = ctx == 1024 ? Arr(5, 10, 20, 20) : JsonValue.Create(8),
+            ["block_out_channels"] = Arr(mc, 2 * mc, 4 * mc, 4 * mc),
+            ["cross_attention_dim"] = ctx,
+            ["down_block_types"] = Arr("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
+            ["downsample_padding"] = 1,
+            ["flip_sin_to_cos"] = true,
+            ["freq_shift"] = 0,
+            ["in_channels"] = w.ByName["input_blocks.0.0.weight"].Shape[1],
+            ["layers_per_block"] = 2,
+            ["mid_block_scale_factor"] = 1,
+            ["norm_eps"] = 1e-5,
+            ["norm_num_groups"] = 32,
+            ["only_cross_attention"] = false,
+            ["use_linear_projection"] = linear,
+        };
+        if (cls == "ControlNetModel")
+        {
+            o["conditioning_embedding_out_channels"] = Arr(16, 32, 96, 256);
+            o["controlnet_conditioning_channel_order"] = "rgb";
+        }
+        else
+        {
+            o["center_input_sample"] = false;
+            o["out_channels"] = w.ByName["out.2.weight"].Shape[0];
+            o["sample_size"] = 64;
+            o["up_block_types"] = Arr("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D");
+        }
+        return o;
+    }
+
+    static JsonObject Vae(ComponentWeights w)
+    {
+        var ch = w.ByName["encoder.conv_in.weight"].Shape[0];
+        return new JsonObject
+        {
+            ["_class_name"] = "AutoencoderKL",
+            ["_diffusers_version"] = "0.27.0",
+            ["act_fn"] = "silu",
+            ["block_out_channels"] = Arr(ch, 2 * ch, 4 * ch, 4 * ch),
+            ["down_block_types"] = Arr("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"),
+            ["in_channels"] = w.ByName["encoder.conv_in.weight"].Shape[1],
+            ["latent_channels"] = w.ByName["post_quant_conv.weight"].Shape[0],
+            ["layers_per_block"] = 2,
+            ["norm_num_groups"] = 32,
+            ["out_channels"] = w.ByName["decoder.conv_out.weight"].Shape[0],
+            ["sample_size"] = 512,
+            ["scaling_factor"] = 0.18215,
+            ["up_block_types"] = Arr("UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"),
+        };
+    }
+
+    static JsonObject Clip(ComponentWeights w)
+    {
+        var emb = w.ByName["text_model.embeddings.token_embedding.weight"].Shape;
+        var layers = w.Tensors.Select(t => t.Name).Where(n => n.StartsWith("text_model.encoder.layers.", StringComparison.Ordinal))
+            .Select(n => int.Parse(n.Split('.')[3], System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1;
+        return new JsonObject
+        {
+            ["architectures"] = Arr("CLIPTextModel"),
+            ["model_type"] = "clip_text_model",
+            ["hidden_act"] = "quick_gelu",
+            ["hidden_size"] = emb[1],
+            ["intermediate_size"] = w.ByName["text_model.encoder.layers.0.mlp.fc1.weight"].Shape[0],
+            ["layer_norm_eps"] = 1e-5,
+            ["max_position_embeddings"] = w.ByName["text_model.embeddings.position_embedding.weight"].Shape[0],
+            ["num_attention_heads"] = emb[1] / 64 == 0 ? 1 : emb[1] / 64,
+            ["num_hidden_layers"] = layers,
+            ["vocab_size"] = emb[0],
+            ["torch_dtype"] = "float32",
+        };
+    }
+
+    public static string Serialize(JsonNode node)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true })) node.WriteTo(w);
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+    }
+}
