@@ -1,6 +1,6 @@
 using OpenCvSharp;
 
-namespace ControlNet.Conditions.Canny;
+namespace ControlNet.Conditions.OpenCv;
 
 /// <summary>Turns a missing OpenCV native library into an error that names the Debian package to install.</summary>
 public static class OpenCvNative
