@@ -1,0 +1,25 @@
+using OpenCvSharp;
+
+namespace ControlNet.Hosting.Imaging;
+
+/// <summary>Turns a missing OpenCV native library into an error that names the Debian package to install.</summary>
+static class OpenCvRuntime
+{
+    static volatile bool _loaded;
+
+    public static void EnsureLoaded()
+    {
+        if (_loaded) return;
+        try
+        {
+            _ = Cv2.GetVersionString();
+            _loaded = true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
+        {
+            throw new InvalidOperationException(
+                "OpenCV's native library (libOpenCvSharpExtern.so) could not be loaded. It links GTK 3: on Debian/Ubuntu " +
+                "install it with 'sudo apt-get install -y libgtk-3-0'. Original error: " + (e.InnerException?.Message ?? e.Message), e);
+        }
+    }
+}
