@@ -16,6 +16,12 @@ public static class Program
             config.SetApplicationName("controlnet");
             config.PropagateExceptions();
             config.AddCommand<VersionCommand>("version").WithDescription("Print the SDK and libtorch versions.");
+            config.AddCommand<PreprocessCommand>("preprocess").WithDescription("Turn an image (or pose JSON) into a condition map with a plug-in's preprocessor.");
+            config.AddBranch("plugins", plugins =>
+            {
+                plugins.SetDescription("Condition plug-ins.");
+                plugins.AddCommand<PluginsListCommand>("list").WithDescription("List loaded plug-ins with versions, preprocessors, options and model files.");
+            });
             // Each command registers here: one file per command in Commands/.
         });
         try
