@@ -21,9 +21,11 @@ static class DepthImage
     public static Mat Normalized(Mat depth)
     {
         Cv2.MinMaxLoc(depth, out double min, out double max);
+        // depth -= min; depth /= max, in this order (as the reference), so the maximum becomes exactly 1.
         var n = new Mat();
-        double range = max - min;
-        depth.ConvertTo(n, MatType.CV_32FC1, range > 0 ? 1.0 / range : 0, range > 0 ? -min / range : 0);
+        Cv2.Subtract(depth, new Scalar(min), n);
+        Cv2.MinMaxLoc(n, out _, out double range);
+        if (range > 0) Cv2.Divide(n, new Scalar(range), n);
         return n;
     }
 }
