@@ -50,7 +50,7 @@ public sealed class PluginsListCommand : Command<PluginsListCommand.Settings>
                 }),
                 failures = catalog.Failures.Select(f => new { name = f.Name, source = f.Source, message = f.Message }),
             };
-            Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             return ExitCodes.Success;
         }
 
