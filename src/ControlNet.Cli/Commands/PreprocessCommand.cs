@@ -38,13 +38,12 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
         var options = ParseOptions(settings);
         if (!string.Equals(Path.GetExtension(settings.Output), ".png", StringComparison.OrdinalIgnoreCase))
             throw new UserFacingException($"Output '{settings.Output}' must be a .png file (condition maps are written as PNG).", ExitCodes.Usage);
-        if (!File.Exists(settings.Input))
-            throw new UserFacingException($"Input '{settings.Input}' does not exist. Check the path.");
-
         var catalog = settings.LoadCatalog();
         IPreprocessor preprocessor;
         try { preprocessor = catalog.FindPreprocessor(settings.Type).Preprocessor; }
         catch (KeyNotFoundException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        if (!File.Exists(settings.Input))
+            throw new UserFacingException($"Input '{settings.Input}' does not exist. Check the path.");
 
         var source = preprocessor.Input == PreprocessorInput.File
             ? new PreprocessorSource(null, File.ReadAllBytes(settings.Input), settings.Input)
