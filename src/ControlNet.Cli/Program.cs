@@ -26,6 +26,12 @@ public static class Program
                 m.AddCommand<ModelsListCommand>("list").WithDescription("List models in the Hugging Face cache.");
                 m.AddCommand<ModelsDownloadCommand>("download").WithDescription("Download a model (repo id) into the Hugging Face cache.");
             });
+            config.AddCommand<PreprocessCommand>("preprocess").WithDescription("Turn an image (or pose JSON) into a condition map with a plug-in's preprocessor.");
+            config.AddBranch("plugins", plugins =>
+            {
+                plugins.SetDescription("Condition plug-ins.");
+                plugins.AddCommand<PluginsListCommand>("list").WithDescription("List loaded plug-ins with versions, preprocessors, options and model files.");
+            });
             // Each command registers here: one file per command in Commands/.
         });
         try

@@ -1,4 +1,5 @@
 using ControlNet.Conditions.Canny;
+using ControlNet.Conditions.OpenCv;
 using OpenCvSharp;
 
 namespace ControlNet.Tests.Foundation;

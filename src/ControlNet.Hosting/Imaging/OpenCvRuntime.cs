@@ -1,13 +1,12 @@
 using OpenCvSharp;
 
-namespace ControlNet.Conditions.Canny;
+namespace ControlNet.Hosting.Imaging;
 
 /// <summary>Turns a missing OpenCV native library into an error that names the Debian package to install.</summary>
-public static class OpenCvNative
+static class OpenCvRuntime
 {
     static volatile bool _loaded;
 
-    /// <summary>Loads OpenCvSharpExtern once; throws with the fix when its dependencies are missing.</summary>
     public static void EnsureLoaded()
     {
         if (_loaded) return;

@@ -1,0 +1,26 @@
+using OpenCvSharp;
+
+namespace ControlNet.Conditions.OpenCv;
+
+/// <summary>Turns a missing OpenCV native library into an error that names the Debian package to install.</summary>
+public static class OpenCvNative
+{
+    static volatile bool _loaded;
+
+    /// <summary>Loads OpenCvSharpExtern once; throws with the fix when its dependencies are missing.</summary>
+    public static void EnsureLoaded()
+    {
+        if (_loaded) return;
+        try
+        {
+            _ = Cv2.GetVersionString();
+            _loaded = true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
+        {
+            throw new InvalidOperationException(
+                "OpenCV's native library (libOpenCvSharpExtern.so) could not be loaded. It links GTK 3: on Debian/Ubuntu " +
+                "install it with 'sudo apt-get install -y libgtk-3-0'. Original error: " + (e.InnerException?.Message ?? e.Message), e);
+        }
+    }
+}
