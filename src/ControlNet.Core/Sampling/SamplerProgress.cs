@@ -1,0 +1,24 @@
+using static TorchSharp.torch;
+
+namespace ControlNet.Sampling;
+
+/// <summary>
+/// Reported after every model call. <see cref="Latent"/> and <see cref="PredictedOriginal"/> are owned by the sampler
+/// and valid only during the callback: clone them to keep them (e.g. for a preview decoded later).
+/// </summary>
+/// <param name="CallIndex">0-based index into <see cref="SamplingPlan.Timesteps"/>.</param>
+/// <param name="CallCount">Total model calls of the plan.</param>
+/// <param name="Timestep">Model timestep of this call.</param>
+/// <param name="Latent">The latent after this call's update, in the sampler's own space (see <see cref="Sampler.ToVariancePreserving"/>).</param>
+/// <param name="PredictedOriginal">The x̂0 this call implies (the clean latent the model currently predicts).</param>
+public readonly record struct SamplerProgress(int CallIndex, int CallCount, double Timestep, Tensor Latent, Tensor PredictedOriginal);
+
+/// <summary>Run-time options of one sampling run.</summary>
+/// <param name="Generator">Random source for ancestral / η &gt; 0 noise; the same seeded generator reproduces a run bit for bit.
+/// Null draws from the global generator.</param>
+/// <param name="OnStep">Called synchronously after each model call.</param>
+/// <param name="Cancellation">Checked before each model call; cancellation throws <see cref="OperationCanceledException"/>.</param>
+public sealed record SamplingOptions(
+    Generator? Generator = null,
+    Action<SamplerProgress>? OnStep = null,
+    CancellationToken Cancellation = default);
