@@ -21,6 +21,15 @@ public static class SharedData
         return path;
     }
 
+    /// <summary>A file of the shared reference tables (shared/reference, next to shared/data), e.g. checkpoint-keys.tsv.</summary>
+    public static string ReferencePath(params string[] parts)
+    {
+        var path = Path.Combine([Path.GetDirectoryName(Root.TrimEnd(Path.DirectorySeparatorChar))!, "reference", .. parts]);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Shared reference file '{Path.Combine(parts)}' is missing next to {Root}.", path);
+        return path;
+    }
+
     static string Locate()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
