@@ -51,6 +51,22 @@ public sealed class ClipTextEncoder : nn.Module<Tensor, Tensor>
         return torch.cat(parts, dim: 1).MoveToOuterDisposeScope();                                  // [B, 77·k, D]
     }
 
+    /// <summary>
+    /// A1111 "Original" emphasis: multiplies each token's hidden state by its weight, then rescales the whole tensor so its
+    /// mean equals the unweighted mean (per batch row). hidden [B, L, D], weights [B, L] → [B, L, D]. All-ones weights
+    /// return the input values unchanged.
+    /// </summary>
+    public static Tensor ApplyEmphasis(Tensor hidden, Tensor weights)
+    {
+        if (hidden.dim() != 3 || weights.dim() != 2 || hidden.shape[0] != weights.shape[0] || hidden.shape[1] != weights.shape[1])
+            throw new ArgumentException($"Emphasis needs hidden [B, L, D] and weights [B, L]; got [{string.Join(", ", hidden.shape)}] and [{string.Join(", ", weights.shape)}].");
+        using var scope = torch.NewDisposeScope();
+        var originalMean = hidden.mean([1, 2], keepdim: true);                              // [B, 1, 1]
+        var weighted = hidden * weights.to_type(hidden.dtype).unsqueeze(-1);               // [B, L, D]
+        var newMean = weighted.mean([1, 2], keepdim: true);
+        return (weighted * (originalMean / newMean)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Token ids as the [B, 77] int64 tensor the encoder takes.</summary>
     public static Tensor IdsTensor(IReadOnlyList<int[]> rows, Device? device = null)
     {

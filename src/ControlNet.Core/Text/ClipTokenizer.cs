@@ -121,6 +121,38 @@ public sealed partial class ClipTokenizer
         return chunks;
     }
 
+    /// <summary>
+    /// <see cref="EncodeChunks"/> with A1111 emphasis: each <see cref="PromptEmphasis"/> piece is tokenised on its own and
+    /// every token carries its piece's weight (BOS, EOS and padding weigh 1). Apply the weights to the encoder output
+    /// with <see cref="ClipTextEncoder.ApplyEmphasis"/>. A prompt without brackets gives exactly <see cref="EncodeChunks"/>'s ids.
+    /// </summary>
+    public WeightedChunks EncodeWeightedChunks(string text, int minimumChunks = 1)
+    {
+        if (minimumChunks < 1)
+            throw new ArgumentOutOfRangeException(nameof(minimumChunks), minimumChunks, "At least one chunk is always produced; pass 1 or more.");
+        var ids = new List<int>();
+        var weights = new List<float>();
+        foreach (var piece in PromptEmphasis.Parse(text))
+        {
+            var pieceIds = EncodeToIds(piece.Text);
+            ids.AddRange(pieceIds);
+            weights.AddRange(Enumerable.Repeat((float)piece.Weight, pieceIds.Length));
+        }
+        int count = Math.Max(minimumChunks, (ids.Count + ChunkLength - 1) / ChunkLength);
+        var idChunks = new int[count][];
+        var weightChunks = new float[count][];
+        for (int c = 0; c < count; c++)
+        {
+            int start = Math.Min(c * ChunkLength, ids.Count);
+            int length = Math.Min(ChunkLength, ids.Count - start);
+            idChunks[c] = Frame(ids.ToArray().AsSpan(start, length));
+            weightChunks[c] = new float[ContextLength];
+            Array.Fill(weightChunks[c], 1f);
+            weights.CopyTo(start, weightChunks[c], 1, length);
+        }
+        return new WeightedChunks(idChunks, weightChunks);
+    }
+
     /// <summary>Number of 77-token chunks <see cref="EncodeChunks"/> makes for <paramref name="text"/> (at least 1).</summary>
     public int ChunkCount(string text) => Math.Max(1, (EncodeToIds(text).Length + ChunkLength - 1) / ChunkLength);
 
