@@ -89,6 +89,33 @@ public class AutoencoderKLTests
     }
 
     [Fact]
+    public void Attention_block_matches_a_hand_written_single_head_attention()
+    {
+        torch.manual_seed(8);
+        using var block = new VaeAttentionBlock(8, 4);
+        using var scope = NewDisposeScope();
+        using var _ = torch.no_grad();
+        var sd = block.state_dict();
+        var g = new Generator(12);
+        foreach (var (name, p) in sd.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            p.copy_(torch.randn(p.shape, generator: g) * 0.3 + (name == "norm.weight" ? 1.0 : 0.0));
+        var x = torch.randn(new long[] { 1, 8, 3, 5 }, generator: g);
+
+        Tensor W(string k) => sd[k].to_type(ScalarType.Float64);
+        var x64 = x.to_type(ScalarType.Float64)[0].reshape(8, 15);                 // [C, N]
+        var groups = x64.reshape(4, 2 * 15);                                      // GroupNorm over (channels of a group × pixels)
+        var normed = ((groups - groups.mean([1], keepdim: true)) / (groups.var(1, unbiased: false, keepdim: true) + 1e-6).sqrt()).reshape(8, 15);
+        normed = normed * W("norm.weight").unsqueeze(1) + W("norm.bias").unsqueeze(1);
+        Tensor Proj(string k, Tensor t) => W(k + ".weight").reshape(8, 8).matmul(t) + W(k + ".bias").unsqueeze(1);
+        var q = Proj("q", normed); var k = Proj("k", normed); var v = Proj("v", normed);
+        var attention = (q.t().matmul(k) / Math.Sqrt(8)).softmax(-1);              // [N query, N key]
+        var expected = x64 + Proj("proj_out", v.matmul(attention.t()));            // [C, N]
+
+        var actual = block.call(x)[0].reshape(8, 15).to_type(ScalarType.Float64);
+        Assert.True(actual.allclose(expected, atol: 1e-5), $"max |Δ| {(actual - expected).abs().max().item<double>()}");
+    }
+
+    [Fact]
     public void Tiled_decode_matches_full_decode()
     {
         using var vae = Tiny();
