@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ControlNet.Autoencoders;
 
 /// <summary>
@@ -21,6 +23,27 @@ public sealed record AutoencoderConfig(
     public static AutoencoderConfig Tiny { get; } = new(3, 3, 8, [1, 2, 2], 1, 4, 0.18215, NormGroups: 4);
 
     public int DownscaleFactor => 1 << (ChannelMultipliers.Count - 1);
+
+    /// <summary>
+    /// Reads a diffusers <c>vae/config.json</c> (<c>block_out_channels</c>, <c>layers_per_block</c>, <c>latent_channels</c>,
+    /// <c>in_channels</c>, <c>out_channels</c>, <c>norm_num_groups</c>, <c>scaling_factor</c>; other keys are ignored).
+    /// </summary>
+    public static AutoencoderConfig FromDiffusersJson(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        int Int(string key, int fallback) => root.TryGetProperty(key, out var v) ? v.GetInt32() : fallback;
+        if (!root.TryGetProperty("block_out_channels", out var blocks) || blocks.GetArrayLength() == 0)
+            throw new InvalidDataException("The VAE config.json has no block_out_channels; expected e.g. [128, 256, 512, 512] (diffusers AutoencoderKL).");
+        var channels = blocks.EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        int baseChannels = channels[0];
+        if (channels.Any(c => c % baseChannels != 0))
+            throw new InvalidDataException($"block_out_channels [{string.Join(", ", channels)}] are not multiples of the first entry {baseChannels}; LDM's ch × ch_mult layout cannot express them.");
+        double scaling = root.TryGetProperty("scaling_factor", out var s) ? s.GetDouble() : 0.18215;
+        return new AutoencoderConfig(Int("in_channels", 3), Int("out_channels", 3), baseChannels,
+            channels.Select(c => c / baseChannels).ToArray(), Int("layers_per_block", 2), Int("latent_channels", 4), scaling,
+            Int("norm_num_groups", 32)).Validate();
+    }
 
     /// <summary>Channels at the lowest resolution (mid block; 512 for SD).</summary>
     public int MidChannels => BaseChannels * ChannelMultipliers[^1];

@@ -8,6 +8,7 @@ namespace ControlNet.Sampling;
 /// a 0-dim float32 tensor holding the (possibly fractional) training timestep; expand it to the batch.
 /// <paramref name="callIndex"/> indexes <see cref="SamplingPlan.Timesteps"/>, so the implementer (the pipeline,
 /// which does classifier-free guidance and ControlNet inside) can decide per call whether a control window is active.
-/// The returned tensor must have the shape of <paramref name="modelInput"/>; the sampler disposes it.
+/// The returned tensor must have the shape of <paramref name="modelInput"/>. Each call runs in its own dispose scope,
+/// so tensors created here are freed when the call ends.
 /// </summary>
 public delegate Tensor EpsilonPredictor(Tensor modelInput, Tensor modelTimestep, int callIndex);

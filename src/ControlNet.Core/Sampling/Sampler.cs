@@ -77,6 +77,8 @@ public abstract class Sampler
     /// <summary>
     /// Runs every call of <paramref name="plan"/> from <paramref name="start"/> and returns the final latent
     /// (the clean latent x0, to hand to the autoencoder's decoder). <paramref name="start"/> is not modified or disposed.
+    /// Each call runs in its own dispose scope: tensors the predictor or the callbacks create are disposed when the call
+    /// ends unless they are detached (<c>DetachFromDisposeScope()</c>) or cloned into an outer owner.
     /// </summary>
     public Tensor Sample(SamplingPlan plan, Tensor start, EpsilonPredictor model, SamplingOptions? options = null)
     {
@@ -96,6 +98,12 @@ public abstract class Sampler
             if (!eps.shape.SequenceEqual(input.shape))
                 throw new InvalidOperationException($"The denoiser returned shape [{string.Join(", ", eps.shape)}] for input [{string.Join(", ", input.shape)}]; it must return ε with the input's shape.");
             var next = stepper.Step(x, eps.to_type(x.dtype), i, out var predictedOriginal);
+            if (options.AfterStep is not null)
+            {
+                next = options.AfterStep(next, i);
+                if (!next.shape.SequenceEqual(x.shape))
+                    throw new InvalidOperationException($"AfterStep returned shape [{string.Join(", ", next.shape)}]; it must keep the latent shape [{string.Join(", ", x.shape)}].");
+            }
             options.OnStep?.Invoke(new SamplerProgress(i, plan.CallCount, plan.Timesteps[i], next, predictedOriginal));
             x = next.MoveToOuterDisposeScope();
         }

@@ -167,4 +167,19 @@ public class AutoencoderKLTests
         Assert.True(identity.Encode(image, new Generator(1)).equal(image).all().item<bool>());
         Assert.True(identity.Decode(image).equal(image).all().item<bool>());
     }
+
+    [Fact]
+    public void Diffusers_vae_config_maps_to_the_ldm_layout()
+    {
+        const string json = """
+            {"_class_name": "AutoencoderKL", "act_fn": "silu", "block_out_channels": [128, 256, 512, 512],
+             "in_channels": 3, "latent_channels": 4, "layers_per_block": 2, "norm_num_groups": 32,
+             "out_channels": 3, "sample_size": 512, "scaling_factor": 0.18215}
+            """;
+        var config = AutoencoderConfig.FromDiffusersJson(json);
+        Assert.Equal(AutoencoderConfig.StableDiffusion.ChannelMultipliers, config.ChannelMultipliers);
+        Assert.Equal(AutoencoderConfig.StableDiffusion with { ChannelMultipliers = config.ChannelMultipliers }, config);
+        Assert.Equal(83_653_863L, config.ParameterCount);
+        Assert.Throws<InvalidDataException>(() => AutoencoderConfig.FromDiffusersJson("""{"block_out_channels": [128, 200]}"""));
+    }
 }

@@ -131,4 +131,20 @@ public class SamplerNumericsTests
             new SamplingOptions(OnStep: p => { if (p.CallIndex == 1) cts.Cancel(); }, Cancellation: cts.Token)));
         Assert.Equal(2, calls);
     }
+
+    [Fact]
+    public void After_step_replaces_the_latent_the_next_call_continues_from()
+    {
+        using var scope = NewDisposeScope();
+        var sampler = SamplerFactory.Create("ddim");
+        var plan = sampler.CreatePlan(5);
+        var start = Randn(10, 1, 4, 4, 4);
+        var seenInputs = new List<Tensor>();
+        var calls = new List<int>();
+        var result = sampler.Sample(plan, start, (x, t, i) => { seenInputs.Add(x.clone().DetachFromDisposeScope()); return torch.zeros_like(x); },
+            new SamplingOptions(AfterStep: (latent, i) => { calls.Add(i); return torch.full_like(latent, i + 1.0); }));
+        Assert.Equal(Enumerable.Range(0, 5), calls);
+        Assert.True(seenInputs[3].equal(torch.full_like(start, 3.0)).all().item<bool>());   // call 3 sees AfterStep's value of call 2
+        Assert.True(result.equal(torch.full_like(start, 5.0)).all().item<bool>());
+    }
 }
