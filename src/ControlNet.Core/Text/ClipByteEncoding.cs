@@ -23,6 +23,17 @@ internal static class ClipByteEncoding
         return table;
     }
 
+    /// <summary>
+    /// The 256 stand-in characters in <c>bytes_to_unicode().values()</c> order: the self-mapped bytes first
+    /// (33–126, 161–172, 174–255), then the remapped ones. The openai vocabulary starts with them in this order.
+    /// </summary>
+    public static IEnumerable<char> AlphabetInVocabularyOrder()
+    {
+        var selfMapped = Enumerable.Range(0, 256).Where(b => ByteToChar[b] == (char)b);
+        var remapped = Enumerable.Range(0, 256).Where(b => ByteToChar[b] != (char)b);
+        return selfMapped.Concat(remapped).Select(b => ByteToChar[b]);
+    }
+
     /// <summary>UTF-8 bytes of <paramref name="piece"/>, each replaced by its printable stand-in.</summary>
     public static string Encode(string piece)
     {

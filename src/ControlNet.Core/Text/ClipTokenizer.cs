@@ -46,6 +46,30 @@ public sealed partial class ClipTokenizer
         return FromFiles(vocab, merges);
     }
 
+    /// <summary>
+    /// Loads openai's original <c>bpe_simple_vocab_16e6.txt.gz</c> and rebuilds the vocabulary as CLIP's
+    /// <c>SimpleTokenizer</c> does: the 256 byte symbols, the same with <c>&lt;/w&gt;</c>, one token per merge
+    /// (the first 48,894 merges after the header), then <c>&lt;|startoftext|&gt;</c> and <c>&lt;|endoftext|&gt;</c>.
+    /// </summary>
+    public static ClipTokenizer FromOpenAiBpe(string bpeGzPath)
+    {
+        if (!File.Exists(bpeGzPath))
+            throw new FileNotFoundException($"CLIP BPE file '{bpeGzPath}' not found; expected openai's bpe_simple_vocab_16e6.txt.gz.", bpeGzPath);
+        const int MergeCount = 49152 - 256 - 2;   // 48,894
+        List<string> merges;
+        using (var file = File.OpenRead(bpeGzPath))
+        using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress))
+        using (var reader = new StreamReader(gzip, System.Text.Encoding.UTF8))
+            merges = reader.ReadToEnd().Split('\n').Skip(1).Take(MergeCount).ToList();
+        if (merges.Count != MergeCount || merges.Any(m => m.Split(' ').Length != 2))
+            throw new InvalidDataException($"'{bpeGzPath}' does not hold {MergeCount} merges of two symbols after its header; is it CLIP's bpe_simple_vocab_16e6.txt.gz?");
+
+        var alphabet = ClipByteEncoding.AlphabetInVocabularyOrder().Select(c => c.ToString()).ToList();
+        var tokens = alphabet.Concat(alphabet.Select(a => a + WordEnd)).Concat(merges.Select(m => m.Replace(" ", ""))).Append(StartOfText).Append(EndOfText);
+        var vocab = tokens.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
+        return Create(vocab, merges);
+    }
+
     /// <summary>Loads the two-file BPE tokenizer (vocab.json: token → id; merges.txt: "#version" header, then one merge per line).</summary>
     public static ClipTokenizer FromFiles(string vocabJsonPath, string mergesPath)
     {
@@ -57,6 +81,11 @@ public sealed partial class ClipTokenizer
             throw new InvalidDataException($"'{vocabJsonPath}' is not the CLIP vocabulary: expected {StartOfText} = {StartOfTextId} and {EndOfText} = {EndOfTextId}.");
 
         var merges = File.ReadLines(mergesPath).Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal)).ToList();
+        return Create(vocab, merges);
+    }
+
+    static ClipTokenizer Create(Dictionary<string, int> vocab, List<string> merges)
+    {
         var options = new BpeOptions(vocab)
         {
             Merges = merges,
@@ -71,6 +100,11 @@ public sealed partial class ClipTokenizer
 
     /// <summary>Vocabulary size (49,408 for SD 1.x).</summary>
     public int VocabularySize => _idToToken.Count;
+
+    /// <summary>The vocabulary entry of <paramref name="id"/> in the byte-mapped alphabet (e.g. "cat&lt;/w&gt;").</summary>
+    public string TokenOf(int id) => _idToToken.TryGetValue(id, out var token)
+        ? token
+        : throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id {id} is not in the vocabulary (0..{_idToToken.Count - 1}).");
 
     /// <summary>CLIP cleaning without ftfy: collapse whitespace runs to one space, trim, lower-case.</summary>
     public static string Clean(string text) => Whitespace().Replace(text, " ").Trim().ToLowerInvariant();

@@ -69,4 +69,15 @@ public class ClipTokenizerTests
         Assert.Equal(Tokenizer.Encode(""), padded[2]);
         Assert.Equal(2, Tokenizer.ChunkCount(text));
     }
+
+    [Fact]
+    public void The_original_openai_bpe_file_gives_the_same_tokenizer()
+    {
+        var fromGz = ClipTokenizer.FromOpenAiBpe(SharedData.PathOf("clip", "bpe_simple_vocab_16e6.txt.gz"));
+        Assert.Equal(49408, fromGz.VocabularySize);
+        var cases = JsonSerializer.Deserialize<Case[]>(File.ReadAllText(SharedData.PathOf("clip", "tokenizer-cases.json")))!;
+        foreach (var c in cases) Assert.Equal(c.ids77, fromGz.Encode(c.text));
+        var vocabJson = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(SharedData.PathOf("clip", "vocab.json")))!;
+        Assert.All(vocabJson, kv => Assert.Equal(kv.Key, fromGz.TokenOf(kv.Value)));   // the whole vocabulary, id by id
+    }
 }
