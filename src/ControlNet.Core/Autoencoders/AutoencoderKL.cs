@@ -1,0 +1,114 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ControlNet.Autoencoders;
+
+/// <summary>
+/// The KL-regularised autoencoder of SD 1.x (LDM <c>AutoencoderKL</c>, REFERENCE §5) with LDM parameter names
+/// (<c>encoder.*</c>, <c>decoder.*</c>, <c>quant_conv</c>, <c>post_quant_conv</c>). <see cref="Encode"/> returns
+/// scaled latents (×<see cref="AutoencoderConfig.ScalingFactor"/>), <see cref="Decode"/> divides by it first.
+/// </summary>
+public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
+{
+    private readonly VaeEncoder encoder;
+    private readonly VaeDecoder decoder;
+    private readonly Conv2d quant_conv;
+    private readonly Conv2d post_quant_conv;
+
+    public AutoencoderKL(AutoencoderConfig config) : base(nameof(AutoencoderKL))
+    {
+        Config = config.Validate();
+        encoder = new VaeEncoder(config);
+        decoder = new VaeDecoder(config);
+        quant_conv = nn.Conv2d(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
+        post_quant_conv = nn.Conv2d(config.LatentChannels, config.LatentChannels, 1);
+        RegisterComponents();
+    }
+
+    public AutoencoderConfig Config { get; }
+    public int DownscaleFactor => Config.DownscaleFactor;
+    public int LatentChannels => Config.LatentChannels;
+
+    /// <summary>Reconstruction: decode(encode(image)) with the posterior mode.</summary>
+    public override Tensor forward(Tensor image) => Decode(Encode(image, generator: null));
+
+    /// <summary>Posterior of image [B, 3, H, W] in [−1, 1]: mean and log-variance (clamped to [−30, 20]), unscaled, [B, z, H/f, W/f] each.</summary>
+    public (Tensor Mean, Tensor LogVar) EncodeMoments(Tensor image)
+    {
+        CheckSpatial(image, Config.InChannels, DownscaleFactor, "image");
+        using var scope = torch.NewDisposeScope();
+        var moments = quant_conv.call(encoder.call(image));              // [B, 2z, H/f, W/f]
+        var parts = moments.chunk(2, dim: 1);
+        var logVar = parts[1].clamp(-30.0, 20.0);
+        return (parts[0].MoveToOuterDisposeScope(), logVar.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Scaled latent of the image: a posterior sample mean + exp(½·logvar)·N(0,1) drawn from <paramref name="generator"/>
+    /// (LDM's get_first_stage_encoding), or the mode (mean) when <paramref name="generator"/> is null; then × scaling factor.
+    /// </summary>
+    public Tensor Encode(Tensor image, Generator? generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (mean, logVar) = EncodeMoments(image);
+        var z = generator is null
+            ? mean
+            : mean + torch.exp(0.5 * logVar) * torch.randn(mean.shape, dtype: mean.dtype, device: mean.device, generator: generator);
+        return (z * Config.ScalingFactor).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Image in [−1, 1] (unclamped) from a scaled latent [B, z, h, w] → [B, 3, h·f, w·f].</summary>
+    public Tensor Decode(Tensor latent)
+    {
+        CheckSpatial(latent, Config.LatentChannels, 1, "latent");
+        using var scope = torch.NewDisposeScope();
+        var z = post_quant_conv.call(latent / Config.ScalingFactor);
+        return decoder.call(z).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Decode with bounded memory. The latent-resolution stem (conv_in and the mid block with its global attention) runs
+    /// once on the whole latent; the memory-heavy up path runs tile by tile on cores of <paramref name="tileSize"/> latent
+    /// pixels, each decoded with <paramref name="context"/> latent pixels of surrounding context that are cropped away
+    /// afterwards (default: the up path's receptive radius, <see cref="AutoencoderConfig.DecoderReceptiveRadius"/>), so tile
+    /// borders see the same neighbours as in a full decode. What remains approximate is GroupNorm: its statistics come from
+    /// the tile plus context instead of the whole image (diffusers' VAE tiling shares this). Peak memory scales with
+    /// (tileSize + 2·context)² instead of the image area. A latent that fits in one tile decodes exactly as <see cref="Decode"/>.
+    /// </summary>
+    public Tensor DecodeTiled(Tensor latent, int tileSize = 64, int? context = null)
+    {
+        CheckSpatial(latent, Config.LatentChannels, 1, "latent");
+        int halo = context ?? Config.DecoderReceptiveRadius;
+        if (tileSize < 1 || halo < 0)
+            throw new ArgumentOutOfRangeException(nameof(tileSize), $"Need tile size ≥ 1 and context ≥ 0 latent pixels; got {tileSize} and {halo} (defaults 64 and {Config.DecoderReceptiveRadius}).");
+        using var scope = torch.NewDisposeScope();
+        var stem = decoder.Stem(post_quant_conv.call(latent / Config.ScalingFactor));   // [B, mid, h, w]
+        long height = stem.shape[2], width = stem.shape[3];
+        if (height <= tileSize && width <= tileSize)
+            return decoder.Head(stem).MoveToOuterDisposeScope();
+
+        int f = DownscaleFactor;
+        var output = torch.empty(stem.shape[0], Config.OutChannels, height * f, width * f, dtype: stem.dtype, device: stem.device);
+        for (long y0 = 0; y0 < height; y0 += tileSize)
+        for (long x0 = 0; x0 < width; x0 += tileSize)
+        {
+            using var tileScope = torch.NewDisposeScope();
+            long y1 = Math.Min(y0 + tileSize, height), x1 = Math.Min(x0 + tileSize, width);
+            long ry0 = Math.Max(0, y0 - halo), ry1 = Math.Min(height, y1 + halo);    // core plus context, clipped to the latent
+            long rx0 = Math.Max(0, x0 - halo), rx1 = Math.Min(width, x1 + halo);
+            var region = decoder.Head(stem[.., .., TensorIndex.Slice(ry0, ry1), TensorIndex.Slice(rx0, rx1)]);   // [B, 3, (ry1−ry0)·f, (rx1−rx0)·f]
+            var core = region[.., .., TensorIndex.Slice((y0 - ry0) * f, (y1 - ry0) * f), TensorIndex.Slice((x0 - rx0) * f, (x1 - rx0) * f)];
+            output[.., .., TensorIndex.Slice(y0 * f, y1 * f), TensorIndex.Slice(x0 * f, x1 * f)].copy_(core);
+        }
+        return output.MoveToOuterDisposeScope();
+    }
+
+    static void CheckSpatial(Tensor t, int channels, int multiple, string what)
+    {
+        if (t.dim() != 4 || t.shape[1] != channels)
+            throw new ArgumentException($"The {what} must be [B, {channels}, H, W], got [{string.Join(", ", t.shape)}].");
+        if (t.shape[2] % multiple != 0 || t.shape[3] % multiple != 0)
+            throw new ArgumentException($"The {what} size {t.shape[3]}×{t.shape[2]} is not a multiple of {multiple}; resize or crop it to a multiple of {multiple} (SD: 8, apps use 64).");
+    }
+}
