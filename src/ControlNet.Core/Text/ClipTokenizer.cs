@@ -13,7 +13,9 @@ namespace ControlNet.Text;
 /// </summary>
 public sealed partial class ClipTokenizer
 {
+    /// <summary>Id of &lt;|startoftext|&gt; in SD's 49,408-entry vocabulary; a custom vocabulary has its own (<see cref="BosId"/>).</summary>
     public const int StartOfTextId = 49406;
+    /// <summary>Id of &lt;|endoftext|&gt; in SD's vocabulary; a custom vocabulary has its own (<see cref="EosId"/>).</summary>
     public const int EndOfTextId = 49407;
     /// <summary>SD pads with &lt;|endoftext|&gt; (HF CLIPTokenizer), not 0 as openai's clip.tokenize.</summary>
     public const int PadId = EndOfTextId;
@@ -29,11 +31,19 @@ public sealed partial class ClipTokenizer
     readonly BpeTokenizer _bpe;
     readonly Dictionary<int, string> _idToToken;
 
-    ClipTokenizer(BpeTokenizer bpe, Dictionary<int, string> idToToken)
+    ClipTokenizer(BpeTokenizer bpe, Dictionary<int, string> idToToken, int bosId, int eosId)
     {
         _bpe = bpe;
         _idToToken = idToToken;
+        BosId = bosId;
+        EosId = eosId;
     }
+
+    /// <summary>This vocabulary's &lt;|startoftext|&gt; id (49406 for SD; a tiny custom vocabulary, e.g. the toy model's, has its own).</summary>
+    public int BosId { get; }
+
+    /// <summary>This vocabulary's &lt;|endoftext|&gt; id, also used for padding (49407 for SD).</summary>
+    public int EosId { get; }
 
     /// <summary>Loads <c>vocab.json</c> and <c>merges.txt</c> from a diffusers <c>tokenizer/</c> folder.</summary>
     public static ClipTokenizer FromFolder(string tokenizerFolder)
@@ -77,8 +87,9 @@ public sealed partial class ClipTokenizer
         using (var stream = File.OpenRead(vocabJsonPath))
             vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(stream)
                 ?? throw new InvalidDataException($"'{vocabJsonPath}' is not a JSON object of token → id.");
-        if (!vocab.TryGetValue(StartOfText, out var bos) || bos != StartOfTextId || !vocab.TryGetValue(EndOfText, out var eos) || eos != EndOfTextId)
-            throw new InvalidDataException($"'{vocabJsonPath}' is not the CLIP vocabulary: expected {StartOfText} = {StartOfTextId} and {EndOfText} = {EndOfTextId}.");
+        // BOS/EOS come from the vocabulary itself, so a tiny custom vocabulary (the toy model's) works as well as SD's.
+        if (!vocab.ContainsKey(StartOfText) || !vocab.ContainsKey(EndOfText))
+            throw new InvalidDataException($"'{vocabJsonPath}' is not a CLIP vocabulary: it needs the entries {StartOfText} and {EndOfText} (49406 and 49407 in SD's).");
 
         var merges = File.ReadLines(mergesPath).Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal)).ToList();
         return Create(vocab, merges);
@@ -95,7 +106,7 @@ public sealed partial class ClipTokenizer
             PreTokenizer = new RegexPreTokenizer(WholeInput(), specialTokens: null),
         };
         var bpe = BpeTokenizer.Create(options);
-        return new ClipTokenizer(bpe, vocab.ToDictionary(kv => kv.Value, kv => kv.Key));
+        return new ClipTokenizer(bpe, vocab.ToDictionary(kv => kv.Value, kv => kv.Key), vocab[StartOfText], vocab[EndOfText]);
     }
 
     /// <summary>Vocabulary size (49,408 for SD 1.x).</summary>
@@ -118,15 +129,15 @@ public sealed partial class ClipTokenizer
         {
             switch (m.Value)
             {
-                case StartOfText: ids.Add(StartOfTextId); break;   // CLIP's BPE cache maps the specials to themselves
-                case EndOfText: ids.Add(EndOfTextId); break;
+                case StartOfText: ids.Add(BosId); break;   // CLIP's BPE cache maps the specials to themselves
+                case EndOfText: ids.Add(EosId); break;
                 default: ids.AddRange(_bpe.EncodeToIds(ClipByteEncoding.Encode(m.Value))); break;
             }
         }
         return [.. ids];
     }
 
-    /// <summary>The 77 ids SD's text encoder sees: BOS + first 75 BPE ids + EOS, padded with 49407 (truncation=True, padding="max_length").</summary>
+    /// <summary>The 77 ids SD's text encoder sees: BOS + first 75 BPE ids + EOS, padded with EOS (49407 for SD) (truncation=True, padding="max_length").</summary>
     public int[] Encode(string text)
     {
         var ids = EncodeToIds(text);
@@ -199,7 +210,7 @@ public sealed partial class ClipTokenizer
         var mapped = new System.Text.StringBuilder();
         foreach (var id in ids)
         {
-            if (!keepSpecialTokens && id is StartOfTextId or EndOfTextId) continue;
+            if (!keepSpecialTokens && (id == BosId || id == EosId)) continue;
             if (!_idToToken.TryGetValue(id, out var token))
                 throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is not in the vocabulary (0..{_idToToken.Count - 1}).");
             mapped.Append(token);
@@ -208,15 +219,15 @@ public sealed partial class ClipTokenizer
         return ClipByteEncoding.Decode(mapped.ToString()).Replace(WordEnd, " ").Trim();
     }
 
-    static int[] Frame(ReadOnlySpan<int> content)
+    int[] Frame(ReadOnlySpan<int> content)
     {
         if (content.Length > ChunkLength)
             throw new ArgumentException($"A chunk holds at most {ChunkLength} tokens, got {content.Length}.");
         var framed = new int[ContextLength];
-        Array.Fill(framed, PadId);
-        framed[0] = StartOfTextId;
+        Array.Fill(framed, EosId);
+        framed[0] = BosId;
         content.CopyTo(framed.AsSpan(1));
-        framed[1 + content.Length] = EndOfTextId;
+        framed[1 + content.Length] = EosId;
         return framed;
     }
 

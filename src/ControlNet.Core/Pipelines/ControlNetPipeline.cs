@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using ControlNet.Sampling;
+using ControlNet.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ControlNet.Pipelines;
+
+/// <summary>
+/// Text-to-image (and img2img / inpainting) with any number of ControlNets. Build it from loaded networks, or load it with
+/// <see cref="ControlNetPipelineLoader.Load"/>. Every knob is explained in docs/generation.md, "The pipeline".
+/// </summary>
+public sealed class ControlNetPipeline : IControlNetPipeline
+{
+    readonly IReadOnlyDictionary<string, PipelineControlNet> _controlNets;
+
+    /// <param name="model">base model; owned (disposed with the pipeline)</param>
+    /// <param name="controlNets">key → ControlNet on the model's device and dtype; owned</param>
+    public ControlNetPipeline(DiffusionModel model, IReadOnlyDictionary<string, PipelineControlNet>? controlNets = null)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        _controlNets = controlNets ?? new Dictionary<string, PipelineControlNet>();
+        var u = model.UNet.Architecture;
+        foreach (var (key, cn) in _controlNets)
+        {
+            var a = cn.Model.Architecture;
+            if (a.ResidualCount != u.ResidualCount || a.ModelChannels != u.ModelChannels || a.ContextDim != u.ContextDim || !a.ChannelMult.SequenceEqual(u.ChannelMult))
+                throw new ArgumentException($"ControlNet '{key}' is for another base architecture ({a.ResidualCount} residuals, {a.ModelChannels} channels, context {a.ContextDim}) than the U-Net ({u.ResidualCount}, {u.ModelChannels}, {u.ContextDim}); load a ControlNet trained on this base model.");
+        }
+    }
+
+    public DiffusionModel Model { get; }
+
+    public IReadOnlyCollection<string> ControlNets => _controlNets.Keys.ToList();
+
+    public GenerationResult Generate(GenerationSettings settings, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var stopwatch = Stopwatch.StartNew();
+        Validate(settings);
+        var sampler = SamplerFactory.Create(settings.Sampler, ddimEta: settings.Eta);
+        using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope();
+
+        int b = settings.BatchSize;
+        int f = Model.Autoencoder.DownscaleFactor;
+        int h = settings.Height / f, w = settings.Width / f;
+        var seeds = Enumerable.Range(0, b).Select(k => settings.Seed + k).ToArray();
+
+        var (cond, uncond) = EncodePrompts(settings.Prompt, settings.NegativePrompt, settings.ClipSkip);   // [1, T, D] each
+        var condB = cond.expand(b, -1, -1);
+        var uncondB = uncond.expand(b, -1, -1);
+        var controls = settings.Controls.Select(c => Prepare(c, h, w)).ToList();
+
+        // Item k's start noise comes from its own generator seeded with seed + k (A1111), drawn on the CPU so a seed
+        // means the same noise on every device.
+        var noise = torch.cat(seeds.Select(s => torch.randn(new long[] { 1, Model.Autoencoder.LatentChannels, h, w }, generator: new Generator(unchecked((ulong)s)))).ToArray(), 0)
+            .to(Model.Device);                                                                                // [B, C, h, w] float32
+        var samplerGenerator = new Generator(unchecked((ulong)settings.Seed));                                // ancestral / η > 0 draws
+
+        Tensor? init = null;
+        if (settings.InitImage is { } initImage)
+        {
+            var pixels = ImageFitting.InitImageTensor(initImage, settings.Width, settings.Height).to(Model.DType, Model.Device);   // [1, 3, H, W]
+            init = Model.Autoencoder.Encode(pixels, new Generator(unchecked((ulong)settings.Seed))).to_type(ScalarType.Float32)
+                .expand(b, -1, -1, -1).contiguous();                                                           // [B, C, h, w]
+        }
+
+        Tensor latent;
+        if (init is not null && settings.DenoisingStrength == 0)
+            latent = init;   // nothing to denoise: the init image through the autoencoder
+        else
+        {
+            var plan = sampler.CreatePlan(settings.Steps, init is null ? 1.0 : settings.DenoisingStrength);
+            var denoiser = new GuidedDenoiser(Model.UNet, condB, uncondB, settings.GuidanceScale, controls, plan.CallCount, Model.DType);
+            var start = sampler.StartLatent(plan, noise, init);
+            Func<Tensor, int, Tensor>? afterStep = null;
+            if (settings.Mask is { } maskImage)
+            {
+                var mask = ImageFitting.LatentMask(maskImage, settings.Width, settings.Height, w, h).to(Model.Device);   // [1, 1, h, w], 1 = repaint
+                var known = init!;
+                afterStep = (x, i) => mask * x + (1 - mask) * sampler.AddNoise(known, noise, plan.Sigmas[i + 1]);
+            }
+            latent = sampler.Sample(plan, start, denoiser.Predict, new SamplingOptions(
+                Generator: samplerGenerator,
+                OnStep: p => progress?.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep)),
+                AfterStep: afterStep,
+                Cancellation: cancellationToken));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var decoded = Model.Autoencoder.Decode(latent.to_type(Model.DType));                              // [B, 3, H, W] in [−1, 1]
+        var images = ImageFitting.ToImages(decoded);
+        return new GenerationResult(images, seeds, stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// CLIP contexts [1, 77·k, D] of the prompt and the negative prompt, both with the same chunk count k (long prompts:
+    /// 75-token chunks, A1111/ComfyUI), A1111 emphasis applied when the prompt uses it.
+    /// </summary>
+    public (Tensor Cond, Tensor Uncond) EncodePrompts(string prompt, string negativePrompt, int clipSkip = 1)
+    {
+        var tokenizer = Model.Tokenizer;
+        int chunks = Math.Max(tokenizer.EncodeWeightedChunks(prompt).ChunkCount, tokenizer.EncodeWeightedChunks(negativePrompt).ChunkCount);
+        return (Encode(tokenizer.EncodeWeightedChunks(prompt, chunks)), Encode(tokenizer.EncodeWeightedChunks(negativePrompt, chunks)));
+
+        Tensor Encode(WeightedChunks text)
+        {
+            using var scope = NewDisposeScope();
+            var ids = ClipTextEncoder.IdsTensor([text.Ids.SelectMany(c => c).ToArray()], Model.Device);     // [1, 77·k]
+            var hidden = Model.TextEncoder.EncodeChunks(ids, clipSkip);                                       // [1, 77·k, D]
+            var weights = text.Weights.SelectMany(c => c).ToArray();
+            if (weights.Any(x => x != 1f))
+                hidden = ClipTextEncoder.ApplyEmphasis(hidden, torch.tensor(weights, new long[] { 1, weights.Length }, device: Model.Device));
+            return hidden.MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>Fits the condition, runs the hint encoder (once per generation) and fixes the control's scales.</summary>
+    PreparedControl Prepare(ControlSettings c, int latentHeight, int latentWidth)
+    {
+        var entry = _controlNets[c.ControlNet];
+        var a = entry.Model.Architecture;
+        var hint = ImageFitting.ConditionTensor(c.Condition, latentWidth * a.HintDownsampling, latentHeight * a.HintDownsampling, c.Resize, a.HintChannels)
+            .to(Model.DType, Model.Device);                                                                   // [1, 3, H, W]
+        var features = entry.Model.EncodeHint(hint);                                                          // [1, MC, h, w]
+        var (scales, conditionalOnly) = ControlWeights.For(c, a, entry.GlobalAveragePooling);
+        return new PreparedControl(c.ControlNet, entry.Model, features, scales, conditionalOnly, entry.GlobalAveragePooling, c.Start, c.End);
+    }
+
+    void Validate(GenerationSettings s)
+    {
+        int m = Model.SizeMultiple;
+        if (s.Width <= 0 || s.Height <= 0 || s.Width % m != 0 || s.Height % m != 0)
+            throw new ArgumentException($"Size {s.Width}×{s.Height} is not a multiple of {m} (autoencoder factor {Model.Autoencoder.DownscaleFactor} × U-Net divisor {Model.UNet.Architecture.SpatialDivisor}); " +
+                $"use e.g. {Round(s.Width, m)}×{Round(s.Height, m)}.");
+        if (s.Steps < 1) throw new ArgumentException($"Steps must be at least 1, got {s.Steps} (the ControlNet apps use 20).");
+        if (s.BatchSize < 1) throw new ArgumentException($"Batch size must be at least 1, got {s.BatchSize}.");
+        if (!double.IsFinite(s.GuidanceScale) || s.GuidanceScale < 0)
+            throw new ArgumentException($"Guidance scale {s.GuidanceScale} is invalid; use a value ≥ 0 (9 in the ControlNet apps, ≤ 1 disables guidance).");
+        if (s.Eta != 0 && !string.Equals(s.Sampler.Trim(), "ddim", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"η = {s.Eta} applies to the ddim sampler only, not '{s.Sampler}'; use --sampler ddim or η = 0.");
+        if (s.ClipSkip < 1 || s.ClipSkip > Model.TextEncoder.Config.NumHiddenLayers)
+            throw new ArgumentException($"Clip skip {s.ClipSkip} must be in 1..{Model.TextEncoder.Config.NumHiddenLayers} (1 = last layer, 2 = penultimate).");
+        if (s.InitImage is not null && !(s.DenoisingStrength >= 0 && s.DenoisingStrength <= 1))
+            throw new ArgumentException($"Denoising strength {s.DenoisingStrength} must be in [0, 1] (0 keeps the init image, 1 ignores it).");
+        if (s.Mask is not null && s.InitImage is null)
+            throw new ArgumentException("A mask needs an init image: inpainting repaints the white part of the mask over the init image. Pass --init-image.");
+        foreach (var c in s.Controls)
+        {
+            if (!_controlNets.ContainsKey(c.ControlNet))
+                throw new ArgumentException($"Control refers to ControlNet '{c.ControlNet}', which is not loaded; loaded: {(_controlNets.Count == 0 ? "none" : string.Join(", ", _controlNets.Keys))}.");
+            ControlWeights.Validate(c);
+        }
+        static int Round(int v, int m) => Math.Max(m, (int)Math.Round((double)v / m) * m);
+    }
+
+    public void Dispose()
+    {
+        foreach (var cn in _controlNets.Values) (cn.Model as IDisposable)?.Dispose();
+        Model.Dispose();
+    }
+}

@@ -1,0 +1,52 @@
+using ControlNet.Autoencoders;
+using ControlNet.Models;
+using ControlNet.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ControlNet.Pipelines;
+
+/// <summary>
+/// The networks of a base model, loaded and on their device: the U-Net, the CLIP text encoder with its tokenizer, and the
+/// autoencoder (<see cref="IdentityAutoencoder"/> for pixel-space models). Owns and disposes the modules.
+/// </summary>
+public sealed class DiffusionModel : IDisposable
+{
+    public DiffusionModel(string architecture, IUNet unet, ClipTextEncoder textEncoder, ClipTokenizer tokenizer, IAutoencoder autoencoder)
+    {
+        ArgumentNullException.ThrowIfNull(unet);
+        ArgumentNullException.ThrowIfNull(textEncoder);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(autoencoder);
+        if (textEncoder.Config.HiddenSize != unet.Architecture.ContextDim)
+            throw new ArgumentException($"The text encoder is {textEncoder.Config.HiddenSize} wide but the U-Net's cross-attention expects {unet.Architecture.ContextDim}; use the text encoder of the same model.");
+        if (textEncoder.Config.MaxPositionEmbeddings != ClipTokenizer.ContextLength)
+            throw new ArgumentException($"The text encoder has {textEncoder.Config.MaxPositionEmbeddings} positions; the tokenizer frames {ClipTokenizer.ContextLength}. Set max_position_embeddings to 77 in its config.json.");
+        if (tokenizer.VocabularySize > textEncoder.Config.VocabSize)
+            throw new ArgumentException($"The tokenizer has {tokenizer.VocabularySize} entries but the text encoder embeds only {textEncoder.Config.VocabSize}; use the tokenizer that belongs to the model.");
+        if (autoencoder.LatentChannels != unet.Architecture.InChannels)
+            throw new ArgumentException($"The autoencoder's latent has {autoencoder.LatentChannels} channels but the U-Net takes {unet.Architecture.InChannels}; pixel-space models use IdentityAutoencoder({unet.Architecture.InChannels}).");
+        (Architecture, UNet, TextEncoder, Tokenizer, Autoencoder) = (architecture, unet, textEncoder, tokenizer, autoencoder);
+        var first = textEncoder.parameters().First();
+        (Device, DType) = (first.device, first.dtype);
+    }
+
+    /// <summary>The <see cref="ArchitectureCatalog"/> name ("sd15", "toy", …), which also builds matching ControlNets.</summary>
+    public string Architecture { get; }
+    public IUNet UNet { get; }
+    public ClipTextEncoder TextEncoder { get; }
+    public ClipTokenizer Tokenizer { get; }
+    public IAutoencoder Autoencoder { get; }
+    public Device Device { get; }
+    public ScalarType DType { get; }
+
+    /// <summary>Image sides must be multiples of this: autoencoder factor × U-Net divisor (64 for SD, 4 for the toy).</summary>
+    public int SizeMultiple => Autoencoder.DownscaleFactor * UNet.Architecture.SpatialDivisor;
+
+    public void Dispose()
+    {
+        (UNet as IDisposable)?.Dispose();
+        TextEncoder.Dispose();
+        (Autoencoder as IDisposable)?.Dispose();
+    }
+}

@@ -1,0 +1,30 @@
+using ControlNet.Abstractions;
+
+namespace ControlNet.Pipelines;
+
+/// <summary>Everything one generation needs; the defaults are the ControlNet apps' (REFERENCE §2.3, §6.2).</summary>
+public sealed record GenerationSettings
+{
+    public string Prompt { get; init; } = "";
+    public string NegativePrompt { get; init; } = "";
+    public int Width { get; init; } = 512;
+    public int Height { get; init; } = 512;
+    public int Steps { get; init; } = 20;
+    /// <summary>A <see cref="ControlNet.Sampling.SamplerFactory"/> name: ddim, euler, euler_a, dpmpp_2m, dpmpp_2m_karras, plms.</summary>
+    public string Sampler { get; init; } = "ddim";
+    /// <summary>Classifier-free guidance scale; ≤ 1 runs the conditional pass only.</summary>
+    public double GuidanceScale { get; init; } = 9.0;
+    /// <summary>Batch item k starts from the noise of seed + k (A1111), so seed + k with batch 1 reproduces item k.</summary>
+    public long Seed { get; init; } = 0;
+    public int BatchSize { get; init; } = 1;
+    /// <summary>DDIM η (0 = deterministic); used by the "ddim" sampler only.</summary>
+    public double Eta { get; init; } = 0.0;
+    public int ClipSkip { get; init; } = 1;
+    public IReadOnlyList<ControlSettings> Controls { get; init; } = [];
+    /// <summary>img2img: the image to start from (resized to Width × Height with the crop-and-resize rule).</summary>
+    public ConditionImage? InitImage { get; init; }
+    /// <summary>img2img: 0 returns the init image (through the autoencoder), 1 ignores it.</summary>
+    public double DenoisingStrength { get; init; } = 0.75;
+    /// <summary>Inpainting (needs <see cref="InitImage"/>): white = repaint, black = keep.</summary>
+    public ConditionImage? Mask { get; init; }
+}

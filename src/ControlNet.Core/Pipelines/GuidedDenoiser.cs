@@ -1,0 +1,100 @@
+using ControlNet.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ControlNet.Pipelines;
+
+/// <summary>
+/// The ε-predictor the sampler drives: classifier-free guidance with the unconditional and conditional passes batched
+/// in one U-Net forward as <c>[uncond, cond]</c> (diffusers), and the ControlNets' residuals summed into that forward.
+/// ε = ε_u + s·(ε_c − ε_u) when the guidance scale s &gt; 1; otherwise only the conditional pass runs.
+/// </summary>
+public sealed class GuidedDenoiser
+{
+    readonly IUNet _unet;
+    readonly Tensor _cond;
+    readonly Tensor _context;
+    readonly double _guidance;
+    readonly IReadOnlyList<PreparedControl> _controls;
+    readonly ScalarType _dtype;
+
+    /// <param name="cond">[B, T, D] text context of the prompt</param>
+    /// <param name="uncond">[B, T, D] text context of the negative prompt (same T)</param>
+    /// <param name="callCount">model calls of the plan (the N of the windows)</param>
+    /// <param name="modelDType">dtype of the networks; latents are cast to it on the way in and ε back to float32</param>
+    public GuidedDenoiser(IUNet unet, Tensor cond, Tensor uncond, double guidanceScale, IReadOnlyList<PreparedControl> controls, int callCount, ScalarType modelDType = ScalarType.Float32)
+    {
+        if (!cond.shape.SequenceEqual(uncond.shape))
+            throw new ArgumentException($"Prompt and negative prompt contexts must have the same shape to be batched; got [{string.Join(", ", cond.shape)}] and [{string.Join(", ", uncond.shape)}]. Encode both with the same chunk count.");
+        (_unet, _cond, _guidance, _controls, CallCount, _dtype) = (unet, cond, guidanceScale, controls, callCount, modelDType);
+        _context = UsesGuidance ? torch.cat([uncond, cond], 0) : cond.alias();                   // [2B | B, T, D]
+    }
+
+    public int CallCount { get; }
+
+    /// <summary>True when the unconditional pass runs (guidance scale &gt; 1).</summary>
+    public bool UsesGuidance => _guidance > 1;
+
+    /// <summary>How often a ControlNet forward ran (a call outside every window runs none).</summary>
+    public int ControlNetForwards { get; private set; }
+
+    /// <summary>ε for latent <paramref name="x"/> [B, C, h, w] at timestep <paramref name="timestep"/> (0-dim) of call <paramref name="callIndex"/>.</summary>
+    public Tensor Predict(Tensor x, Tensor timestep, int callIndex)
+    {
+        using var scope = NewDisposeScope();
+        var (input, t, context) = Batch(x, timestep);
+        var residuals = Residuals(x, timestep, callIndex);
+        var eps = _unet.Forward(input, t, context, residuals).to_type(ScalarType.Float32);   // [B or 2B, C, h, w]
+        if (UsesGuidance)
+        {
+            var halves = eps.chunk(2, 0);                                                      // [uncond, cond]
+            eps = halves[0] + (halves[1] - halves[0]) * _guidance;
+        }
+        return eps.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The summed, scaled residuals the U-Net gets at call <paramref name="callIndex"/> for the batch
+    /// <c>[uncond, cond]</c> (or <c>cond</c> without guidance); null when no ControlNet is active.
+    /// </summary>
+    public IReadOnlyList<Tensor>? Residuals(Tensor x, Tensor timestep, int callIndex)
+    {
+        using var scope = NewDisposeScope();
+        var (input, t, context) = Batch(x, timestep);
+        long b = x.shape[0];
+        Tensor[]? sum = null;
+        foreach (var c in _controls)
+        {
+            if (!ControlWeights.IsActive(callIndex, CallCount, c.Start, c.End)) continue;   // skip the forward entirely
+            ControlNetForwards++;
+            bool condOnly = c.ConditionalOnly && UsesGuidance;
+            var cx = condOnly ? x.to_type(_dtype) : input;
+            var ct = condOnly ? t[..(int)b] : t;
+            var cc = condOnly ? _cond : context;
+            var features = c.HintFeatures.expand(cx.shape[0], -1, -1, -1);
+            var outputs = c.Model.Forward(cx, features, ct, cc);
+            if (outputs.Count != c.Scales.Count)
+                throw new InvalidOperationException($"ControlNet '{c.Key}' returned {outputs.Count} residuals but has {c.Scales.Count} scales; its architecture does not match the U-Net.");
+            var scaled = new Tensor[outputs.Count];
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                var r = outputs[i] * c.Scales[i];
+                if (c.GlobalAveragePooling) r = r.mean([2, 3], keepdim: true);                 // [n, C, 1, 1], broadcast onto the skip
+                if (condOnly) r = torch.cat([torch.zeros_like(r), r], 0);                     // zeros for the unconditional half
+                scaled[i] = r;
+            }
+            sum = sum is null ? scaled : sum.Zip(scaled, (a, r) => a + r).ToArray();
+        }
+        if (sum is null) return null;
+        foreach (var r in sum) r.MoveToOuterDisposeScope();
+        return sum;
+    }
+
+    (Tensor Input, Tensor Timesteps, Tensor Context) Batch(Tensor x, Tensor timestep)
+    {
+        var xm = x.to_type(_dtype);
+        var input = UsesGuidance ? torch.cat([xm, xm], 0) : xm;                                 // [2B | B, C, h, w]
+        var t = timestep.reshape(1).expand(input.shape[0]).contiguous();                       // [2B | B]
+        return (input, t, _context);
+    }
+}
