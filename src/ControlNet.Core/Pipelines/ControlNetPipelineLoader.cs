@@ -1,0 +1,203 @@
+using System.Text.Json;
+using ControlNet.Autoencoders;
+using ControlNet.Checkpoints;
+using ControlNet.Models;
+using ControlNet.Runtime;
+using ControlNet.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ControlNet.Pipelines;
+
+/// <summary>
+/// Loads a base model and its ControlNets once into a <see cref="ControlNetPipeline"/>. The base is a model folder with
+/// <c>controlnet-model.json</c> (the toy model), or anything <see cref="CheckpointLoader.Open"/> reads (single file,
+/// diffusers folder, Hugging Face repo id) holding an SD 1.x U-Net, VAE and CLIP text encoder.
+/// </summary>
+public static class ControlNetPipelineLoader
+{
+    public static IControlNetPipeline Load(PipelineOptions options, IProgress<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var device = TorchRuntime.ParseDevice(options.Device);
+        var dtype = TensorDTypes.ParsePrecision(options.DType).ToScalarType();
+        var model = ModelFolderManifest.IsModelFolder(options.BaseModel)
+            ? LoadModelFolder(options, device, dtype, log)
+            : LoadCheckpoint(options, device, dtype, log);
+        var controlNets = new Dictionary<string, PipelineControlNet>();
+        try
+        {
+            foreach (var (key, source) in options.ControlNets)
+            {
+                log?.Report($"Loading ControlNet '{key}' from {source}");
+                var module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
+                controlNets[key] = new PipelineControlNet((IControlNet)module, false);   // registered first so a failure below disposes it
+                bool pooled = options.GlobalAveragePooling.Contains(key);
+                using (var checkpoint = CheckpointLoader.Open(source))
+                {
+                    checkpoint.LoadInto(module, ModelComponent.ControlNet);
+                    pooled |= DetectGlobalAveragePooling(checkpoint.Source);   // the local path, also for a hub id
+                }
+                module.eval();
+                if (pooled) log?.Report($"ControlNet '{key}' averages its residuals globally (shuffle): it acts on the conditional pass only.");
+                controlNets[key] = new PipelineControlNet((IControlNet)module, pooled);
+            }
+            return new ControlNetPipeline(model, controlNets);
+        }
+        catch
+        {
+            foreach (var cn in controlNets.Values) (cn.Model as IDisposable)?.Dispose();
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A folder with <c>controlnet-model.json</c> (see <see cref="ModelFolderManifest"/>).</summary>
+    public static DiffusionModel LoadModelFolder(PipelineOptions options, Device device, ScalarType dtype, IProgress<string>? log = null)
+    {
+        var folder = options.BaseModel;
+        var manifest = ModelFolderManifest.Read(folder);
+        string In(string relative) => Path.GetFullPath(Path.Combine(folder, relative));
+        var entry = ArchitectureCatalog.Get(manifest.Architecture);
+        log?.Report($"Loading {entry.Name} model folder {folder}");
+
+        var tokenizerFolder = Directory.Exists(In(manifest.Tokenizer)) ? In(manifest.Tokenizer) : options.Tokenizer
+            ?? throw new FileNotFoundException($"The model folder '{folder}' has no tokenizer folder '{manifest.Tokenizer}'; add vocab.json and merges.txt there or pass --tokenizer.");
+        var tokenizer = ClipTokenizer.FromFolder(tokenizerFolder);
+
+        nn.Module? unet = null;
+        ClipTextEncoder? text = null;
+        IAutoencoder? vae = null;
+        try
+        {
+            unet = entry.CreateUNet(device, dtype);
+            using (var c = CheckpointLoader.OpenFile(In(manifest.UNet)))
+                c.LoadInto(unet, ModelComponent.Unet);
+            text = LoadTextEncoder(In(manifest.TextEncoder), device, dtype);
+            vae = manifest.Autoencoder == ModelFolderManifest.IdentityAutoencoder
+                ? new IdentityAutoencoder(entry.Architecture.InChannels)
+                : LoadVae(In(manifest.Autoencoder), device, dtype);
+            unet.eval();
+            return new DiffusionModel(entry.Name, (IUNet)unet, text, tokenizer, vae);
+        }
+        catch
+        {
+            unet?.Dispose();
+            text?.Dispose();
+            (vae as IDisposable)?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>An SD 1.x single file, diffusers folder or repo id; the tokenizer from its <c>tokenizer/</c> folder or <see cref="PipelineOptions.Tokenizer"/>.</summary>
+    public static DiffusionModel LoadCheckpoint(PipelineOptions options, Device device, ScalarType dtype, IProgress<string>? log = null)
+    {
+        using var checkpoint = CheckpointLoader.Open(options.BaseModel);
+        log?.Report($"Loading {options.BaseModel} ({checkpoint.Format})");
+        if (checkpoint.Architecture != BaseArchitecture.Sd1)
+            throw new NotSupportedException($"'{options.BaseModel}' is detected as {checkpoint.Architecture}; the pipeline runs SD 1.x models (CLIP ViT-L/14 text encoder, 768-wide cross-attention) " +
+                $"and model folders with {ModelFolderManifest.FileName}. SD 2.x's OpenCLIP text encoder is not supported.");
+        foreach (var c in new[] { ModelComponent.Unet, ModelComponent.Vae, ModelComponent.TextEncoder })
+            if (!checkpoint.Has(c))
+                throw new InvalidDataException($"'{options.BaseModel}' ({checkpoint.Format}) has no {c.DisplayName()} weights; pass a full SD 1.5 model (e.g. v1-5-pruned-emaonly.safetensors or runwayml/stable-diffusion-v1-5).");
+
+        var root = Directory.Exists(checkpoint.Source) ? checkpoint.Source : null;
+        var tokenizerFolder = root is not null && File.Exists(Path.Combine(root, "tokenizer", "vocab.json")) ? Path.Combine(root, "tokenizer") : options.Tokenizer
+            ?? throw new FileNotFoundException($"'{options.BaseModel}' carries no tokenizer (single files never do). Pass --tokenizer with a folder holding vocab.json and merges.txt " +
+                "(e.g. the tokenizer/ folder of runwayml/stable-diffusion-v1-5 or openai/clip-vit-large-patch14), or use a diffusers folder.");
+        var tokenizer = ClipTokenizer.FromFolder(tokenizerFolder);
+
+        string? Config(string sub) => root is not null && File.Exists(Path.Combine(root, sub, "config.json")) ? File.ReadAllText(Path.Combine(root, sub, "config.json")) : null;
+        nn.Module? unet = null;
+        ClipTextEncoder? text = null;
+        AutoencoderKL? vae = null;
+        try
+        {
+            unet = ArchitectureCatalog.CreateUNet("sd15", device, dtype);
+            checkpoint.LoadInto(unet, ModelComponent.Unet);
+            text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc) : ClipTextConfig.StableDiffusion15);
+            text.to(device, dtype);
+            checkpoint.LoadInto(text, ModelComponent.TextEncoder);
+            vae = new AutoencoderKL(Config("vae") is { } vc ? AutoencoderConfig.FromDiffusersJson(vc) : AutoencoderConfig.StableDiffusion);
+            vae.to(device, dtype);
+            checkpoint.LoadInto(vae, ModelComponent.Vae);
+            unet.eval(); text.eval(); vae.eval();
+            return new DiffusionModel("sd15", (IUNet)unet, text, tokenizer, vae);
+        }
+        catch
+        {
+            unet?.Dispose();
+            text?.Dispose();
+            vae?.Dispose();
+            throw;
+        }
+    }
+
+    static ClipTextEncoder LoadTextEncoder(string folder, Device device, ScalarType dtype)
+    {
+        var config = Path.Combine(folder, "config.json");
+        if (!File.Exists(config))
+            throw new FileNotFoundException($"Text encoder config '{config}' not found; the folder needs a Hugging Face CLIP config.json and model.safetensors.", config);
+        var text = new ClipTextEncoder(ClipTextConfig.FromJson(File.ReadAllText(config)));
+        try
+        {
+            text.to(device, dtype);
+            using (var c = CheckpointLoader.OpenFolder(folder))
+                c.LoadInto(text, ModelComponent.TextEncoder);
+            text.eval();
+            return text;
+        }
+        catch
+        {
+            text.Dispose();
+            throw;
+        }
+    }
+
+    static AutoencoderKL LoadVae(string folder, Device device, ScalarType dtype)
+    {
+        var config = Path.Combine(folder, "config.json");
+        if (!File.Exists(config))
+            throw new FileNotFoundException($"VAE config '{config}' not found; the autoencoder folder needs a diffusers config.json and weights, or set \"autoencoder\": \"identity\".", config);
+        var vae = new AutoencoderKL(AutoencoderConfig.FromDiffusersJson(File.ReadAllText(config)));
+        try
+        {
+            vae.to(device, dtype);
+            using (var c = CheckpointLoader.OpenFolder(folder))
+                c.LoadInto(vae, ModelComponent.Vae);
+            vae.eval();
+            return vae;
+        }
+        catch
+        {
+            vae.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Whether a ControlNet averages its residuals (CN 1.1 shuffle): a diffusers config.json with
+    /// <c>"global_pool_conditions": true</c>, or the CN 1.1 yaml next to a single file (same name, .yaml) with
+    /// <c>global_average_pooling: True</c>. <paramref name="source"/> is a local file or folder.
+    /// </summary>
+    public static bool DetectGlobalAveragePooling(string source)
+    {
+        if (Directory.Exists(source))
+        {
+            var config = Path.Combine(source, "controlnet", "config.json") is var p && File.Exists(p) ? p : Path.Combine(source, "config.json");
+            if (!File.Exists(config)) return false;
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(config));
+                return doc.RootElement.TryGetProperty("global_pool_conditions", out var g) && g.ValueKind == JsonValueKind.True;
+            }
+            catch (JsonException) { return false; }
+        }
+        if (File.Exists(source))
+        {
+            var yaml = Path.ChangeExtension(source, ".yaml");
+            return File.Exists(yaml) && File.ReadLines(yaml).Any(l => l.Trim().Replace(" ", "").Equals("global_average_pooling:True", StringComparison.OrdinalIgnoreCase));
+        }
+        return false;
+    }
+}
