@@ -47,7 +47,7 @@ public sealed class TemplatePluginEndToEndTests : IDisposable
 
         // 2. dotnet new, in a private hive so the user's templates are untouched.
         Ok(ProcessRunner.Run("dotnet", $"new install \"{templatePack}\" --debug:custom-hive \"{hive}\"", work), "dotnet new install");
-        Ok(ProcessRunner.Run("dotnet", $"new controlnet-plugin -n Acme.Sobel --condition-id sobel --debug:custom-hive \"{hive}\"", work), "dotnet new controlnet-plugin");
+        Ok(ProcessRunner.Run("dotnet", $"new controlnet-plugin -n Acme.Sobel --condition-id sobel --no-update-check --debug:custom-hive \"{hive}\"", work), "dotnet new controlnet-plugin");
         var project = Path.Combine(work, "Acme.Sobel/src/Acme.Sobel/Acme.Sobel.csproj");
         Assert.True(File.Exists(project), "the template did not create " + project);
         Assert.Contains("public override string Id => \"sobel\";", File.ReadAllText(Path.Combine(work, "Acme.Sobel/src/Acme.Sobel/SobelPlugin.cs")));
