@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Text.Json;
 using ControlNet.Abstractions;
+using ControlNet.Hosting.Packages;
+using ControlNet.Hosting.Plugins;
 using Spectre.Console.Cli;
 
 namespace ControlNet.Cli.Commands;
@@ -18,6 +20,11 @@ public sealed class PluginsListCommand : Command<PluginsListCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var catalog = settings.LoadCatalog();
+        var home = PluginHome.Default;
+        var installed = new InstalledPluginRegistry(home.InstalledFile).Load();
+        // The package a loaded plug-in came from: its folder is $CONTROLNET_HOME/plugins/<Id>.
+        InstalledPlugin? PackageOf(LoadedPlugin p) => installed.FirstOrDefault(i =>
+            string.Equals(Path.GetFullPath(home.PluginFolder(i.Id)), Path.GetFullPath(p.Source), StringComparison.Ordinal));
         if (settings.Json)
         {
             var doc = new
@@ -32,6 +39,7 @@ public sealed class PluginsListCommand : Command<PluginsListCommand.Settings>
                     version = p.Version?.ToString(),
                     contract = p.Plugin.TargetContract.ToString(2),
                     source = p.Source,
+                    package = PackageOf(p) is { } pkg ? new { id = pkg.Id, version = pkg.Version, source = pkg.Source } : null,
                     hintEncoder = p.Plugin.HintEncoder switch
                     {
                         HintEncoderSpec.Standard s => $"standard ({s.InputChannels} channels)",
@@ -49,6 +57,7 @@ public sealed class PluginsListCommand : Command<PluginsListCommand.Settings>
                     checkpoints = p.Plugin.Checkpoints.Select(c => new { name = c.Name, source = c.Source, globalAveragePooling = c.GlobalAveragePooling }),
                 }),
                 failures = catalog.Failures.Select(f => new { name = f.Name, source = f.Source, message = f.Message }),
+                installed = installed.Select(i => new { id = i.Id, version = i.Version, source = i.Source, contract = i.Contract, installedAt = i.InstalledAt }),
             };
             Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             return ExitCodes.Success;
@@ -63,6 +72,7 @@ public sealed class PluginsListCommand : Command<PluginsListCommand.Settings>
             Console.WriteLine($"{pl.Id}  {pl.DisplayName}  v{p.Version} (contract {pl.TargetContract.ToString(2)})");
             Console.WriteLine($"  {pl.Description}");
             Console.WriteLine($"  from: {p.Source}");
+            if (PackageOf(p) is { } package) Console.WriteLine($"  package: {package.Id} {package.Version} from {package.Source}");
             foreach (var x in pl.Preprocessors)
             {
                 Console.WriteLine($"  preprocessor {x.Id} ({x.Input}): {x.Description}");
@@ -70,8 +80,14 @@ public sealed class PluginsListCommand : Command<PluginsListCommand.Settings>
                     Console.WriteLine($"    --option {o.Name}=<{(o.AllowedValues.Count > 0 ? string.Join("|", o.AllowedValues) : o.Type)}>  default {o.DefaultValue ?? "(none)"}  {o.Description}");
             }
             Console.WriteLine("  model files: " + (pl.ModelFiles.Count == 0 ? "none" : string.Join(", ", pl.ModelFiles.Select(m => $"{m.Name} ({m.SizeBytes?.ToString() ?? "?"} B) {m.Url}"))));
-            Console.WriteLine("  checkpoints: " + string.Join(", ", pl.Checkpoints.Select(c => c.Name)));
+            Console.WriteLine("  checkpoints: " + (pl.Checkpoints.Count == 0 ? "none" : string.Join(", ", pl.Checkpoints.Select(c => c.Name))));
         }
+        Console.WriteLine();
+        Console.WriteLine(installed.Count == 0
+            ? $"No plug-in packages installed in {home.Plugins} (controlnet plugins install PACKAGE)."
+            : $"Installed plug-in packages ({home.InstalledFile}):");
+        foreach (var i in installed)
+            Console.WriteLine($"  {i.Id} {i.Version}  contract {i.Contract}  from {i.Source}  ({i.InstalledAt:yyyy-MM-dd})");
         if (catalog.Failures.Count > 0)
         {
             Console.Error.WriteLine();
