@@ -38,7 +38,9 @@ public sealed class DdimSampler : Sampler
         if (stride < 2)
             throw new ArgumentOutOfRangeException(nameof(steps), steps, $"DDIM/PLMS support 1 to {T / 2} steps on a {T}-step schedule (stride 1000 // S must be at least 2).");
         int count = ldmStepCount ? (T + stride - 1) / stride : steps;   // len(range(0, T, stride)) vs S
-        return Enumerable.Range(0, count).Select(k => k * stride + 1).ToArray();
+        // LDM's list can end at exactly T when T - 1 is a multiple of the stride (S = 3: 1, 334, 667, 1000), and LDM then
+        // fails indexing ᾱ[1000]. We drop that out-of-range timestep instead; every list LDM can run is unchanged.
+        return Enumerable.Range(0, count).Select(k => k * stride + 1).Where(t => t < T).ToArray();
     }
 
     protected override SamplingPlan BuildPlan(int steps, double denoisingStrength)

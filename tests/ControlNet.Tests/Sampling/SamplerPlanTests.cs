@@ -25,6 +25,19 @@ public class SamplerPlanTests
         Assert.Equal(Enumerable.Range(0, 30).Select(k => 958.0 - 33 * k), leading.Timesteps);
     }
 
+    [Theory]
+    [InlineData("ddim")]
+    [InlineData("plms")]
+    public void Step_counts_where_ldm_would_index_past_the_schedule_drop_that_timestep(string name)
+    {
+        // S = 3: range(0, 1000, 333) + 1 = 1, 334, 667, 1000 — LDM fails on ᾱ[1000]; we keep 1, 334, 667.
+        var ddim = new DdimSampler(NoiseSchedule.StableDiffusion);
+        Assert.Equal(new[] { 1, 334, 667 }, ddim.AscendingTimesteps(3));
+        var plan = SamplerFactory.Create(name).CreatePlan(3);
+        Assert.All(plan.Timesteps, t => Assert.InRange(t, 0, 999));
+        Assert.Equal(667, plan.Timesteps[0]);
+    }
+
     [Fact]
     public void Plms_repeats_the_second_timestep()
     {
