@@ -2,6 +2,7 @@ using ControlNet.Cli.Commands;
 using ControlNet.Cli.Generation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace ControlNet.Cli;
@@ -20,6 +21,10 @@ public static class Program
         app.Configure(config =>
         {
             config.SetApplicationName("controlnet");
+            // Bound to the current Console.Out on every run (AnsiConsole's default binds once, which in-process callers
+            // that redirect the console would miss); an unknown option is an error, not a silently ignored argument.
+            config.ConfigureConsole(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }));
+            config.UseStrictParsing();
             config.PropagateExceptions();
             config.AddCommand<GenerateCommand>("generate").WithData(new GenerateHooks(configureServices))
                 .WithDescription("Generate images from a prompt with any number of ControlNets (--control TYPE:IMAGE[[:key=value,…]]).")
@@ -43,6 +48,10 @@ public static class Program
             });
             // Each command registers here: one file per command in Commands/.
         });
+        // Async commands are run synchronously here; without a synchronization context their continuations cannot wait
+        // for a thread the caller is blocking (a UI or a test runner's context would deadlock).
+        var callerContext = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
         try
         {
             return app.Run(args);
@@ -76,6 +85,10 @@ public static class Program
         {
             Console.Error.WriteLine("error: " + e.Message);
             return ExitCodes.Failure;
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(callerContext);
         }
     }
 }

@@ -24,7 +24,8 @@ public static class ServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ControlNetOptions>, ControlNetOptionsValidator>());
 
-        services.TryAddSingleton(sp => CreateCatalog(sp.GetRequiredService<IOptions<ControlNetOptions>>().Value, sp.GetServices<IConditionPlugin>()));
+        // The validator needs the catalog to check plug-in ids, so the catalog reads the options unvalidated.
+        services.TryAddSingleton(sp => CreateCatalog(UnvalidatedOptions(sp), sp.GetServices<IConditionPlugin>()));
         services.TryAddSingleton<IControlNetPipelineFactory, ControlNetPipelineFactory>();
         services.TryAddSingleton(sp => sp.GetRequiredService<IControlNetPipelineFactory>()
             .Create(sp.GetRequiredService<IOptions<ControlNetOptions>>().Value.ToPipelineOptions()));
@@ -40,6 +41,17 @@ public static class ServiceCollectionExtensions
     {
         _ = services.GetRequiredService<IOptions<ControlNetOptions>>().Value;
         return services;
+    }
+
+    // What OptionsFactory builds, minus validation (which would ask for the catalog being built).
+    static ControlNetOptions UnvalidatedOptions(IServiceProvider sp)
+    {
+        var options = new ControlNetOptions();
+        foreach (var setup in sp.GetServices<IConfigureOptions<ControlNetOptions>>())
+            if (setup is IConfigureNamedOptions<ControlNetOptions> named) named.Configure(Options.DefaultName, options);
+            else setup.Configure(options);
+        foreach (var post in sp.GetServices<IPostConfigureOptions<ControlNetOptions>>()) post.PostConfigure(Options.DefaultName, options);
+        return options;
     }
 
     // Plug-ins registered as services first (AddPlugin), then the folders: the catalog reports an id found twice.

@@ -299,10 +299,16 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
     }
 
-    // Progress on stderr, so stdout stays clean for the paths (or --json).
+    // Progress on stderr, so stdout stays clean for the paths (or --json): a live bar on a terminal, else one line per step.
     static async Task<GenerationResult> GenerateWithProgress(IServiceProvider provider, GenerationRequest request, CancellationToken ct)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (Console.IsErrorRedirected || !console.Profile.Capabilities.Interactive)
+        {
+            Console.Error.WriteLine("loading model");
+            return await Generate(provider, request, new InlineProgress<GenerationProgress>(p =>
+                Console.Error.WriteLine($"sampling: step {p.Step}/{p.TotalSteps}")), ct);
+        }
         GenerationResult? result = null;
         await console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
