@@ -56,6 +56,8 @@ public sealed record PipelineOptions
     public string? Tokenizer { get; init; }
     public string Device { get; init; } = "cpu";
     public string DType { get; init; } = "fp32";
+    // As in PIPE's branch: keys of ControlNets that average their residuals spatially (shuffle), filled by the host.
+    public IReadOnlyCollection<string> GlobalAveragePooling { get; init; } = [];
 }
 
 public static class ControlNetPipelineLoader
