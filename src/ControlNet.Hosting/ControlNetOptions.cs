@@ -40,13 +40,28 @@ public sealed class ControlNetOptions
     public ControlOptions? FindControl(string key) =>
         Controls.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>What the pipeline loader needs: base model, ControlNets by key, tokenizer, device, dtype.</summary>
-    public PipelineOptions ToPipelineOptions() => new()
+    /// <summary>
+    /// What the pipeline loader needs: base model, ControlNets by key, tokenizer, device, dtype, and which ControlNets
+    /// average their residuals (from <see cref="ControlOptions.GlobalAveragePooling"/> or the plug-ins' paired checkpoints).
+    /// </summary>
+    public PipelineOptions ToPipelineOptions(IEnumerable<Abstractions.IConditionPlugin>? plugins = null) => new()
     {
         BaseModel = BaseModel,
         ControlNets = Controls.ToDictionary(c => c.Key, c => c.Model, StringComparer.OrdinalIgnoreCase),
         Tokenizer = Tokenizer,
         Device = Device,
         DType = DType,
+        GlobalAveragePooling = Controls.Where(c => c.GlobalAveragePooling ?? PairedWithPooling(c, plugins)).Select(c => c.Key).ToArray(),
     };
+
+    // "lllyasviel/control_v11e_sd15_shuffle", ".../control_v11e_sd15_shuffle.pth" and the bare name all match the paired checkpoint.
+    static bool PairedWithPooling(ControlOptions c, IEnumerable<Abstractions.IConditionPlugin>? plugins)
+    {
+        var plugin = plugins?.FirstOrDefault(p => string.Equals(p.Id, c.PluginId, StringComparison.OrdinalIgnoreCase));
+        if (plugin is null) return false;
+        var model = c.Model.TrimEnd('/', '\\');
+        var stem = Path.GetFileNameWithoutExtension(model);
+        return plugin.Checkpoints.Any(k => k.GlobalAveragePooling &&
+            (string.Equals(model, k.Name, StringComparison.OrdinalIgnoreCase) || string.Equals(stem, Path.GetFileName(k.Name), StringComparison.OrdinalIgnoreCase)));
+    }
 }

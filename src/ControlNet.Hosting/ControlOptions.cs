@@ -36,6 +36,12 @@ public sealed class ControlOptions
     public CfgResolutionWeighting CfgResolutionWeighting { get; set; } = CfgResolutionWeighting.Off;
     public ResizeMode Resize { get; set; } = ResizeMode.CropAndResize;
 
+    /// <summary>
+    /// The ControlNet averages its residuals spatially (shuffle). Null: when <see cref="Model"/> is one of the plug-in's
+    /// paired checkpoints marked so, or the pipeline detects it from the file.
+    /// </summary>
+    public bool? GlobalAveragePooling { get; set; }
+
     /// <summary>The condition plug-in id in effect.</summary>
     public string PluginId => string.IsNullOrWhiteSpace(Plugin) ? Key : Plugin;
 }

@@ -22,16 +22,26 @@ public static class DefaultModel
         "(dotnet build src/ControlNet.Cli copies it next to the executable; the dotnet tool package carries it).";
 
     /// <summary>
-    /// Where a ControlNet trained for condition <paramref name="conditionType"/> sits inside a base-model folder, by the
-    /// convention the shipped model follows: <c>&lt;base&gt;/controlnets/&lt;type&gt;</c> (file or folder). Null when absent.
+    /// The ControlNet trained for condition <paramref name="conditionType"/> that a model folder ships, as listed in its
+    /// manifest <c>controlnet-model.json</c> under <c>"controlnets": { "canny": "controlnet-canny.safetensors" }</c>
+    /// (the toy model's layout, docs/training.md); an absolute path, or null when the folder lists none for the type.
     /// </summary>
     public static string? ControlNetInside(string baseModel, string conditionType)
     {
-        if (!Directory.Exists(baseModel)) return null;
-        var folder = System.IO.Path.Combine(baseModel, "controlnets");
-        if (!Directory.Exists(folder)) return null;
-        var dir = System.IO.Path.Combine(folder, conditionType);
-        if (Directory.Exists(dir)) return dir;
-        return Directory.GetFiles(folder, conditionType + ".*").Order(StringComparer.Ordinal).FirstOrDefault();
+        var manifest = System.IO.Path.Combine(baseModel, "controlnet-model.json");
+        if (!File.Exists(manifest)) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(manifest));
+            if (!doc.RootElement.TryGetProperty("controlnets", out var map) || map.ValueKind != System.Text.Json.JsonValueKind.Object) return null;
+            foreach (var entry in map.EnumerateObject())
+                if (string.Equals(entry.Name, conditionType, StringComparison.OrdinalIgnoreCase) && entry.Value.GetString() is { Length: > 0 } file)
+                    return System.IO.Path.GetFullPath(file, baseModel);
+            return null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"'{manifest}' is not valid JSON ({e.Message}); fix or restore the model folder.", e);
+        }
     }
 }

@@ -28,7 +28,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => CreateCatalog(UnvalidatedOptions(sp), sp.GetServices<IConditionPlugin>()));
         services.TryAddSingleton<IControlNetPipelineFactory, ControlNetPipelineFactory>();
         services.TryAddSingleton(sp => sp.GetRequiredService<IControlNetPipelineFactory>()
-            .Create(sp.GetRequiredService<IOptions<ControlNetOptions>>().Value.ToPipelineOptions()));
+            .Create(sp.GetRequiredService<IOptions<ControlNetOptions>>().Value
+                .ToPipelineOptions(sp.GetRequiredService<PluginCatalog>().Plugins.Select(p => p.Plugin))));
         services.TryAddSingleton<IGenerationService, GenerationService>();
         return new ControlNetBuilder(services);
     }

@@ -212,7 +212,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
     }
 
     /// <summary>
-    /// A control without model=: a ControlNet for its type inside the base-model folder (models/toy/controlnets/TYPE),
+    /// A control without model=: the ControlNet for its type listed by the base-model folder's controlnet-model.json (the toy model),
     /// else the plug-in's first paired checkpoint with a Hugging Face id.
     /// </summary>
     static string DefaultControlModel(RunConfig run, RunControl c, PluginCatalog catalog)

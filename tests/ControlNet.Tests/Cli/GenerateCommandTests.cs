@@ -74,6 +74,19 @@ public class GenerateCommandTests
     }
 
     [Fact]
+    public void A_model_folder_supplies_the_controlnet_for_a_type()
+    {
+        using var cli = new CliRunner();
+        var folder = Directory.CreateDirectory(cli.PathOf("toy")).FullName;
+        File.WriteAllText(Path.Combine(folder, "controlnet-model.json"), """{ "architecture": "toy", "controlnets": { "canny": "controlnet-canny.safetensors" } }""");
+        var (code, _, err) = cli.Generate(Small("--model", folder, "--control", $"canny:{CliRunner.Photo}:detect-resolution=64", "--out", cli.PathOf("t.png")).Skip(2).ToArray());
+        Assert.True(code == 0, err);
+        var options = Assert.Single(cli.Factory.Created).Options;
+        Assert.Equal(folder, options.BaseModel);
+        Assert.Equal(Path.Combine(folder, "controlnet-canny.safetensors"), options.ControlNets["canny"]);
+    }
+
+    [Fact]
     public void Json_result_on_stdout()
     {
         using var cli = new CliRunner();

@@ -117,4 +117,20 @@ public class ServiceRegistrationTests
         Assert.Contains(folder, catalog.ScannedFolders);
         Assert.Contains(catalog.Plugins, p => p.Plugin.Id == "openpose" && p.Source.StartsWith(folder, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Shuffle_checkpoints_are_passed_as_global_average_pooling()
+    {
+        var (services, builder, factory) = Host();
+        builder.AddPlugins(Path.Combine(AppContext.BaseDirectory, "cli-plugins"))
+            .AddShuffle()                                                        // lllyasviel/control_v11e_sd15_shuffle
+            .AddControl("mine", "/models/control_v11e_sd15_shuffle.pth", o => o.Plugin = "shuffle")
+            .AddControl("other", "/models/custom.safetensors", o => o.Plugin = "shuffle")
+            .AddControl("forced", "x", o => { o.Plugin = "canny"; o.GlobalAveragePooling = true; })
+            .AddCanny(model: "lllyasviel/control_v11p_sd15_canny");
+        using var provider = services.BuildServiceProvider();
+        provider.ValidateControlNet();
+        provider.GetRequiredService<IControlNetPipeline>();
+        Assert.Equal(["forced", "mine", "shuffle"], Assert.Single(factory.Created).Options.GlobalAveragePooling.Order());
+    }
 }
