@@ -22,6 +22,28 @@ public static class DefaultModel
         "(dotnet build src/ControlNet.Cli copies it next to the executable; the dotnet tool package carries it).";
 
     /// <summary>
+    /// Generation defaults a model folder's <c>controlnet-model.json</c> declares: <c>image_size</c> (the toy model is
+    /// trained at 32 px) and <c>guidance_scale</c>; nulls when absent or not a model folder.
+    /// </summary>
+    public static (int? ImageSize, double? GuidanceScale) FolderDefaults(string baseModel)
+    {
+        var manifest = System.IO.Path.Combine(baseModel, "controlnet-model.json");
+        if (!File.Exists(manifest)) return (null, null);
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(manifest));
+            var root = doc.RootElement;
+            int? size = root.TryGetProperty("image_size", out var s) && s.TryGetInt32(out var si) ? si : null;
+            double? cfg = root.TryGetProperty("guidance_scale", out var g) && g.TryGetDouble(out var gd) ? gd : null;
+            return (size, cfg);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"'{manifest}' is not valid JSON ({e.Message}); fix or restore the model folder.", e);
+        }
+    }
+
+    /// <summary>
     /// The ControlNet trained for condition <paramref name="conditionType"/> that a model folder ships, as listed in its
     /// manifest <c>controlnet-model.json</c> under <c>"controlnets": { "canny": "controlnet-canny.safetensors" }</c>
     /// (the toy model's layout, docs/training.md); an absolute path, or null when the folder lists none for the type.

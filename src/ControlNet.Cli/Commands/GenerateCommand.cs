@@ -40,11 +40,11 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Negative { get; init; }
 
         [CommandOption("--width <PX>")]
-        [Description("Image width, a multiple of 8. Default 512.")]
+        [Description("Image width, a multiple of 8. Default: the model folder's image_size (toy model), else 512.")]
         public int? Width { get; init; }
 
         [CommandOption("--height <PX>")]
-        [Description("Image height, a multiple of 8. Default 512.")]
+        [Description("Image height, a multiple of 8. Default: as --width.")]
         public int? Height { get; init; }
 
         [CommandOption("--steps <N>")]
@@ -56,7 +56,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Sampler { get; init; }
 
         [CommandOption("--cfg <SCALE>")]
-        [Description("Classifier-free guidance scale. Default 9.")]
+        [Description("Classifier-free guidance scale. Default: the model folder's guidance_scale (toy model), else 9.")]
         public double? Cfg { get; init; }
 
         [CommandOption("--seed <SEED>")]
@@ -191,6 +191,8 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             Mask = s.Mask ?? run.Mask,
         };
         run = run.WithAbsolutePaths(Directory.GetCurrentDirectory());
+        var (size, cfg) = DefaultModel.FolderDefaults(run.Model ?? DefaultModel.Path);
+        run = run with { Width = run.Width ?? size ?? 512, Height = run.Height ?? size ?? 512, Cfg = run.Cfg ?? cfg ?? 9.0 };
 
         if (!string.Equals(Path.GetExtension(run.Out), ".png", StringComparison.OrdinalIgnoreCase))
             throw new UserFacingException($"Output '{run.Out}' must be a .png file (the run is stored in its metadata); pass e.g. --out image.png.", ExitCodes.Usage);

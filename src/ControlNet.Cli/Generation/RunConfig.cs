@@ -18,11 +18,14 @@ public sealed record RunConfig
     public string Dtype { get; init; } = "fp32";
     public string Prompt { get; init; } = "";
     public string Negative { get; init; } = "";
-    public int Width { get; init; } = 512;
-    public int Height { get; init; } = 512;
+    /// <summary>Null: the model folder's <c>image_size</c> (toy model), else 512. Saved runs hold the value used.</summary>
+    public int? Width { get; init; }
+    /// <summary>Null: as <see cref="Width"/>.</summary>
+    public int? Height { get; init; }
     public int Steps { get; init; } = 20;
     public string Sampler { get; init; } = "ddim";
-    public double Cfg { get; init; } = 9.0;
+    /// <summary>Null: the model folder's <c>guidance_scale</c> (toy model), else 9. Saved runs hold the value used.</summary>
+    public double? Cfg { get; init; }
     /// <summary>-1 picks a random seed; saved runs hold the seed used.</summary>
     public long Seed { get; init; }
     public int Batch { get; init; } = 1;

@@ -78,12 +78,18 @@ public class GenerateCommandTests
     {
         using var cli = new CliRunner();
         var folder = Directory.CreateDirectory(cli.PathOf("toy")).FullName;
-        File.WriteAllText(Path.Combine(folder, "controlnet-model.json"), """{ "architecture": "toy", "controlnets": { "canny": "controlnet-canny.safetensors" } }""");
-        var (code, _, err) = cli.Generate(Small("--model", folder, "--control", $"canny:{CliRunner.Photo}:detect-resolution=64", "--out", cli.PathOf("t.png")).Skip(2).ToArray());
+        File.WriteAllText(Path.Combine(folder, "controlnet-model.json"),
+            """{ "architecture": "toy", "image_size": 32, "guidance_scale": 3.0, "controlnets": { "canny": "controlnet-canny.safetensors" } }""");
+        var output = cli.PathOf("t.png");
+        var (code, _, err) = cli.Generate("--model", folder, "--steps", "2", "--quiet", "--control", $"canny:{CliRunner.Photo}:detect-resolution=64", "--out", output);
         Assert.True(code == 0, err);
         var options = Assert.Single(cli.Factory.Created).Options;
         Assert.Equal(folder, options.BaseModel);
         Assert.Equal(Path.Combine(folder, "controlnet-canny.safetensors"), options.ControlNets["canny"]);
+        // The folder's size and guidance scale replace 512 and 9 when not given.
+        Assert.Equal((32, 32), (ImageFile.LoadRgb(output).Width, ImageFile.LoadRgb(output).Height));
+        var run = JsonDocument.Parse(PngMetadata.Read(output)[GenerateCommand.RunKey]).RootElement;
+        Assert.Equal(3.0, run.GetProperty("cfg").GetDouble());
     }
 
     [Fact]
