@@ -1,4 +1,8 @@
 using ControlNet.Cli.Commands;
+using ControlNet.Cli.Generation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace ControlNet.Cli;
@@ -7,14 +11,24 @@ public static class Program
 {
     public static int Main(string[] args) => Run(args);
 
-    /// <summary>Builds and runs the command tree; tests call this in-process.</summary>
-    public static int Run(string[] args)
+    /// <summary>
+    /// Builds and runs the command tree; tests call this in-process. <paramref name="configureServices"/> adds services
+    /// before <c>generate</c> registers the host (TryAdd keeps them), e.g. a replacement pipeline factory.
+    /// </summary>
+    public static int Run(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("controlnet");
+            // Bound to the current Console.Out on every run (AnsiConsole's default binds once, which in-process callers
+            // that redirect the console would miss); an unknown option is an error, not a silently ignored argument.
+            config.ConfigureConsole(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }));
+            config.UseStrictParsing();
             config.PropagateExceptions();
+            config.AddCommand<GenerateCommand>("generate").WithData(new GenerateHooks(configureServices))
+                .WithDescription("Generate images from a prompt with any number of ControlNets (--control TYPE:IMAGE[[:key=value,…]]).")
+                .WithExample("generate", "--prompt", "a red house", "--control", "canny:house.png", "--out", "house.png");
             config.AddCommand<VersionCommand>("version").WithDescription("Print the SDK and libtorch versions.");
             config.AddCommand<InspectCommand>("inspect").WithDescription("Show the format, architecture and components of a checkpoint.");
             config.AddCommand<ConvertCommand>("convert").WithDescription("Convert a checkpoint between original (ldm) and diffusers layouts and precisions.");
@@ -37,6 +51,10 @@ public static class Program
             });
             // Each command registers here: one file per command in Commands/.
         });
+        // Async commands are run synchronously here; without a synchronization context their continuations cannot wait
+        // for a thread the caller is blocking (a UI or a test runner's context would deadlock).
+        var callerContext = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
         try
         {
             return app.Run(args);
@@ -56,6 +74,11 @@ public static class Program
             Console.Error.WriteLine("error: " + e.Message);
             return e.ExitCode;
         }
+        catch (OptionsValidationException e)
+        {
+            Console.Error.WriteLine("error: " + string.Join(Environment.NewLine + "error: ", e.Failures));
+            return ExitCodes.Usage;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("cancelled");
@@ -65,6 +88,10 @@ public static class Program
         {
             Console.Error.WriteLine("error: " + e.Message);
             return ExitCodes.Failure;
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(callerContext);
         }
     }
 }

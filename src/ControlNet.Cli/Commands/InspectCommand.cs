@@ -12,10 +12,6 @@ public sealed class InspectCommand : Command<InspectCommand.Settings>
         [CommandArgument(0, "<MODEL>")]
         [Description("Weights file, diffusers folder, or Hugging Face repo id (org/name or org/name/file).")]
         public string Model { get; init; } = "";
-
-        [CommandOption("--json")]
-        [Description("Print the report as JSON.")]
-        public bool Json { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -6,7 +6,7 @@ using Spectre.Console.Cli;
 namespace ControlNet.Cli.Commands;
 
 /// <summary>Options shared by every command that opens a model argument.</summary>
-public class ModelSettings : CommandSettings
+public class ModelSettings : GlobalSettings
 {
     [CommandOption("--revision <REV>")]
     [Description("Hub revision (branch, tag or commit) for repo ids. Default: main.")]

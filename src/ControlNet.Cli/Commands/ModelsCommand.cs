@@ -6,9 +6,9 @@ using Spectre.Console.Cli;
 namespace ControlNet.Cli.Commands;
 
 /// <summary><c>controlnet models list</c>: repositories in the Hugging Face cache.</summary>
-public sealed class ModelsListCommand : Command
+public sealed class ModelsListCommand : Command<GlobalSettings>
 {
-    public override int Execute(CommandContext context, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, GlobalSettings settings, CancellationToken cancellationToken)
     {
         var options = HubOptions.FromEnvironment();
         Console.WriteLine($"cache: {options.CacheDir}");

@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 namespace ControlNet.Cli.Commands;
 
 /// <summary>Settings shared by commands that load condition plug-ins.</summary>
-public class PluginFolderSettings : CommandSettings
+public class PluginFolderSettings : GlobalSettings
 {
     [CommandOption("--plugins <DIR>")]
     [Description("An extra plug-in folder (one subfolder per plug-in), scanned after the built-ins and $CONTROLNET_HOME/plugins. Repeatable.")]

@@ -12,9 +12,6 @@ public sealed class PluginsListCommand : Command<PluginsListCommand.Settings>
 {
     public sealed class Settings : PluginFolderSettings
     {
-        [CommandOption("--json")]
-        [Description("Write JSON instead of text.")]
-        public bool Json { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -1,0 +1,62 @@
+using System.Globalization;
+
+namespace ControlNet.Cli.Generation;
+
+/// <summary>Parses <c>--control TYPE:IMAGE[:key=value,…]</c> into a <see cref="RunControl"/>.</summary>
+public static class ControlSpec
+{
+    /// <summary>The keys the spec itself understands; any other key is a preprocessor option.</summary>
+    public static readonly string[] Keys = ["model", "strength", "start", "end", "mode", "guess", "resize", "pre"];
+
+    public static RunControl Parse(string spec)
+    {
+        int colon = spec.IndexOf(':');
+        if (colon <= 0 || colon == spec.Length - 1)
+            throw Usage(spec, "expected TYPE:IMAGE[:key=value,…], e.g. canny:photo.png:low=50,strength=0.8");
+        var type = spec[..colon].Trim();
+        var rest = spec[(colon + 1)..];
+        string image = rest, options = "";
+        // The options are the part after the last ':' when it holds key=value pairs, so image paths may contain ':'.
+        int last = rest.LastIndexOf(':');
+        if (last >= 0 && rest[(last + 1)..].Contains('=')) (image, options) = (rest[..last], rest[(last + 1)..]);
+        if (image.Length == 0) throw Usage(spec, "the IMAGE part is empty");
+
+        var control = new RunControl { Type = type, Image = image };
+        var extra = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in options.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = pair.IndexOf('=');
+            if (eq <= 0) throw Usage(spec, $"'{pair}' is not key=value");
+            var key = pair[..eq].Trim().ToLowerInvariant();
+            var value = pair[(eq + 1)..].Trim();
+            control = key switch
+            {
+                "model" => control with { Model = value },
+                "strength" => control with { Strength = Number(spec, key, value) },
+                "start" => control with { Start = Number(spec, key, value) },
+                "end" => control with { End = Number(spec, key, value) },
+                "mode" => control with { Mode = value },
+                "guess" => control with { Guess = value.Length == 0 || Bool(spec, value) },
+                "resize" => control with { Resize = value },
+                "pre" => control with { Pre = value },
+                _ => control,
+            };
+            if (!Keys.Contains(key)) extra[key] = value;
+        }
+        return control with { Options = extra };
+    }
+
+    static double Number(string spec, string key, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+            : throw Usage(spec, $"{key} must be a number, got '{value}'");
+
+    static bool Bool(string spec, string value) => value.ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" => true,
+        "false" or "0" or "no" => false,
+        _ => throw Usage(spec, $"guess must be true or false, got '{value}'"),
+    };
+
+    static UserFacingException Usage(string spec, string problem) =>
+        new($"--control '{spec}': {problem}. Keys: {string.Join(", ", Keys)}, or a preprocessor option (controlnet plugins list).", ExitCodes.Usage);
+}

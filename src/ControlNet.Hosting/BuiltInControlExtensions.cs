@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace ControlNet.Hosting;
+
+/// <summary>
+/// Fluent registrations for the built-in condition types, in the style of Serilog's <c>WriteTo.Console()</c>:
+/// <c>builder.AddCanny(low: 100, high: 200)</c>. Each is <see cref="ControlNetBuilderExtensions.AddControl"/> with the
+/// plug-in id, its paired ControlNet 1.1 checkpoint and preprocessor options; the plug-in itself is still loaded from
+/// its folder (the built-ins ship next to the application), so these live in the host and the plug-ins stay
+/// contract-only. Parameters are plain defaulted values so configuration binding can supply them too.
+/// </summary>
+public static class BuiltInControlExtensions
+{
+    public static IControlNetBuilder AddCanny(this IControlNetBuilder builder, int low = 100, int high = 200,
+        string model = "lllyasviel/control_v11p_sd15_canny", string key = "canny", double strength = 1.0) =>
+        builder.AddControl(key, model, o => Set(o, "canny", strength, ("low", low), ("high", high)));
+
+    public static IControlNetBuilder AddScribble(this IControlNetBuilder builder, int threshold = 127,
+        string model = "lllyasviel/control_v11p_sd15_scribble", string key = "scribble", double strength = 1.0) =>
+        builder.AddControl(key, model, o => Set(o, "scribble", strength, ("threshold", threshold)));
+
+    public static IControlNetBuilder AddOpenPose(this IControlNetBuilder builder, string style = "v11",
+        string model = "lllyasviel/control_v11p_sd15_openpose", string key = "openpose", double strength = 1.0) =>
+        builder.AddControl(key, model, o => Set(o, "openpose", strength, ("style", style)));
+
+    public static IControlNetBuilder AddDepth(this IControlNetBuilder builder, bool invert = false,
+        string model = "lllyasviel/control_v11f1p_sd15_depth", string key = "depth", double strength = 1.0) =>
+        builder.AddControl(key, model, o => Set(o, "depth", strength, ("invert", invert)));
+
+    public static IControlNetBuilder AddShuffle(this IControlNetBuilder builder, int? seed = null,
+        string model = "lllyasviel/control_v11e_sd15_shuffle", string key = "shuffle", double strength = 1.0) =>
+        builder.AddControl(key, model, o => Set(o, "shuffle", strength, ("seed", seed)));
+
+    public static IControlNetBuilder AddTile(this IControlNetBuilder builder,
+        string model = "lllyasviel/control_v11f1e_sd15_tile", string key = "tile", double strength = 1.0) =>
+        builder.AddControl(key, model, o => Set(o, "tile", strength));
+
+    public static IControlNetBuilder AddInpaint(this IControlNetBuilder builder,
+        string model = "lllyasviel/control_v11p_sd15_inpaint", string key = "inpaint", double strength = 1.0) =>
+        builder.AddControl(key, model, o => Set(o, "inpaint", strength));
+
+    static void Set(ControlOptions o, string plugin, double strength, params (string Name, object? Value)[] options)
+    {
+        o.Plugin = plugin;
+        o.Strength = strength;
+        foreach (var (name, value) in options)
+            if (value is not null) o.PreprocessorOptions[name] = value switch
+            {
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString() ?? "",
+            };
+    }
+}

@@ -1,0 +1,67 @@
+using ControlNet.Pipelines;
+
+namespace ControlNet.Hosting;
+
+/// <summary>
+/// Everything <c>services.AddControlNet(o => …)</c> configures: the base model, where it runs, the sampler defaults
+/// requests start from, the ControlNets to load and where condition plug-ins are found. Validated when the host starts
+/// (<see cref="ControlNetOptionsValidator"/>).
+/// </summary>
+public sealed class ControlNetOptions
+{
+    /// <summary>Base model: a checkpoint file, a diffusers folder, a Hugging Face id, or (default) the shipped toy model.</summary>
+    public string BaseModel { get; set; } = DefaultModel.Path;
+
+    /// <summary>A folder with vocab.json + merges.txt, for single-file models that carry no tokenizer.</summary>
+    public string? Tokenizer { get; set; }
+
+    /// <summary>"cpu", "cuda" or "cuda:N"; every ControlNet runs on this device with the base model.</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>"fp32", "fp16" or "bf16".</summary>
+    public string DType { get; set; } = "fp32";
+
+    /// <summary>
+    /// Defaults for requests: size, steps, sampler, guidance scale, eta, negative prompt, clip skip, denoising strength.
+    /// Prompt, seed, controls and images always come from the request.
+    /// </summary>
+    public GenerationSettings Defaults { get; set; } = new();
+
+    /// <summary>The ControlNets, by key (<see cref="ControlNetBuilderExtensions.AddControl"/>).</summary>
+    public List<ControlOptions> Controls { get; } = [];
+
+    /// <summary>Extra plug-in folders (absolute; one subfolder per plug-in), see <see cref="ControlNetBuilderExtensions.AddPlugins"/>.</summary>
+    public List<string> PluginFolders { get; } = [];
+
+    /// <summary>Also scan the built-in folder next to the application and $CONTROLNET_HOME/plugins (default true).</summary>
+    public bool UseDefaultPluginFolders { get; set; } = true;
+
+    /// <summary>The control registered under <paramref name="key"/>, or null.</summary>
+    public ControlOptions? FindControl(string key) =>
+        Controls.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// What the pipeline loader needs: base model, ControlNets by key, tokenizer, device, dtype, and which ControlNets
+    /// average their residuals (from <see cref="ControlOptions.GlobalAveragePooling"/> or the plug-ins' paired checkpoints).
+    /// </summary>
+    public PipelineOptions ToPipelineOptions(IEnumerable<Abstractions.IConditionPlugin>? plugins = null) => new()
+    {
+        BaseModel = BaseModel,
+        ControlNets = Controls.ToDictionary(c => c.Key, c => c.Model, StringComparer.OrdinalIgnoreCase),
+        Tokenizer = Tokenizer,
+        Device = Device,
+        DType = DType,
+        GlobalAveragePooling = Controls.Where(c => c.GlobalAveragePooling ?? PairedWithPooling(c, plugins)).Select(c => c.Key).ToArray(),
+    };
+
+    // "lllyasviel/control_v11e_sd15_shuffle", ".../control_v11e_sd15_shuffle.pth" and the bare name all match the paired checkpoint.
+    static bool PairedWithPooling(ControlOptions c, IEnumerable<Abstractions.IConditionPlugin>? plugins)
+    {
+        var plugin = plugins?.FirstOrDefault(p => string.Equals(p.Id, c.PluginId, StringComparison.OrdinalIgnoreCase));
+        if (plugin is null) return false;
+        var model = c.Model.TrimEnd('/', '\\');
+        var stem = Path.GetFileNameWithoutExtension(model);
+        return plugin.Checkpoints.Any(k => k.GlobalAveragePooling &&
+            (string.Equals(model, k.Name, StringComparison.OrdinalIgnoreCase) || string.Equals(stem, Path.GetFileName(k.Name), StringComparison.OrdinalIgnoreCase)));
+    }
+}

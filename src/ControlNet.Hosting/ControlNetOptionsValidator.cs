@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using ControlNet.Hosting.Plugins;
+using ControlNet.Pipelines;
+using ControlNet.Sampling;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ControlNet.Hosting;
+
+/// <summary>
+/// Checks <see cref="ControlNetOptions"/> when the host starts: every failure names the bad value, what is expected and
+/// the fix; a control naming a plug-in that is not loaded fails with that plug-in's id and the ids that are loaded.
+/// Nothing is corrected silently.
+/// </summary>
+public sealed partial class ControlNetOptionsValidator(IServiceProvider services) : IValidateOptions<ControlNetOptions>
+{
+    static readonly string[] DTypes = ["fp32", "fp16", "bf16"];
+
+    [GeneratedRegex("^(cpu|cuda(:[0-9]+)?)$")]
+    private static partial Regex DevicePattern();
+
+    public ValidateOptionsResult Validate(string? name, ControlNetOptions o)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.BaseModel))
+            errors.Add("BaseModel is empty; set it to a checkpoint file, a diffusers folder or a Hugging Face id (e.g. runwayml/stable-diffusion-v1-5).");
+        else if (o.BaseModel == DefaultModel.Path && !DefaultModel.IsInstalled)
+            errors.Add(DefaultModel.MissingMessage);
+        if (!DevicePattern().IsMatch(o.Device ?? ""))
+            errors.Add($"Device is '{o.Device}'; expected cpu, cuda or cuda:N (all ControlNets run on the base model's device).");
+        if (!DTypes.Contains(o.DType))
+            errors.Add($"DType is '{o.DType}'; expected one of {string.Join(", ", DTypes)}.");
+        ValidateDefaults(o.Defaults, errors);
+
+        foreach (var dup in o.Controls.GroupBy(c => c.Key, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            errors.Add($"Control key '{dup.Key}' is registered {dup.Count()} times; give each AddControl a distinct key.");
+
+        var catalog = o.Controls.Count > 0 ? services.GetRequiredService<PluginCatalog>() : null;
+        foreach (var c in o.Controls) ValidateControl(c, catalog!, errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Size, steps, sampler and guidance checks shared with requests.</summary>
+    public static void ValidateDefaults(GenerationSettings d, List<string> errors, string prefix = "Defaults.")
+    {
+        if (d.Width <= 0 || d.Width % 8 != 0) errors.Add($"{prefix}Width is {d.Width}; expected a positive multiple of 8 (e.g. 512).");
+        if (d.Height <= 0 || d.Height % 8 != 0) errors.Add($"{prefix}Height is {d.Height}; expected a positive multiple of 8 (e.g. 512).");
+        if (d.Steps < 1) errors.Add($"{prefix}Steps is {d.Steps}; expected at least 1 (20 is typical).");
+        if (!SamplerFactory.Names.Contains(d.Sampler))
+            errors.Add($"{prefix}Sampler is '{d.Sampler}'; expected one of {string.Join(", ", SamplerFactory.Names)}.");
+        if (d.GuidanceScale < 0 || double.IsNaN(d.GuidanceScale)) errors.Add($"{prefix}GuidanceScale is {d.GuidanceScale}; expected 0 or more (1 disables guidance, 9 is the ControlNet apps' default).");
+        if (d.BatchSize < 1) errors.Add($"{prefix}BatchSize is {d.BatchSize}; expected at least 1.");
+        if (d.DenoisingStrength is < 0 or > 1) errors.Add($"{prefix}DenoisingStrength is {d.DenoisingStrength}; expected 0–1.");
+    }
+
+    static void ValidateControl(ControlOptions c, PluginCatalog catalog, List<string> errors)
+    {
+        string who = $"Control '{c.Key}'";
+        if (string.IsNullOrWhiteSpace(c.Key)) errors.Add("A control has an empty key; pass a key such as \"canny\" to AddControl.");
+        if (string.IsNullOrWhiteSpace(c.Model))
+            errors.Add($"{who} has no model; pass the ControlNet file, diffusers folder or Hugging Face id (e.g. lllyasviel/control_v11p_sd15_canny).");
+        ValidateSchedule(who, c.Strength, c.Start, c.End, errors);
+
+        var plugin = catalog.Plugins.FirstOrDefault(p => string.Equals(p.Plugin.Id, c.PluginId, StringComparison.OrdinalIgnoreCase))?.Plugin;
+        if (plugin is null)
+        {
+            var known = catalog.Plugins.Select(p => p.Plugin.Id).ToArray();
+            var msg = $"{who} names condition plug-in '{c.PluginId}', which is not loaded. Loaded plug-ins: {(known.Length == 0 ? "(none)" : string.Join(", ", known))}. " +
+                      "Set ControlOptions.Plugin to one of them, or add the folder that holds it with AddPlugins(folder).";
+            if (catalog.Failures.Count > 0) msg += " Plug-ins that failed to load: " + string.Join("; ", catalog.Failures.Select(f => f.Message));
+            errors.Add(msg);
+            return;
+        }
+        if (c.Preprocessor is null || c.Preprocessor == ControlOptions.NoPreprocessor)
+        {
+            if (c.Preprocessor is null && plugin.Preprocessors.Count == 0)
+                errors.Add($"{who}: plug-in '{plugin.Id}' has no preprocessor; set Preprocessor = \"none\" and pass condition maps.");
+            if (c.Preprocessor is null && plugin.Preprocessors.Count > 0) ValidateOptionNames(who, plugin.Preprocessors[0], c.PreprocessorOptions, errors);
+            return;
+        }
+        var pre = plugin.Preprocessors.FirstOrDefault(p => string.Equals(p.Id, c.Preprocessor, StringComparison.OrdinalIgnoreCase));
+        if (pre is null)
+            errors.Add($"{who} names preprocessor '{c.Preprocessor}', which plug-in '{plugin.Id}' does not have. Its preprocessors: {string.Join(", ", plugin.Preprocessors.Select(p => p.Id))}, or \"none\".");
+        else ValidateOptionNames(who, pre, c.PreprocessorOptions, errors);
+    }
+
+    static void ValidateOptionNames(string who, Abstractions.IPreprocessor pre, IReadOnlyDictionary<string, string> options, List<string> errors)
+    {
+        foreach (var key in options.Keys)
+            if (!pre.Options.Any(o => string.Equals(o.Name, key, StringComparison.OrdinalIgnoreCase)))
+                errors.Add($"{who}: preprocessor '{pre.Id}' has no option '{key}'. Valid options: {(pre.Options.Count == 0 ? "(none)" : string.Join(", ", pre.Options.Select(o => o.Name)))}.");
+    }
+
+    /// <summary>Strength ≥ 0 and 0 ≤ start &lt; end ≤ 1 (fractions of the schedule).</summary>
+    public static void ValidateSchedule(string who, double strength, double start, double end, List<string> errors)
+    {
+        if (strength < 0 || double.IsNaN(strength)) errors.Add($"{who} has strength {strength}; expected 0 or more (1 is full strength).");
+        if (start is < 0 or > 1 || end is < 0 or > 1 || start >= end)
+            errors.Add($"{who} has start {start} and end {end}; expected fractions of the schedule with 0 ≤ start < end ≤ 1 (default 0 and 1).");
+    }
+}

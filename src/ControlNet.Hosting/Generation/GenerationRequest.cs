@@ -1,0 +1,51 @@
+using ControlNet.Abstractions;
+
+namespace ControlNet.Hosting.Generation;
+
+/// <summary>
+/// One generation asked of <see cref="IGenerationService"/>. Null values take the host's defaults
+/// (<see cref="ControlNetOptions.Defaults"/>); controls refer to ControlNets registered by key and carry their inputs,
+/// which the registered plug-in preprocesses unless told otherwise. Immutable: a queued request cannot change.
+/// </summary>
+public sealed record GenerationRequest
+{
+    public string Prompt { get; init; } = "";
+    public string? NegativePrompt { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    public int? Steps { get; init; }
+    public string? Sampler { get; init; }
+    public double? GuidanceScale { get; init; }
+    public long Seed { get; init; }
+    public int BatchSize { get; init; } = 1;
+    public double? Eta { get; init; }
+    public IReadOnlyList<ControlInput> Controls { get; init; } = [];
+    /// <summary>img2img: the image to start from.</summary>
+    public ConditionImage? InitImage { get; init; }
+    /// <summary>img2img: how much of the init image is noised away (0–1).</summary>
+    public double? DenoisingStrength { get; init; }
+    /// <summary>Inpainting: white = repaint.</summary>
+    public ConditionImage? Mask { get; init; }
+}
+
+/// <summary>The input for one registered ControlNet; null values take the registration's.</summary>
+public sealed record ControlInput
+{
+    /// <summary>The key given to AddControl.</summary>
+    public required string Control { get; init; }
+    /// <summary>What the preprocessor reads (an image, or file bytes such as OpenPose JSON), or the condition map itself when <see cref="Preprocessor"/> is "none".</summary>
+    public required PreprocessorSource Source { get; init; }
+    /// <summary>Preprocessor id, or "none" when <see cref="Source"/> already is a condition map.</summary>
+    public string? Preprocessor { get; init; }
+    /// <summary>Preprocessor options laid over the registration's.</summary>
+    public IReadOnlyDictionary<string, string>? Options { get; init; }
+    public double? Strength { get; init; }
+    public double? Start { get; init; }
+    public double? End { get; init; }
+    public Pipelines.ControlMode? Mode { get; init; }
+    public bool? GuessMode { get; init; }
+    public Pipelines.ResizeMode? Resize { get; init; }
+
+    /// <summary>An image for the control registered as <paramref name="control"/>.</summary>
+    public static ControlInput From(string control, ConditionImage image) => new() { Control = control, Source = PreprocessorSource.From(image) };
+}

@@ -1,0 +1,102 @@
+using ControlNet.Abstractions;
+using ControlNet.Hosting.Plugins;
+using ControlNet.Pipelines;
+using Microsoft.Extensions.Options;
+
+namespace ControlNet.Hosting.Generation;
+
+/// <summary>
+/// The default <see cref="IGenerationService"/>: a one-slot gate in front of the shared pipeline. Waiters on a
+/// <see cref="SemaphoreSlim"/> are released first-in first-out, which makes the gate a queue; a cancelled waiter
+/// leaves it without running.
+/// </summary>
+public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalog catalog, IOptions<ControlNetOptions> options)
+    : IGenerationService, IDisposable
+{
+    readonly SemaphoreSlim _gate = new(1, 1);
+    readonly ControlNetOptions _options = options.Value;
+
+    public GenerationSettings Resolve(GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var d = _options.Defaults;
+        var settings = d with
+        {
+            Prompt = request.Prompt ?? "",
+            NegativePrompt = request.NegativePrompt ?? d.NegativePrompt,
+            Width = request.Width ?? d.Width,
+            Height = request.Height ?? d.Height,
+            Steps = request.Steps ?? d.Steps,
+            Sampler = request.Sampler ?? d.Sampler,
+            GuidanceScale = request.GuidanceScale ?? d.GuidanceScale,
+            Seed = request.Seed,
+            BatchSize = request.BatchSize,
+            Eta = request.Eta ?? d.Eta,
+            InitImage = request.InitImage,
+            DenoisingStrength = request.DenoisingStrength ?? d.DenoisingStrength,
+            Mask = request.Mask,
+            Controls = request.Controls.Select(c => ResolveControl(c, cancellationToken)).ToArray(),
+        };
+        var errors = new List<string>();
+        ControlNetOptionsValidator.ValidateDefaults(settings, errors, prefix: "Request ");
+        foreach (var c in settings.Controls) ControlNetOptionsValidator.ValidateSchedule($"Control '{c.ControlNet}'", c.Strength, c.Start, c.End, errors);
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors));
+        return settings;
+    }
+
+    ControlSettings ResolveControl(ControlInput input, CancellationToken cancellationToken)
+    {
+        var reg = _options.FindControl(input.Control) ?? throw new ArgumentException(
+            $"The request names control '{input.Control}', which is not registered. Registered: " +
+            $"{(_options.Controls.Count == 0 ? "(none)" : string.Join(", ", _options.Controls.Select(c => c.Key)))}; add it with AddControl(\"{input.Control}\", model).");
+        var preId = input.Preprocessor ?? reg.Preprocessor;
+        ConditionImage map;
+        if (preId == ControlOptions.NoPreprocessor)
+            map = input.Source.RequireImage($"{reg.Key} (pre=none)");
+        else
+        {
+            var plugin = catalog.Get(reg.PluginId);
+            var pre = preId is null ? plugin.Preprocessors[0]
+                : plugin.Preprocessors.FirstOrDefault(p => string.Equals(p.Id, preId, StringComparison.OrdinalIgnoreCase))
+                  ?? throw new ArgumentException($"Control '{reg.Key}': plug-in '{plugin.Id}' has no preprocessor '{preId}'. Its preprocessors: {string.Join(", ", plugin.Preprocessors.Select(p => p.Id))}, or none.");
+            // The registration's options, then the request's: a fresh dictionary per request.
+            var merged = new Dictionary<string, string>(reg.PreprocessorOptions, StringComparer.OrdinalIgnoreCase);
+            foreach (var (k, v) in input.Options ?? new Dictionary<string, string>()) merged[k] = v;
+            map = pre.Run(input.Source, merged, cancellationToken);
+        }
+        return new ControlSettings
+        {
+            ControlNet = reg.Key,
+            Condition = map,
+            Strength = input.Strength ?? reg.Strength,
+            Start = input.Start ?? reg.Start,
+            End = input.End ?? reg.End,
+            Mode = input.Mode ?? reg.Mode,
+            GuessMode = input.GuessMode ?? reg.GuessMode,
+            GuessModeVariant = reg.GuessModeVariant,
+            CfgResolutionWeighting = reg.CfgResolutionWeighting,
+            Resize = input.Resize ?? reg.Resize,
+        };
+    }
+
+    public async Task<GenerationResult> GenerateAsync(GenerationRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        // Preprocessors are stateless and thread-safe: run them before queueing, so only the model is serialised.
+        var settings = await Task.Run(() => Resolve(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return await GenerateAsync(settings, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<GenerationResult> GenerateAsync(GenerationSettings settings, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return await Task.Run(() => pipeline.Generate(settings, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally { _gate.Release(); }
+    }
+
+    public void Dispose() => _gate.Dispose();
+}

@@ -1,0 +1,136 @@
+using ControlNet.Conditions.Canny;
+using ControlNet.Conditions.Scribble;
+using ControlNet.Hosting;
+using ControlNet.Hosting.Generation;
+using ControlNet.Hosting.Plugins;
+using ControlNet.Pipelines;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ControlNet.Tests.Hosting;
+
+public class ServiceRegistrationTests
+{
+    /// <summary>A host with the fake pipeline and the canny and scribble plug-ins registered as instances (no folders).</summary>
+    internal static (ServiceCollection Services, IControlNetBuilder Builder, FakePipelineFactory Factory) Host(Action<ControlNetOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        var factory = new FakePipelineFactory();
+        services.AddSingleton<IControlNetPipelineFactory>(factory);   // before AddControlNet: its TryAdd keeps ours
+        var builder = services.AddControlNet(o =>
+        {
+            o.BaseModel = "test/base-model";
+            o.UseDefaultPluginFolders = false;
+            configure?.Invoke(o);
+        }).AddPlugin(new CannyPlugin()).AddPlugin(new ScribblePlugin());
+        return (services, builder, factory);
+    }
+
+    [Fact]
+    public void Two_controlnets_give_one_pipeline_holding_both()
+    {
+        var (services, builder, factory) = Host();
+        builder.AddControl("canny", "control_v11p_sd15_canny").AddScribble(model: "lllyasviel/control_v11p_sd15_scribble");
+        using var provider = services.BuildServiceProvider();
+        provider.ValidateControlNet();
+
+        var first = provider.GetRequiredService<IControlNetPipeline>();
+        var second = provider.GetRequiredService<IGenerationService>();   // resolving the service reuses the same pipeline
+        Assert.Same(first, provider.GetRequiredService<IControlNetPipeline>());
+        Assert.NotNull(second);
+        var loaded = Assert.Single(factory.Created);                      // weights loaded once
+        Assert.Same(first, loaded);
+        Assert.Equal(["canny", "scribble"], first.ControlNets.Order());
+        Assert.Equal("control_v11p_sd15_canny", loaded.Options.ControlNets["canny"]);
+        Assert.Equal("lllyasviel/control_v11p_sd15_scribble", loaded.Options.ControlNets["scribble"]);
+        Assert.Equal("test/base-model", loaded.Options.BaseModel);
+        Assert.Equal("cpu", loaded.Options.Device);                       // one device for all
+    }
+
+    [Fact]
+    public void Pipeline_is_disposed_with_the_host_and_custom_factory_is_kept()
+    {
+        var (services, builder, factory) = Host();
+        builder.AddControl("canny", "m");
+        var provider = services.BuildServiceProvider();
+        Assert.Same(factory, provider.GetRequiredService<IControlNetPipelineFactory>());
+        var pipeline = (FakePipeline)provider.GetRequiredService<IControlNetPipeline>();
+        provider.Dispose();
+        Assert.True(pipeline.Disposed);
+    }
+
+    [Fact]
+    public void A_control_naming_an_unknown_plugin_fails_validation_with_its_name()
+    {
+        var (services, builder, factory) = Host();
+        builder.AddControl("edges", "some-controlnet", o => o.Plugin = "sobel");
+        using var provider = services.BuildServiceProvider();
+        var e = Assert.Throws<OptionsValidationException>(() => provider.ValidateControlNet());
+        var message = Assert.Single(e.Failures);
+        Assert.Contains("'sobel'", message);
+        Assert.Contains("'edges'", message);
+        Assert.Contains("canny, scribble", message);   // what is loaded, so the fix is obvious
+        Assert.Empty(factory.Created);                   // validation runs before any weights load
+        Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IControlNetPipeline>());
+    }
+
+    [Fact]
+    public void Bad_values_are_each_named_with_the_fix()
+    {
+        var (services, builder, _) = Host(o =>
+        {
+            o.Device = "gpu";
+            o.DType = "fp8";
+            o.Defaults = o.Defaults with { Steps = 0, Sampler = "k_lms", Width = 500 };
+        });
+        builder.AddControl("canny", "m", o => { o.Start = 0.8; o.End = 0.2; o.PreprocessorOptions["lowest"] = "3"; })
+               .AddControl("canny", "other")
+               .AddControl("scribble", "", o => o.Preprocessor = "hed");
+        using var provider = services.BuildServiceProvider();
+        var failures = Assert.Throws<OptionsValidationException>(() => provider.ValidateControlNet()).Failures.ToArray();
+        string all = string.Join("\n", failures);
+        Assert.Contains("Device is 'gpu'", all);
+        Assert.Contains("DType is 'fp8'", all);
+        Assert.Contains("Steps is 0", all);
+        Assert.Contains("Sampler is 'k_lms'", all);
+        Assert.Contains("Width is 500", all);
+        Assert.Contains("start 0.8 and end 0.2", all);
+        Assert.Contains("no option 'lowest'", all);
+        Assert.Contains("Control key 'canny' is registered 2 times", all);
+        Assert.Contains("Control 'scribble' has no model", all);
+        Assert.Contains("preprocessor 'hed'", all);
+        Assert.Equal(10, failures.Length);
+    }
+
+    [Fact]
+    public void Plugins_load_from_folders_added_to_the_builder()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "cli-plugins");
+        var services = new ServiceCollection();
+        services.AddSingleton<IControlNetPipelineFactory>(new FakePipelineFactory());
+        services.AddControlNet(o => { o.BaseModel = "b"; o.UseDefaultPluginFolders = false; })
+            .AddPlugins(folder)
+            .AddDepth(model: "d").AddOpenPose(model: "p");
+        using var provider = services.BuildServiceProvider();
+        provider.ValidateControlNet();
+        var catalog = provider.GetRequiredService<PluginCatalog>();
+        Assert.Contains(folder, catalog.ScannedFolders);
+        Assert.Contains(catalog.Plugins, p => p.Plugin.Id == "openpose" && p.Source.StartsWith(folder, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Shuffle_checkpoints_are_passed_as_global_average_pooling()
+    {
+        var (services, builder, factory) = Host();
+        builder.AddPlugins(Path.Combine(AppContext.BaseDirectory, "cli-plugins"))
+            .AddShuffle()                                                        // lllyasviel/control_v11e_sd15_shuffle
+            .AddControl("mine", "/models/control_v11e_sd15_shuffle.pth", o => o.Plugin = "shuffle")
+            .AddControl("other", "/models/custom.safetensors", o => o.Plugin = "shuffle")
+            .AddControl("forced", "x", o => { o.Plugin = "canny"; o.GlobalAveragePooling = true; })
+            .AddCanny(model: "lllyasviel/control_v11p_sd15_canny");
+        using var provider = services.BuildServiceProvider();
+        provider.ValidateControlNet();
+        provider.GetRequiredService<IControlNetPipeline>();
+        Assert.Equal(["forced", "mine", "shuffle"], Assert.Single(factory.Created).Options.GlobalAveragePooling.Order());
+    }
+}
