@@ -45,7 +45,7 @@ public static class Program
             {
                 plugins.SetDescription("Condition plug-ins.");
                 plugins.AddCommand<PluginsListCommand>("list").WithDescription("List loaded plug-ins with versions, preprocessors, options and model files, and the installed packages.");
-                plugins.AddCommand<PluginsInstallCommand>("install").WithDescription("Install a plug-in package (PACKAGE[@VERSION]) from NuGet feeds into $CONTROLNET_HOME/plugins.");
+                plugins.AddCommand<PluginsInstallCommand>("install").WithDescription("Install a plug-in package (PACKAGE[[@VERSION]]) from NuGet feeds into $CONTROLNET_HOME/plugins.");
                 plugins.AddCommand<PluginsUpdateCommand>("update").WithDescription("Update one or all installed plug-in packages to their newest version.");
                 plugins.AddCommand<PluginsRemoveCommand>("remove").WithDescription("Remove an installed plug-in package.");
             });
