@@ -25,18 +25,27 @@ public static class ToyText
         var alphabet = ClipByteEncoding.AlphabetInVocabularyOrder().Select(c => c.ToString()).ToList();
         var tokens = alphabet.Concat(alphabet.Select(a => a + WordEnd)).ToList();
         var merges = new List<string>();
+        var ranks = new Dictionary<(string, string), int>();
         foreach (var word in words ?? ToyWorld.Words)
         {
             var symbols = ClipByteEncoding.Encode(word).Select(c => c.ToString()).ToList();
             symbols[^1] += WordEnd;
-            var left = symbols[0];
-            foreach (var right in symbols.Skip(1))
+            // Run BPE with the merges so far; whenever it stops short of one token, append the merge of the first two
+            // symbols. Earlier words are already single tokens, so new (lowest-priority) merges never change them.
+            while (symbols.Count > 1)
             {
-                var merge = $"{left} {right}";
-                left += right;
-                if (merges.Contains(merge)) continue;
-                merges.Add(merge);
-                tokens.Add(left);
+                int best = -1, bestRank = int.MaxValue;
+                for (int i = 0; i + 1 < symbols.Count; i++)
+                    if (ranks.TryGetValue((symbols[i], symbols[i + 1]), out var r) && r < bestRank) (best, bestRank) = (i, r);
+                if (best < 0)
+                {
+                    ranks[(symbols[0], symbols[1])] = merges.Count;
+                    merges.Add($"{symbols[0]} {symbols[1]}");
+                    tokens.Add(symbols[0] + symbols[1]);
+                    best = 0;
+                }
+                symbols[best] += symbols[best + 1];
+                symbols.RemoveAt(best + 1);
             }
         }
         var vocab = tokens.Distinct().Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
