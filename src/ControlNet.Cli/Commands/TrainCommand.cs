@@ -99,6 +99,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var heldHints = cat(heldConditions.Select(c => c.ToRgb8().ToTensor()).ToList(), 0);      // [N, 3, H, W]
         var adherence = settings.ToyAdherence ? new CsvLog(Path.Combine(settings.Output, "adherence.csv"), "step", "iou", "iou_no_control") : null;
         Directory.CreateDirectory(Path.Combine(settings.Output, "samples"));
+        double? baseline = null;
         var run = new TrainingRun(trainer, settings.Output)
         {
             MaxSteps = settings.Steps, CheckpointEvery = settings.CheckpointEvery, SampleEvery = settings.SampleEvery,
@@ -113,9 +114,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 if (adherence is not null)
                 {
                     double iou = held.Select((e, i) => ShapeAdherence.Iou(images[i], e.Mask, size)).Average();
-                    var plain = step == 0 ? images : PreviewSampler.Generate(unet, null, prompts, texts, null, size, seed: 1234, guidanceScale: manifest.GuidanceScale);
-                    double baseline = held.Select((e, i) => ShapeAdherence.Iou(plain[i], e.Mask, size)).Average();
-                    adherence.Append(step, iou, baseline);
+                    // The base is locked, so its adherence without control is one number (unless the decoder trains).
+                    if (baseline is null || settings.UnlockDecoder)
+                    {
+                        var plain = PreviewSampler.Generate(unet, null, prompts, texts, null, size, seed: 1234, guidanceScale: manifest.GuidanceScale);
+                        baseline = held.Select((e, i) => ShapeAdherence.Iou(plain[i], e.Mask, size)).Average();
+                    }
+                    adherence.Append(step, iou, baseline.Value);
                     Console.WriteLine($"step {step}  adherence IoU {iou:F3} (base without control {baseline:F3})");
                     var rows = CsvLog.Read(adherence.Path);
                     TrainChartCommand.Draw(rows.Select(r => ((double)r.Step, r.Values[0])).ToList(), Path.Combine(settings.Output, "adherence.png"), "control adherence: shape IoU (held-out)");
