@@ -37,6 +37,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Also train the base's output_blocks and out (LDM sd_locked=False); default learning rate 2e-6.")]
         public bool UnlockDecoder { get; init; }
 
+        [CommandOption("--export-precision <P>")]
+        [Description("Precision of the weights written to OUTPUT/model: fp32 (default) or fp16 (half the size; the shipped toy model).")]
+        public string ExportPrecision { get; init; } = "fp32";
+
         [CommandOption("--toy-adherence")]
         [Description("Measure control adherence on held-out toy-world images (shape IoU) at every sample step: adherence.csv/png.")]
         public bool ToyAdherence { get; init; }
@@ -154,9 +158,15 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         CopyFolder(settings.Base!, folder);
         var file = $"controlnet-{name}.safetensors";
         var meta = new Dictionary<string, string> { ["step"] = trainer.Step.ToString(), ["condition"] = name };
+        var dtype = settings.ExportPrecision.ToLowerInvariant() switch
+        {
+            "fp32" => Checkpoints.TensorDType.F32,
+            "fp16" => Checkpoints.TensorDType.F16,
+            _ => throw new UserFacingException($"--export-precision '{settings.ExportPrecision}' is unknown; use fp32 or fp16.", ExitCodes.Usage),
+        };
         if (trainer.Ema is not null) TrainBaseCommand.WriteEma(trainer, controlNet, Path.Combine(folder, file), "controlnet.");
-        else ModelFolder.WriteWeights(controlNet, Path.Combine(folder, file), metadata: meta);
-        if (settings.UnlockDecoder) ModelFolder.WriteWeights(unet, Path.Combine(folder, manifest.UNet));
+        else ModelFolder.WriteWeights(controlNet, Path.Combine(folder, file), dtype, meta);
+        if (settings.UnlockDecoder || dtype != Checkpoints.TensorDType.F32) ModelFolder.WriteWeights(unet, Path.Combine(folder, manifest.UNet), dtype);
         var controlNets = new Dictionary<string, string>(manifest.ControlNets) { [name] = file };
         (manifest with { ControlNets = controlNets }).Write(folder);
     }
