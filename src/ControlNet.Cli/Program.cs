@@ -49,6 +49,10 @@ public static class Program
                 plugins.AddCommand<PluginsUpdateCommand>("update").WithDescription("Update one or all installed plug-in packages to their newest version.");
                 plugins.AddCommand<PluginsRemoveCommand>("remove").WithDescription("Remove an installed plug-in package.");
             });
+            config.AddCommand<TrainDataCommand>("train-data").WithDescription("Write the toy world dataset (circles and squares, canny edges, masks) in the fill50k layout.");
+            config.AddCommand<TrainBaseCommand>("train-base").WithDescription("Train a pixel-space base U-Net from scratch (the toy world).");
+            config.AddCommand<TrainCommand>("train").WithDescription("Train a ControlNet next to a locked base model (paper §3); --benchmark for the overhead table.");
+            config.AddCommand<TrainChartCommand>("train-chart").WithDescription("Draw a training log (loss.csv, adherence.csv) as a PNG chart.");
             // Each command registers here: one file per command in Commands/.
         });
         // Async commands are run synchronously here; without a synchronization context their continuations cannot wait

@@ -1,0 +1,107 @@
+using System.ComponentModel;
+using ControlNet.Checkpoints;
+using ControlNet.Models;
+using ControlNet.Text;
+using ControlNet.Training;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace ControlNet.Cli.Commands;
+
+/// <summary>
+/// <c>controlnet train-base</c>: trains the pixel-space toy U-Net from scratch on a dataset (the toy world), with the toy
+/// tokenizer and a frozen random tiny text encoder made on the first run. Writes a model folder (OUTPUT/model) that
+/// <c>controlnet train --base</c> and the pipeline load.
+/// </summary>
+public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
+{
+    public sealed class Settings : TrainSettings
+    {
+        [CommandOption("--architecture <NAME>")]
+        [Description("Pixel-space architecture to train (toy).")]
+        public string Architecture { get; init; } = "toy";
+
+        [CommandOption("--image-size <PX>")]
+        public int ImageSize { get; init; } = 32;
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        settings.ApplyThreads();
+        var modelFolder = Path.Combine(settings.Output, "model");
+        var manifest = new ModelFolderManifest
+        {
+            Architecture = settings.Architecture, ImageSize = settings.ImageSize,
+            Description = "Toy world base model trained by 'controlnet train-base' (pixel space, identity autoencoder, frozen random text encoder).",
+        };
+        var statePath = Path.Combine(settings.Output, TrainingCheckpoint.FileName);
+        if (!settings.Resume && File.Exists(statePath))
+            throw new UserFacingException($"'{settings.Output}' already holds a run; add --resume to continue it or choose another --output.");
+        Directory.CreateDirectory(modelFolder);
+        if (!settings.Resume || !File.Exists(Path.Combine(modelFolder, manifest.TextEncoder)))
+            WriteTextSide(modelFolder, manifest, settings.Seed);
+        manifest.Write(modelFolder);
+
+        var tokenizer = ModelFolder.LoadTokenizer(modelFolder, manifest);
+        using var encoder = ModelFolder.LoadTextEncoder(modelFolder, manifest);
+        using var prompts = new PromptEncoder(tokenizer, encoder);
+        var data = settings.ReadData(null);
+        random.manual_seed(settings.Seed);
+        using var unet = ArchitectureCatalog.CreateUNet(settings.Architecture);
+        if (((IUNet)unet).Architecture.InChannels != 3)
+            throw new UserFacingException($"train-base trains pixel-space models; '{settings.Architecture}' is a latent model. Use --architecture toy.", ExitCodes.Usage);
+        var options = new TrainingOptions
+        {
+            Target = TrainingTarget.Base, LearningRate = settings.LearningRate ?? 3e-4, EmptyPromptRate = settings.EmptyPromptRate ?? 0.1,
+            BatchSize = settings.BatchSize, GradientAccumulation = settings.GradientAccumulation, EmaDecay = settings.Ema, Seed = settings.Seed,
+        };
+        using var trainer = new DiffusionTrainer(unet, null, prompts, data, options);
+        var samplePrompts = data.Examples.Select(e => e.Prompt).Distinct().Take(8).ToList();
+        Directory.CreateDirectory(Path.Combine(settings.Output, "samples"));
+        var run = new TrainingRun(trainer, settings.Output)
+        {
+            MaxSteps = settings.Steps, CheckpointEvery = settings.CheckpointEvery, SampleEvery = settings.SampleEvery,
+            OnStep = (step, loss, seconds) => { if (step % 25 == 0) Console.WriteLine($"step {step}  loss {TrainSettings.Format(loss)}  {seconds:F2} s/step"); },
+            OnSample = step =>
+            {
+                var images = PreviewSampler.Generate(unet, null, prompts, samplePrompts, null, settings.ImageSize, seed: 1234);
+                TrainSamples.SaveGrid([images], settings.ImageSize, Path.Combine(settings.Output, "samples", $"step-{step:D6}.png"));
+                DrawLoss(settings.Output);
+            },
+        };
+        Console.WriteLine($"train-base: {data.Count} examples, {trainer.Trainable.Sum(p => p.Parameter.numel()):N0} trainable parameters, lr {options.LearningRate}, batch {options.BatchSize}×{options.GradientAccumulation}");
+        run.Run(settings.Resume, cancellationToken);
+        ModelFolder.WriteWeights(unet, Path.Combine(modelFolder, manifest.UNet), metadata: new Dictionary<string, string> { ["step"] = trainer.Step.ToString() });
+        if (trainer.Ema is not null) WriteEma(trainer, unet, Path.Combine(modelFolder, manifest.UNet));
+        DrawLoss(settings.Output);
+        Console.WriteLine($"done at step {trainer.Step}: model folder {modelFolder}");
+        return ExitCodes.Success;
+    }
+
+    static void WriteTextSide(string modelFolder, ModelFolderManifest manifest, long seed)
+    {
+        var tokenizerFolder = Path.Combine(modelFolder, manifest.Tokenizer);
+        ToyText.WriteTokenizer(tokenizerFolder);
+        var tokenizer = ClipTokenizer.FromFolder(tokenizerFolder);
+        using var encoder = ToyText.CreateEncoder(tokenizer, seed);
+        ModelFolder.WriteTextEncoderConfig(encoder.Config, Path.Combine(modelFolder, manifest.TextEncoderConfig));
+        ModelFolder.WriteWeights(encoder, Path.Combine(modelFolder, manifest.TextEncoder), TensorDType.F16);
+    }
+
+    /// <summary>Exports the EMA weights instead of the raw ones (LDM uses the EMA for inference).</summary>
+    internal static void WriteEma(DiffusionTrainer trainer, nn.Module module, string path, string prefix = "unet.")
+    {
+        var ema = trainer.Ema!.State().Where(s => s.Name.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(s => s.Name[prefix.Length..], s => s.Tensor);
+        var tensors = module.state_dict().Select(kv => (TensorRef)new InMemoryTensorRef(kv.Key, ema.TryGetValue(kv.Key, out var e) ? e : kv.Value.detach())).ToList();
+        SafetensorsWriter.Write(path, tensors, new Dictionary<string, string> { ["ema"] = "true", ["step"] = trainer.Step.ToString() });
+    }
+
+    internal static void DrawLoss(string runFolder)
+    {
+        var log = Path.Combine(runFolder, "loss.csv");
+        if (!File.Exists(log)) return;
+        var rows = CsvLog.Read(log);
+        if (rows.Count == 0) return;
+        TrainChartCommand.Draw(rows.Select(r => ((double)r.Step, r.Values[0])).ToList(), Path.Combine(runFolder, "loss.png"), "training loss (MSE on eps)", smooth: 50, logY: true);
+    }
+}

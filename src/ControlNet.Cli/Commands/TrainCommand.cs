@@ -1,0 +1,184 @@
+using System.ComponentModel;
+using ControlNet.Abstractions;
+using ControlNet.Models;
+using ControlNet.Training;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace ControlNet.Cli.Commands;
+
+/// <summary>
+/// <c>controlnet train</c>: trains a ControlNet next to a locked base (paper §3): the trainable copy starts from the base's
+/// encoder (ControlNetFactory), zero convs start at zero, captions are emptied with probability 0.5, MSE on ε, AdamW 1e-5.
+/// Writes OUTPUT/model: the base model folder plus the ControlNet, ready for the pipeline. <c>--benchmark</c> instead
+/// measures the overhead of a ControlNet step against a full fine-tuning step.
+/// </summary>
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : TrainSettings
+    {
+        [CommandOption("--base <DIR>")]
+        [Description("Base model folder with controlnet-model.json (e.g. models/toy or the model/ of a train-base run).")]
+        public string? Base { get; init; }
+
+        [CommandOption("--condition <ID>")]
+        [Description("Make condition maps on the fly from the targets with this plug-in preprocessor (e.g. canny) instead of reading them.")]
+        public string? Condition { get; init; }
+
+        [CommandOption("--condition-option <KEY=VALUE>")]
+        [Description("A preprocessor option for --condition, e.g. detect-resolution=64. Repeatable.")]
+        public string[] ConditionOptions { get; init; } = [];
+
+        [CommandOption("--name <KEY>")]
+        [Description("Key of the trained ControlNet in the output model folder (default: the --condition id, else 'control').")]
+        public string? Name { get; init; }
+
+        [CommandOption("--unlock-decoder")]
+        [Description("Also train the base's output_blocks and out (LDM sd_locked=False); default learning rate 2e-6.")]
+        public bool UnlockDecoder { get; init; }
+
+        [CommandOption("--export-precision <P>")]
+        [Description("Precision of the weights written to OUTPUT/model: fp32 (default) or fp16 (half the size; the shipped toy model).")]
+        public string ExportPrecision { get; init; } = "fp32";
+
+        [CommandOption("--toy-adherence")]
+        [Description("Measure control adherence on held-out toy-world images (shape IoU) at every sample step: adherence.csv/png.")]
+        public bool ToyAdherence { get; init; }
+
+        [CommandOption("--adherence-count <N>")]
+        public int AdherenceCount { get; init; } = 32;
+
+        [CommandOption("--benchmark")]
+        [Description("Measure one ControlNet training step vs one full fine-tuning step (time, peak memory) at toy and SD 1.5 size; no training.")]
+        public bool Benchmark { get; init; }
+
+        [CommandOption("--benchmark-architecture <NAMES>")]
+        [Description("Comma-separated architectures for --benchmark (default toy,sd15).")]
+        public string BenchmarkArchitectures { get; init; } = "toy,sd15";
+
+        [CommandOption("--benchmark-steps <N>")]
+        [Description("Timed steps per configuration for --benchmark (after one warm-up step).")]
+        public int BenchmarkSteps { get; init; } = 3;
+
+        [CommandOption("--benchmark-mode <MODE>")]
+        [Description("Internal: measure a single configuration (ARCH:controlnet|finetune) in this process and print one JSON line.")]
+        public string? BenchmarkMode { get; init; }
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            Benchmark || BenchmarkMode is not null ? Spectre.Console.ValidationResult.Success() : base.Validate();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        settings.ApplyThreads();
+        if (settings.BenchmarkMode is not null) return TrainBenchmark.RunOne(settings.BenchmarkMode, settings.BenchmarkSteps);
+        if (settings.Benchmark) return TrainBenchmark.RunAll(settings.BenchmarkArchitectures.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), settings.BenchmarkSteps, settings.Threads);
+        if (settings.Base is null) throw new UserFacingException("--base <DIR> is required: a model folder with controlnet-model.json (e.g. models/toy).", ExitCodes.Usage);
+
+        var manifest = ModelFolderManifest.Read(settings.Base);
+        var statePath = Path.Combine(settings.Output, TrainingCheckpoint.FileName);
+        if (!settings.Resume && File.Exists(statePath))
+            throw new UserFacingException($"'{settings.Output}' already holds a run; add --resume to continue it or choose another --output.");
+        var name = settings.Name ?? settings.Condition ?? "control";
+        var makeCondition = settings.Condition is null ? null : settings.ConditionMaker(settings.Condition, settings.ConditionOptions);
+        var data = settings.ReadData(makeCondition);
+
+        var tokenizer = ModelFolder.LoadTokenizer(settings.Base, manifest);
+        using var encoder = ModelFolder.LoadTextEncoder(settings.Base, manifest);
+        using var prompts = new PromptEncoder(tokenizer, encoder);
+        using var unet = ModelFolder.LoadUNet(settings.Base, manifest);
+        using var controlNet = ArchitectureCatalog.CreateControlNetFromUNet(manifest.Architecture, unet);
+        var options = new TrainingOptions
+        {
+            Target = TrainingTarget.ControlNet, UnlockDecoder = settings.UnlockDecoder,
+            LearningRate = settings.LearningRate ?? (settings.UnlockDecoder ? 2e-6 : 1e-5), EmptyPromptRate = settings.EmptyPromptRate ?? 0.5,
+            BatchSize = settings.BatchSize, GradientAccumulation = settings.GradientAccumulation, EmaDecay = settings.Ema, Seed = settings.Seed,
+        };
+        using var trainer = new DiffusionTrainer(unet, controlNet, prompts, data, options);
+
+        // Previews and the adherence metric use held-out toy images (another seed than train-data's default 1).
+        int size = manifest.ImageSize;
+        var held = ToyWorld.Generate(settings.AdherenceCount, seed: 424242, size);
+        var heldConditions = held.Select(e => (makeCondition ?? TrainDataCommand.ToyCanny(settings))(ConditionImage.Rgb(e.Size, e.Size, e.Rgb))).ToList();
+        using var heldHints = cat(heldConditions.Select(c => c.ToRgb8().ToTensor()).ToList(), 0);      // [N, 3, H, W]
+        var adherence = settings.ToyAdherence ? new CsvLog(Path.Combine(settings.Output, "adherence.csv"), "step", "iou", "iou_no_control") : null;
+        Directory.CreateDirectory(Path.Combine(settings.Output, "samples"));
+        double? baseline = null;
+        var run = new TrainingRun(trainer, settings.Output)
+        {
+            MaxSteps = settings.Steps, CheckpointEvery = settings.CheckpointEvery, SampleEvery = settings.SampleEvery,
+            OnStep = (step, loss, seconds) => { if (step % 25 == 0) Console.WriteLine($"step {step}  loss {TrainSettings.Format(loss)}  {seconds:F2} s/step"); },
+            OnSample = step =>
+            {
+                var texts = held.Select(e => e.Prompt).ToList();
+                var images = PreviewSampler.Generate(unet, controlNet, prompts, texts, heldHints, size, seed: 1234, guidanceScale: manifest.GuidanceScale);
+                int shown = Math.Min(8, held.Count);
+                TrainSamples.SaveGrid([heldConditions.Take(shown).Select(c => c.ToRgb8().Data!).ToList(), images.Take(shown).ToList()], size,
+                    Path.Combine(settings.Output, "samples", $"step-{step:D6}.png"));
+                if (adherence is not null)
+                {
+                    double iou = held.Select((e, i) => ShapeAdherence.Iou(images[i], e.Mask, size)).Average();
+                    // The base is locked, so its adherence without control is one number (unless the decoder trains).
+                    if (baseline is null || settings.UnlockDecoder)
+                    {
+                        var plain = PreviewSampler.Generate(unet, null, prompts, texts, null, size, seed: 1234, guidanceScale: manifest.GuidanceScale);
+                        baseline = held.Select((e, i) => ShapeAdherence.Iou(plain[i], e.Mask, size)).Average();
+                    }
+                    adherence.Append(step, iou, baseline.Value);
+                    Console.WriteLine($"step {step}  adherence IoU {iou:F3} (base without control {baseline:F3})");
+                    var rows = CsvLog.Read(adherence.Path);
+                    TrainChartCommand.Draw(rows.Select(r => ((double)r.Step, r.Values[0])).ToList(), Path.Combine(settings.Output, "adherence.png"), "control adherence: shape IoU (held-out)");
+                }
+                TrainBaseCommand.DrawLoss(settings.Output);
+            },
+        };
+        if (adherence is not null)
+        {
+            long? resumeAt = settings.Resume && File.Exists(statePath) ? TrainingCheckpointStep(statePath) : null;
+            adherence.Open(resumeAt);
+        }
+        Console.WriteLine($"train: {data.Count} examples, {trainer.Trainable.Sum(p => p.Parameter.numel()):N0} trainable parameters (base locked{(options.UnlockDecoder ? " except the decoder" : "")}), lr {options.LearningRate}, empty-prompt rate {options.EmptyPromptRate}, batch {options.BatchSize}×{options.GradientAccumulation}");
+        run.Run(settings.Resume, cancellationToken);
+        WriteModelFolder(settings, manifest, name, trainer, unet, controlNet);
+        TrainBaseCommand.DrawLoss(settings.Output);
+        Console.WriteLine($"done at step {trainer.Step}: model folder {Path.Combine(settings.Output, "model")}");
+        return ExitCodes.Success;
+    }
+
+    static long TrainingCheckpointStep(string statePath)
+    {
+        using var state = Checkpoints.SafetensorsFile.Open(statePath);
+        return long.Parse(state.Metadata["step"], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>OUTPUT/model = the base folder (manifest, U-Net, tokenizer, text encoder) + this ControlNet under its key.</summary>
+    static void WriteModelFolder(Settings settings, ModelFolderManifest manifest, string name, DiffusionTrainer trainer, nn.Module unet, nn.Module controlNet)
+    {
+        var folder = Path.Combine(settings.Output, "model");
+        CopyFolder(settings.Base!, folder);
+        var file = $"controlnet-{name}.safetensors";
+        var meta = new Dictionary<string, string> { ["step"] = trainer.Step.ToString(), ["condition"] = name };
+        var dtype = settings.ExportPrecision.ToLowerInvariant() switch
+        {
+            "fp32" => Checkpoints.TensorDType.F32,
+            "fp16" => Checkpoints.TensorDType.F16,
+            _ => throw new UserFacingException($"--export-precision '{settings.ExportPrecision}' is unknown; use fp32 or fp16.", ExitCodes.Usage),
+        };
+        if (trainer.Ema is not null) TrainBaseCommand.WriteEma(trainer, controlNet, Path.Combine(folder, file), "controlnet.");
+        else ModelFolder.WriteWeights(controlNet, Path.Combine(folder, file), dtype, meta);
+        if (settings.UnlockDecoder || dtype != Checkpoints.TensorDType.F32) ModelFolder.WriteWeights(unet, Path.Combine(folder, manifest.UNet), dtype);
+        var controlNets = new Dictionary<string, string>(manifest.ControlNets) { [name] = file };
+        (manifest with { ControlNets = controlNets }).Write(folder);
+    }
+
+    static void CopyFolder(string from, string to)
+    {
+        if (Path.GetFullPath(from) == Path.GetFullPath(to)) return;
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
+        }
+    }
+}

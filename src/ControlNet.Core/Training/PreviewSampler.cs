@@ -1,0 +1,51 @@
+using ControlNet.Models;
+using ControlNet.Sampling;
+using static TorchSharp.torch;
+
+namespace ControlNet.Training;
+
+/// <summary>
+/// Minimal text-to-image for training previews and the adherence metric: DDIM with classifier-free guidance
+/// (cond and uncond in one batch), the ControlNet's residuals on both halves at strength 1, pixel-space models only
+/// (the toy world). Returns RGB bytes per image (H·W·3).
+/// </summary>
+public static class PreviewSampler
+{
+    public static IReadOnlyList<byte[]> Generate(nn.Module unet, nn.Module? controlNet, PromptEncoder prompts, IReadOnlyList<string> texts,
+        Tensor? hints, int size, long seed, int steps = 20, double guidanceScale = 3.0)
+    {
+        var u = (IUNet)unet;
+        if (u.Architecture.InChannels != 3) throw new NotSupportedException("Previews are implemented for pixel-space models (the toy world); use the generation pipeline for latent models.");
+        bool wasTraining = unet.training;
+        unet.eval();
+        controlNet?.eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            int b = texts.Count;
+            var context = cat([prompts.Encode(texts), prompts.Encode(Enumerable.Repeat("", b).ToList())], 0);   // [2B, 77, D]
+            Tensor? hintFeatures = null;
+            if (controlNet is IControlNet c && hints is not null)
+                hintFeatures = c.EncodeHint(cat([hints, hints], 0));                                                // [2B, 32, H, W]
+            var sampler = SamplerFactory.Create("ddim");
+            var plan = sampler.CreatePlan(steps);
+            var noise = randn([b, 3, size, size], generator: new Generator((ulong)seed));
+            var start = sampler.StartLatent(plan, noise);
+            var x0 = sampler.Sample(plan, start, (input, timestep, _) =>
+            {
+                var x = cat([input, input], 0);                                                                      // [2B, 3, H, W]
+                var t = timestep.expand(2 * b);
+                var residuals = hintFeatures is null ? null : ((IControlNet)controlNet!).Forward(x, hintFeatures, t, context);
+                var eps = u.Forward(x, t, context, residuals).chunk(2, 0);
+                return eps[1] + guidanceScale * (eps[0] - eps[1]);
+            });
+            var pixels = ((x0.clamp(-1, 1) + 1) * 127.5).round().to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();   // [B, H, W, 3]
+            return Enumerable.Range(0, b).Select(i => pixels[i].data<byte>().ToArray()).ToList();
+        }
+        finally
+        {
+            unet.train(wasTraining);
+        }
+    }
+}

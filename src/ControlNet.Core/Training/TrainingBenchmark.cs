@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using ControlNet.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ControlNet.Training;
+
+/// <summary>One measured configuration: seconds per optimizer step and the process's peak resident memory during the timed steps.</summary>
+public sealed record StepMeasurement(string Architecture, string Mode, int LatentSize, int BatchSize, double SecondsPerStep,
+    long PeakResidentBytes, long TrainableParameters, long TotalParameters);
+
+/// <summary>
+/// The paper's overhead comparison (§4: +23 % memory, +34 % time per iteration on an A100): one ControlNet training step
+/// (locked base + trainable copy) against one step fine-tuning the whole base U-Net without ControlNet, with random weights,
+/// a random context and latent, batch 1, AdamW. Memory is the Linux peak RSS (VmHWM), reset after a warm-up step (which
+/// allocates AdamW's moments), so it covers weights, gradients, optimizer state and activations. Run each configuration in a
+/// fresh process for clean numbers (<c>controlnet train --benchmark</c> does).
+/// </summary>
+public static class TrainingBenchmark
+{
+    public const string ControlNetMode = "controlnet";
+    public const string FineTuneMode = "finetune";
+
+    public static StepMeasurement Measure(string architecture, string mode, int steps = 3, int latentSize = 32, int batchSize = 1)
+    {
+        if (mode is not (ControlNetMode or FineTuneMode)) throw new ArgumentException($"Benchmark mode '{mode}' is unknown; use {ControlNetMode} or {FineTuneMode}.", nameof(mode));
+        if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "Time at least one step.");
+        manual_seed(0);
+        using var unet = ArchitectureCatalog.CreateUNet(architecture);
+        var a = ((IUNet)unet).Architecture;
+        using var controlNet = mode == ControlNetMode ? ArchitectureCatalog.CreateControlNetFromUNet(architecture, unet) : null;
+        var trainable = new List<(string, Parameter)>();
+        foreach (var (n, p) in unet.named_parameters()) { p.requires_grad = mode == FineTuneMode; if (p.requires_grad) trainable.Add(("unet." + n, p)); }
+        if (controlNet is not null) foreach (var (n, p) in controlNet.named_parameters()) { p.requires_grad = true; trainable.Add(("controlnet." + n, p)); }
+        using var optimizer = new AdamW(trainable, 1e-5);
+        using var x = randn(batchSize, a.InChannels, latentSize, latentSize);
+        using var noise = randn(batchSize, a.OutChannels, latentSize, latentSize);
+        using var t = randint(0, 1000, [batchSize], ScalarType.Int64);
+        using var context = randn(batchSize, 77, a.ContextDim);
+        using var hint = rand(batchSize, a.HintChannels, latentSize * a.HintDownsampling, latentSize * a.HintDownsampling);
+
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            optimizer.ZeroGrad();
+            var residuals = controlNet is null ? null : ((IControlNet)controlNet).ForwardWithHint(x, hint, t, context);
+            var loss = nn.functional.mse_loss(((IUNet)unet).Forward(x, t, context, residuals), noise);
+            loss.backward();
+            optimizer.Step();
+        }
+
+        Step();   // warm-up: allocates gradients and AdamW moments
+        ResetPeakResident();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) Step();
+        double seconds = clock.Elapsed.TotalSeconds / steps;
+        long total = unet.parameters().Sum(p => p.numel()) + (controlNet?.parameters().Sum(p => p.numel()) ?? 0);
+        return new StepMeasurement(architecture, mode, latentSize, batchSize, seconds, PeakResident(), trainable.Sum(p => p.Item2.numel()), total);
+    }
+
+    /// <summary>Resets VmHWM to the current RSS (Linux ≥ 4.0, "5" to /proc/self/clear_refs); no-op elsewhere.</summary>
+    static void ResetPeakResident()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>VmHWM in bytes on Linux, else the process's peak working set.</summary>
+    static long PeakResident()
+    {
+        if (File.Exists("/proc/self/status"))
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        return Process.GetCurrentProcess().PeakWorkingSet64;
+    }
+}

@@ -1,0 +1,33 @@
+namespace ControlNet.Training;
+
+/// <summary>What is trained: the whole base U-Net (no control), or a ControlNet next to a locked base.</summary>
+public enum TrainingTarget { Base, ControlNet }
+
+/// <summary>Hyper-parameters of one run. Defaults are the paper's ControlNet settings (REFERENCE §8).</summary>
+public sealed record TrainingOptions
+{
+    public TrainingTarget Target { get; init; } = TrainingTarget.ControlNet;
+    /// <summary>AdamW learning rate: 1e-5 (paper), 2e-6 recommended with <see cref="UnlockDecoder"/>.</summary>
+    public double LearningRate { get; init; } = 1e-5;
+    public double WeightDecay { get; init; } = 0.01;
+    public int BatchSize { get; init; } = 4;
+    /// <summary>Micro-batches summed into one optimizer step (effective batch = BatchSize × this).</summary>
+    public int GradientAccumulation { get; init; } = 1;
+    /// <summary>Probability that a caption is replaced by "" (paper §3.3: 50 %).</summary>
+    public double EmptyPromptRate { get; init; } = 0.5;
+    /// <summary>Also train the base's output_blocks and out (LDM sd_locked = False).</summary>
+    public bool UnlockDecoder { get; init; }
+    /// <summary>EMA decay of the trained weights; null = no EMA.</summary>
+    public double? EmaDecay { get; init; }
+    public long Seed { get; init; } = 0;
+
+    public TrainingOptions Validate()
+    {
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Batch size must be at least 1.");
+        if (GradientAccumulation < 1) throw new ArgumentOutOfRangeException(nameof(GradientAccumulation), GradientAccumulation, "Gradient accumulation must be at least 1 (1 = off).");
+        if (!(EmptyPromptRate >= 0 && EmptyPromptRate <= 1)) throw new ArgumentOutOfRangeException(nameof(EmptyPromptRate), EmptyPromptRate, "The empty-prompt rate is a probability in [0, 1]; the paper uses 0.5.");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive (paper: 1e-5).");
+        if (UnlockDecoder && Target == TrainingTarget.Base) throw new ArgumentException("--unlock-decoder applies to ControlNet training; base training already trains every U-Net weight.");
+        return this;
+    }
+}
