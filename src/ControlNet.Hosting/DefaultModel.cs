@@ -1,3 +1,5 @@
+using ControlNet.Pipelines;
+
 namespace ControlNet.Hosting;
 
 /// <summary>
@@ -27,43 +29,16 @@ public static class DefaultModel
     /// </summary>
     public static (int? ImageSize, double? GuidanceScale) FolderDefaults(string baseModel)
     {
-        var manifest = System.IO.Path.Combine(baseModel, "controlnet-model.json");
-        if (!File.Exists(manifest)) return (null, null);
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(manifest));
-            var root = doc.RootElement;
-            int? size = root.TryGetProperty("image_size", out var s) && s.TryGetInt32(out var si) ? si : null;
-            double? cfg = root.TryGetProperty("guidance_scale", out var g) && g.TryGetDouble(out var gd) ? gd : null;
-            return (size, cfg);
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new InvalidDataException($"'{manifest}' is not valid JSON ({e.Message}); fix or restore the model folder.", e);
-        }
+        if (!ModelFolderManifest.IsModelFolder(baseModel)) return (null, null);
+        var manifest = ModelFolderManifest.Read(baseModel);
+        return (manifest.ImageSize, manifest.GuidanceScale);
     }
 
     /// <summary>
     /// The ControlNet trained for condition <paramref name="conditionType"/> that a model folder ships, as listed in its
-    /// manifest <c>controlnet-model.json</c> under <c>"controlnets": { "canny": "controlnet-canny.safetensors" }</c>
-    /// (the toy model's layout, docs/training.md); an absolute path, or null when the folder lists none for the type.
+    /// manifest under <c>"controlnets": { "canny": "controlnet-canny.safetensors" }</c> (the toy model's layout,
+    /// docs/training.md); an absolute path, or null when the folder lists none for the type.
     /// </summary>
-    public static string? ControlNetInside(string baseModel, string conditionType)
-    {
-        var manifest = System.IO.Path.Combine(baseModel, "controlnet-model.json");
-        if (!File.Exists(manifest)) return null;
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(manifest));
-            if (!doc.RootElement.TryGetProperty("controlnets", out var map) || map.ValueKind != System.Text.Json.JsonValueKind.Object) return null;
-            foreach (var entry in map.EnumerateObject())
-                if (string.Equals(entry.Name, conditionType, StringComparison.OrdinalIgnoreCase) && entry.Value.GetString() is { Length: > 0 } file)
-                    return System.IO.Path.GetFullPath(file, baseModel);
-            return null;
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new InvalidDataException($"'{manifest}' is not valid JSON ({e.Message}); fix or restore the model folder.", e);
-        }
-    }
+    public static string? ControlNetInside(string baseModel, string conditionType) =>
+        ModelFolderManifest.IsModelFolder(baseModel) ? ModelFolderManifest.Read(baseModel).ControlNetFile(baseModel, conditionType) : null;
 }

@@ -1,3 +1,4 @@
+using ControlNet.Pipelines;
 using System.ComponentModel;
 using ControlNet.Checkpoints;
 using ControlNet.Models;

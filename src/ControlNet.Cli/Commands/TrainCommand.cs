@@ -1,3 +1,4 @@
+using ControlNet.Pipelines;
 using System.ComponentModel;
 using ControlNet.Abstractions;
 using ControlNet.Models;
@@ -97,7 +98,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var trainer = new DiffusionTrainer(unet, controlNet, prompts, data, options);
 
         // Previews and the adherence metric use held-out toy images (another seed than train-data's default 1).
-        int size = manifest.ImageSize;
+        int size = manifest.ImageSize ?? 32;   // the toy world's default
         var held = ToyWorld.Generate(settings.AdherenceCount, seed: 424242, size);
         var heldConditions = held.Select(e => (makeCondition ?? TrainDataCommand.ToyCanny(settings))(ConditionImage.Rgb(e.Size, e.Size, e.Rgb))).ToList();
         using var heldHints = cat(heldConditions.Select(c => c.ToRgb8().ToTensor()).ToList(), 0);      // [N, 3, H, W]
@@ -111,7 +112,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             OnSample = step =>
             {
                 var texts = held.Select(e => e.Prompt).ToList();
-                var images = PreviewSampler.Generate(unet, controlNet, prompts, texts, heldHints, size, seed: 1234, guidanceScale: manifest.GuidanceScale);
+                var images = PreviewSampler.Generate(unet, controlNet, prompts, texts, heldHints, size, seed: 1234, guidanceScale: manifest.GuidanceScale ?? 3.0);
                 int shown = Math.Min(8, held.Count);
                 TrainSamples.SaveGrid([heldConditions.Take(shown).Select(c => c.ToRgb8().Data!).ToList(), images.Take(shown).ToList()], size,
                     Path.Combine(settings.Output, "samples", $"step-{step:D6}.png"));
@@ -121,7 +122,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                     // The base is locked, so its adherence without control is one number (unless the decoder trains).
                     if (baseline is null || settings.UnlockDecoder)
                     {
-                        var plain = PreviewSampler.Generate(unet, null, prompts, texts, null, size, seed: 1234, guidanceScale: manifest.GuidanceScale);
+                        var plain = PreviewSampler.Generate(unet, null, prompts, texts, null, size, seed: 1234, guidanceScale: manifest.GuidanceScale ?? 3.0);
                         baseline = held.Select((e, i) => ShapeAdherence.Iou(plain[i], e.Mask, size)).Average();
                     }
                     adherence.Append(step, iou, baseline.Value);

@@ -73,7 +73,7 @@ public static class ControlNetPipelineLoader
             unet = entry.CreateUNet(device, dtype);
             using (var c = CheckpointLoader.OpenFile(In(manifest.UNet)))
                 c.LoadInto(unet, ModelComponent.Unet);
-            text = LoadTextEncoder(In(manifest.TextEncoder), device, dtype);
+            text = LoadTextEncoder(In(manifest.TextEncoderConfig), In(manifest.TextEncoder), device, dtype);
             vae = manifest.Autoencoder == ModelFolderManifest.IdentityAutoencoder
                 ? new IdentityAutoencoder(entry.Architecture.InChannels)
                 : LoadVae(In(manifest.Autoencoder), device, dtype);
@@ -133,16 +133,15 @@ public static class ControlNetPipelineLoader
         }
     }
 
-    static ClipTextEncoder LoadTextEncoder(string folder, Device device, ScalarType dtype)
+    static ClipTextEncoder LoadTextEncoder(string config, string weights, Device device, ScalarType dtype)
     {
-        var config = Path.Combine(folder, "config.json");
         if (!File.Exists(config))
-            throw new FileNotFoundException($"Text encoder config '{config}' not found; the folder needs a Hugging Face CLIP config.json and model.safetensors.", config);
+            throw new FileNotFoundException($"Text encoder config '{config}' not found; the model folder needs a Hugging Face CLIP config.json (manifest field text_encoder_config).", config);
         var text = new ClipTextEncoder(ClipTextConfig.FromJson(File.ReadAllText(config)));
         try
         {
             text.to(device, dtype);
-            using (var c = CheckpointLoader.OpenFolder(folder))
+            using (var c = CheckpointLoader.OpenFile(weights))
                 c.LoadInto(text, ModelComponent.TextEncoder);
             text.eval();
             return text;

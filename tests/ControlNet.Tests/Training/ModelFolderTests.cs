@@ -1,3 +1,4 @@
+using ControlNet.Pipelines;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
 using ControlNet.Training;
@@ -15,7 +16,7 @@ public class ModelFolderTests
         {
             using var unet = ToyFixture.Base();
             using var controlNet = ControlNetFactory.FromUNet(unet, (d, t) => new ToyControlNet(d, t));
-            var manifest = new ModelFolderManifest { ControlNets = new() { ["canny"] = "controlnet-canny.safetensors" } };
+            var manifest = new ModelFolderManifest { Architecture = "toy", ControlNets = new() { ["canny"] = "controlnet-canny.safetensors" } };
             manifest.Write(folder);
             ModelFolder.WriteWeights(controlNet, Path.Combine(folder, "controlnet-canny.safetensors"), TensorDType.F16);
 
