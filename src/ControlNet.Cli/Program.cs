@@ -32,6 +32,7 @@ public static class Program
                 plugins.SetDescription("Condition plug-ins.");
                 plugins.AddCommand<PluginsListCommand>("list").WithDescription("List loaded plug-ins with versions, preprocessors, options and model files.");
             });
+            config.AddCommand<BenchCommand>("bench").WithDescription("Measure steps, VAE, text encoding, loading and training against the machine's limit (docs/performance.md).");
             // Each command registers here: one file per command in Commands/.
         });
         try
