@@ -18,6 +18,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Also write the full report (every run's seconds, MACs, RSS, load average, targets) as JSON.")]
         public string? Json { get; init; }
 
+        [CommandOption("--markdown <FILE>")]
+        [Description("Also write the tables as Markdown (as pasted into docs/performance.md).")]
+        public string? Markdown { get; init; }
+
         [CommandOption("--sizes <SIZES>")]
         [Description("Image sides in pixels, comma-separated. Default 512,256 (256 with --quick).")]
         public string? Sizes { get; init; }
@@ -60,6 +64,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 Warmup = Warmup,
                 Threads = Threads,
                 Architecture = Arch.ToLowerInvariant(),
+                PartialJson = Json,     // rewritten after every row; the final report replaces it
             };
         }
 
@@ -95,6 +100,14 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         {
             report.WriteJson(settings.Json);
             AnsiConsole.MarkupLine("wrote [bold]{0}[/]", Markup.Escape(settings.Json));
+        }
+        if (settings.Markdown is not null)
+        {
+            var full = Path.GetFullPath(settings.Markdown);
+            var tmp = full + $".{Environment.ProcessId}.tmp";
+            File.WriteAllText(tmp, BenchMarkdown.Render(report));
+            File.Move(tmp, full, overwrite: true);
+            AnsiConsole.MarkupLine("wrote [bold]{0}[/]", Markup.Escape(settings.Markdown));
         }
         return ExitCodes.Success;
     }

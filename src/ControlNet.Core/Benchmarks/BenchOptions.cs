@@ -61,6 +61,9 @@ public sealed record BenchOptions
 
     public long Seed { get; init; }
 
+    /// <summary>When set, the report so far is rewritten here after every row, so a long run that is interrupted still leaves its figures.</summary>
+    public string? PartialJson { get; init; }
+
     public bool Includes(string group) => Only.Count == 0 || Only.Contains(group);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad value and the fix.</summary>

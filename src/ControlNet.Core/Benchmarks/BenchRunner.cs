@@ -22,6 +22,9 @@ public sealed class BenchRunner
     readonly List<string> _notes = new();
     readonly UNetArchitecture _arch;
     double? _convGflops;
+    DateTimeOffset _started;
+    double[] _loadStart = Array.Empty<double>();
+    MachineInfo? _machine;
 
     BenchRunner(BenchOptions options, IProgress<string>? log, CancellationToken ct)
     {
@@ -37,13 +40,14 @@ public sealed class BenchRunner
     BenchReport Run()
     {
         Runtime.TorchRuntime.EnsureInitialized();
-        var started = DateTimeOffset.Now;
-        var loadStart = ProcessStats.LoadAverage();
+        var started = _started = DateTimeOffset.Now;
+        var loadStart = _loadStart = ProcessStats.LoadAverage();
         var previousThreads = torch.get_num_threads();
         torch.set_num_threads(_o.Threads);
         var machine = new MachineInfo(ProcessStats.CpuModel(), Environment.ProcessorCount, torch.get_num_threads(),
             RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription,
             typeof(torch).Assembly.GetName().Version?.ToString() ?? "?", ProcessStats.AvailableMemoryBytes());
+        _machine = machine;
         if (!ProcessStats.ResetPeak())
             _notes.Add("Could not reset VmHWM (/proc/self/clear_refs); per-row peak RSS is the process peak so far.");
         if (loadStart[0] > _o.Threads)
@@ -54,16 +58,21 @@ public sealed class BenchRunner
             MeasureModels();
             var macChecks = _o.Architecture == "sd15" ? CheckMacs() : Array.Empty<MacCheck>();
             if (_o.Includes(BenchGroups.Train)) MeasureTraining();
-            var loadEnd = ProcessStats.LoadAverage();
-            var report = new BenchReport(started, DateTimeOffset.Now - started, machine, _o.Architecture, _o.Sizes, _o.Warmup, _o.Runs, _o.Batch,
-                _o.Execution.Label, ExecutionOptions.PlainEager.Label, loadStart, loadEnd, _convGflops, macChecks, _rows,
-                ReportedBaselines.All, Array.Empty<TargetResult>(), _rows.Count == 0 ? ProcessStats.PeakRssBytes() : _rows.Max(r => r.PeakRssBytes), _notes);
-            return report with { Targets = BenchTargets.Evaluate(report) };
+            return Snapshot(macChecks);
         }
         finally
         {
             torch.set_num_threads(previousThreads);
         }
+    }
+
+    /// <summary>The report of what has been measured so far.</summary>
+    BenchReport Snapshot(IReadOnlyList<MacCheck> macChecks)
+    {
+        var report = new BenchReport(_started, DateTimeOffset.Now - _started, _machine!, _o.Architecture, _o.Sizes, _o.Warmup, _o.Runs, _o.Batch,
+            _o.Execution.Label, ExecutionOptions.PlainEager.Label, _loadStart, ProcessStats.LoadAverage(), _convGflops, macChecks, _rows.ToArray(),
+            ReportedBaselines.All, Array.Empty<TargetResult>(), _rows.Count == 0 ? ProcessStats.PeakRssBytes() : _rows.Max(r => r.PeakRssBytes), _notes.ToArray());
+        return report with { Targets = BenchTargets.Evaluate(report) };
     }
 
     // ---- the reference convolution ------------------------------------------------------------------------------
@@ -81,7 +90,7 @@ public sealed class BenchRunner
         }
         var name = $"3×3 conv {c}→{c} on [{_o.Batch}, {c}, {_o.ConvSide}, {_o.ConvSide}]";
         var row = Row("conv.reference", BenchGroups.Conv, name, null, $"{_o.Threads} threads", Call, new nn.Module[] { conv }, efficiencyRow: false);
-        _convGflops = row.GflopPerSecond;
+        _convGflops = row?.GflopPerSecond;
         if (_o.Threads > 1)
         {
             torch.set_num_threads(1);
@@ -380,23 +389,34 @@ public sealed class BenchRunner
 
     // ---- one row ---------------------------------------------------------------------------------------------------
 
-    Measurement Row(string id, string group, string name, int? size, string configuration, Action call, IReadOnlyList<nn.Module> macRoots,
+    /// <summary>Measures one row; a failure (e.g. out of memory) becomes a note and the run goes on with the next row.</summary>
+    Measurement? Row(string id, string group, string name, int? size, string configuration, Action call, IReadOnlyList<nn.Module> macRoots,
         bool efficiencyRow = true, string? note = null)
     {
         _ct.ThrowIfCancellationRequested();
         _log?.Report($"{id}: {name}{(size is null ? "" : $" at {size}")} [{configuration}]");
-        ProcessStats.ResetPeak();
-        // The first warm-up call also counts the MACs of exactly what is timed.
-        var macs = macRoots.Count > 0 ? MacCounter.Count(macRoots, call) : null;
-        if (macs is null) call();
-        var time = Timing.Measure(call, _o.Warmup - 1, _o.Runs, _ct) with { Warmup = _o.Warmup };
-        double? gmac = macs is null || macs.Total == 0 ? null : macs.GigaMacs;
-        double? gflops = gmac is null ? null : 2 * gmac.Value / time.Median;
-        double? efficiency = efficiencyRow && gflops is not null && _convGflops is > 0 ? gflops / _convGflops : null;
-        var row = new Measurement(id, group, name, size, configuration, time, gmac, gflops, efficiency, ProcessStats.PeakRssBytes(), note);
-        _rows.Add(row);
-        _log?.Report($"  median {time.Median:0.000} s (min {time.Min:0.000}, max {time.Max:0.000})" +
-                     (gflops is null ? "" : $", {gflops:0.0} GFLOP/s") + (efficiency is null ? "" : $", efficiency {efficiency:P0}"));
-        return row;
+        try
+        {
+            ProcessStats.ResetPeak();
+            // The first warm-up call also counts the MACs of exactly what is timed.
+            var macs = macRoots.Count > 0 ? MacCounter.Count(macRoots, call) : null;
+            if (macs is null) call();
+            var time = Timing.Measure(call, _o.Warmup - 1, _o.Runs, _ct) with { Warmup = _o.Warmup };
+            double? gmac = macs is null || macs.Total == 0 ? null : macs.GigaMacs;
+            double? gflops = gmac is null ? null : 2 * gmac.Value / time.Median;
+            double? efficiency = efficiencyRow && gflops is not null && _convGflops is > 0 ? gflops / _convGflops : null;
+            var row = new Measurement(id, group, name, size, configuration, time, gmac, gflops, efficiency, ProcessStats.PeakRssBytes(), note);
+            _rows.Add(row);
+            if (_o.PartialJson is not null) Snapshot(Array.Empty<MacCheck>()).WriteJson(_o.PartialJson);
+            _log?.Report($"  median {time.Median:0.000} s (min {time.Min:0.000}, max {time.Max:0.000})" +
+                         (gflops is null ? "" : $", {gflops:0.0} GFLOP/s") + (efficiency is null ? "" : $", efficiency {efficiency:P0}"));
+            return row;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _notes.Add($"Row {id} failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            _log?.Report($"  failed: {e.Message.Split('\n')[0]}");
+            return null;
+        }
     }
 }
