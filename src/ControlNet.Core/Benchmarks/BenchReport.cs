@@ -10,11 +10,12 @@ namespace ControlNet.Benchmarks;
 /// <param name="Configuration">the <see cref="ExecutionOptions.Label"/> or another short description</param>
 /// <param name="GigaMacs">multiply-accumulates of one call, counted by <see cref="MacCounter"/> on the first warm-up</param>
 /// <param name="GflopPerSecond">2 × MACs ÷ median seconds</param>
-/// <param name="Efficiency">GflopPerSecond ÷ the reference convolution's GFLOP/s measured in the same run</param>
+/// <param name="Efficiency">GflopPerSecond ÷ <paramref name="ReferenceGflopPerSecond"/></param>
 /// <param name="PeakRssBytes">VmHWM after the row, reset to the current RSS before it (so it includes the models loaded then)</param>
+/// <param name="ReferenceGflopPerSecond">the reference 3×3 convolution's GFLOP/s, mean of one call just before and one just after the row</param>
 public sealed record Measurement(
     string Id, string Group, string Name, int? Size, string Configuration, TimingStats Time,
-    double? GigaMacs, double? GflopPerSecond, double? Efficiency, long PeakRssBytes, string? Note = null);
+    double? GigaMacs, double? GflopPerSecond, double? Efficiency, long PeakRssBytes, string? Note = null, double? ReferenceGflopPerSecond = null);
 
 /// <summary>A figure reported elsewhere (not measured by this run), shown beside ours and labelled as such.</summary>
 public sealed record ReportedBaseline(string Name, string Figure, double? SecondsPerStep512, string Source);

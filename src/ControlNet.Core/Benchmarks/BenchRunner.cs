@@ -22,6 +22,8 @@ public sealed class BenchRunner
     readonly List<string> _notes = new();
     readonly UNetArchitecture _arch;
     double? _convGflops;
+    nn.Module<Tensor, Tensor>? _probeConv;
+    Tensor? _probeInput;
     DateTimeOffset _started;
     double[] _loadStart = Array.Empty<double>();
     MachineInfo? _machine;
@@ -62,6 +64,8 @@ public sealed class BenchRunner
         }
         finally
         {
+            _probeConv?.Dispose();
+            _probeInput?.Dispose();
             torch.set_num_threads(previousThreads);
         }
     }
@@ -79,13 +83,15 @@ public sealed class BenchRunner
 
     void MeasureConvolution()
     {
-        using var mode = torch.inference_mode();
         var c = _o.ConvChannels;
-        using var conv = nn.Conv2d(c, c, 3, padding: 1);
-        RandomWeights.Fill(conv, _o.Seed);
-        using var x = randn(_o.Batch, c, _o.ConvSide, _o.ConvSide);                           // [B, C, 64, 64]
+        _probeConv = nn.Conv2d(c, c, 3, padding: 1);
+        RandomWeights.Fill(_probeConv, _o.Seed);
+        _probeInput = randn(_o.Batch, c, _o.ConvSide, _o.ConvSide);                          // [B, C, 64, 64]
+        var conv = _probeConv;
+        var x = _probeInput;
         void Call()
         {
+            using var mode = torch.inference_mode();
             using var y = conv.call(x);
         }
         var name = $"3×3 conv {c}→{c} on [{_o.Batch}, {c}, {_o.ConvSide}, {_o.ConvSide}]";
@@ -103,6 +109,21 @@ public sealed class BenchRunner
                 torch.set_num_threads(_o.Threads);
             }
         }
+    }
+
+    /// <summary>
+    /// GFLOP/s of one call of the reference convolution right now. Rows take it just before and just after themselves and
+    /// divide by the mean, so the efficiency follows the machine's load through a long run.
+    /// </summary>
+    double? ProbeConvolution()
+    {
+        if (_probeConv is null || _probeInput is null) return null;
+        using var mode = torch.inference_mode();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using (var y = _probeConv.call(_probeInput)) { }
+        var seconds = sw.Elapsed.TotalSeconds;
+        double c = _o.ConvChannels, side = _o.ConvSide;
+        return 2 * _o.Batch * side * side * c * c * 9 / 1e9 / seconds;
     }
 
     // ---- MAC walker against REFERENCE §10 --------------------------------------------------------------------------
@@ -397,6 +418,7 @@ public sealed class BenchRunner
         _log?.Report($"{id}: {name}{(size is null ? "" : $" at {size}")} [{configuration}]");
         try
         {
+            var probeBefore = efficiencyRow && macRoots.Count > 0 ? ProbeConvolution() : null;
             ProcessStats.ResetPeak();
             // The first warm-up call also counts the MACs of exactly what is timed.
             var macs = macRoots.Count > 0 ? MacCounter.Count(macRoots, call) : null;
@@ -404,8 +426,11 @@ public sealed class BenchRunner
             var time = Timing.Measure(call, _o.Warmup - 1, _o.Runs, _ct) with { Warmup = _o.Warmup };
             double? gmac = macs is null || macs.Total == 0 ? null : macs.GigaMacs;
             double? gflops = gmac is null ? null : 2 * gmac.Value / time.Median;
-            double? efficiency = efficiencyRow && gflops is not null && _convGflops is > 0 ? gflops / _convGflops : null;
-            var row = new Measurement(id, group, name, size, configuration, time, gmac, gflops, efficiency, ProcessStats.PeakRssBytes(), note);
+            var peak = ProcessStats.PeakRssBytes();
+            var probeAfter = probeBefore is null ? null : ProbeConvolution();
+            double? reference = probeBefore is double b && probeAfter is double a ? 0.5 * (b + a) : null;
+            double? efficiency = gflops is not null && reference is > 0 ? gflops / reference : null;
+            var row = new Measurement(id, group, name, size, configuration, time, gmac, gflops, efficiency, peak, note, reference);
             _rows.Add(row);
             if (_o.PartialJson is not null) Snapshot(Array.Empty<MacCheck>()).WriteJson(_o.PartialJson);
             _log?.Report($"  median {time.Median:0.000} s (min {time.Min:0.000}, max {time.Max:0.000})" +
