@@ -374,14 +374,15 @@ public sealed class BenchRunner
             if (cnModule is not null) RandomWeights.Fill(cnModule, _o.Seed + 2);
             var trained = full ? unetModule : cnModule!;
             var trainedParameters = trained.parameters().Sum(p => p.numel());
-            // weights + gradients + AdamW's two moments, all fp32
-            var need = trainedParameters * 4L * 4;
+            // trained weights + gradients + AdamW's two moments, plus the locked U-Net's weights, all fp32
+            var lockedParameters = full ? 0 : unetModule.parameters().Sum(p => p.numel());
+            var need = trainedParameters * 4L * 4 + lockedParameters * 4L;
             var available = ProcessStats.AvailableMemoryBytes();
             var id = full ? "train.full" : "train.controlnet";
             var name = full ? "training step, full fine-tune (U-Net, no ControlNet)" : "training step, ControlNet only (U-Net locked)";
             if (available >= 0 && available < need * 1.2)
             {
-                _notes.Add($"Skipped '{name}': it needs about {need / 1e9:0.0} GB for weights, gradients and AdamW moments; only {available / 1e9:0.0} GB were available.");
+                _notes.Add($"Skipped '{name}': it needs about {need / 1e9:0.0} GB for weights, gradients and AdamW moments (× 1.2 margin); only {available / 1e9:0.0} GB were available.");
                 continue;
             }
             foreach (var p in unetModule.parameters()) p.requires_grad_(full);
@@ -419,6 +420,7 @@ public sealed class BenchRunner
         try
         {
             var probeBefore = efficiencyRow && macRoots.Count > 0 ? ProbeConvolution() : null;
+            ProcessStats.TrimHeap();
             ProcessStats.ResetPeak();
             // The first warm-up call also counts the MACs of exactly what is timed.
             var macs = macRoots.Count > 0 ? MacCounter.Count(macRoots, call) : null;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace ControlNet.Benchmarks;
 
@@ -23,6 +24,28 @@ public static class ProcessStats
             return false;
         }
     }
+
+    /// <summary>
+    /// Returns freed heap memory to the OS (glibc malloc_trim), so a row's peak RSS does not include what earlier rows
+    /// freed but the allocator kept. False where glibc is not available.
+    /// </summary>
+    public static bool TrimHeap()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return malloc_trim(0) != 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int malloc_trim(nuint pad);
 
     /// <summary>MemAvailable in bytes, or −1 when unknown.</summary>
     public static long AvailableMemoryBytes()
