@@ -53,6 +53,7 @@ public static class Program
             config.AddCommand<TrainBaseCommand>("train-base").WithDescription("Train a pixel-space base U-Net from scratch (the toy world).");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a ControlNet next to a locked base model (paper §3); --benchmark for the overhead table.");
             config.AddCommand<TrainChartCommand>("train-chart").WithDescription("Draw a training log (loss.csv, adherence.csv) as a PNG chart.");
+            config.AddCommand<BenchCommand>("bench").WithDescription("Measure steps, VAE, text encoding, loading and training against the machine's limit (docs/performance.md).");
             // Each command registers here: one file per command in Commands/.
         });
         // Async commands are run synchronously here; without a synchronization context their continuations cannot wait

@@ -19,6 +19,9 @@ public sealed class CrossAttention : nn.Module<Tensor, Tensor?, Tensor>
 
     /// <param name="queryDim">channels of x</param>
     /// <param name="contextDim">channels of the context; equal to <paramref name="queryDim"/> for self-attention</param>
+    /// <summary>The attention kernel; <see cref="AttentionKernel.Sdpa"/> unless a benchmark switches to the explicit baseline.</summary>
+    public AttentionKernel Kernel { get; set; } = AttentionKernel.Sdpa;
+
     public CrossAttention(long queryDim, long contextDim, long heads, long dimHead, Device? device = null, ScalarType? dtype = null) : base(nameof(CrossAttention))
     {
         var inner = heads * dimHead;
@@ -41,7 +44,9 @@ public sealed class CrossAttention : nn.Module<Tensor, Tensor?, Tensor>
         var q = to_q.call(x).view(b, -1, _heads, _dimHead).transpose(1, 2);    // [B, h, N, d]
         var k = to_k.call(ctx).view(b, -1, _heads, _dimHead).transpose(1, 2);  // [B, h, M, d]
         var v = to_v.call(ctx).view(b, -1, _heads, _dimHead).transpose(1, 2);  // [B, h, M, d]
-        var o = nn.functional.scaled_dot_product_attention(q, k, v);           // [B, h, N, d]
+        var o = Kernel == AttentionKernel.Sdpa
+            ? nn.functional.scaled_dot_product_attention(q, k, v)              // [B, h, N, d]
+            : matmul((matmul(q, k.transpose(-1, -2)) * Math.Pow(_dimHead, -0.5)).softmax(-1), v); // [B, h, N, M] scores → [B, h, N, d]
         o = o.transpose(1, 2).reshape(b, -1, _heads * _dimHead);              // [B, N, h·d]
         return to_out.call(o).MoveToOuterDisposeScope();
     }

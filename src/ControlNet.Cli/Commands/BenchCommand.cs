@@ -1,0 +1,161 @@
+using System.ComponentModel;
+using System.Globalization;
+using ControlNet.Benchmarks;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ControlNet.Cli.Commands;
+
+/// <summary>
+/// <c>controlnet bench [--json FILE] [--sizes 512,256] [--quick] [--only unet,controlnet,...]</c>: the performance
+/// benchmark of docs/performance.md, backed by <see cref="BenchRunner"/>.
+/// </summary>
+public sealed class BenchCommand : Command<BenchCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--json <FILE>")]
+        [Description("Also write the full report (every run's seconds, MACs, RSS, load average, targets) as JSON.")]
+        public string? Json { get; init; }
+
+        [CommandOption("--markdown <FILE>")]
+        [Description("Also write the tables as Markdown (as pasted into docs/performance.md).")]
+        public string? Markdown { get; init; }
+
+        [CommandOption("--sizes <SIZES>")]
+        [Description("Image sides in pixels, comma-separated. Default 512,256 (256 with --quick).")]
+        public string? Sizes { get; init; }
+
+        [CommandOption("--quick")]
+        [Description("Development run: 256 only, 2 timed runs.")]
+        public bool Quick { get; init; }
+
+        [CommandOption("--only <GROUPS>")]
+        [Description("Comma-separated groups: conv, unet, controlnet, unet+cn, unet+2cn, eager, ablations, text, vae, load, train. Default: all.")]
+        public string? Only { get; init; }
+
+        [CommandOption("--runs <N>")]
+        [Description("Timed runs per row (median, min and max are reported). Default 3 (2 with --quick).")]
+        public int? Runs { get; init; }
+
+        [CommandOption("--warmup <N>")]
+        [Description("Untimed runs first; the first also counts the MACs. Default 1.")]
+        public int Warmup { get; init; } = 1;
+
+        [CommandOption("--threads <N>")]
+        [Description("torch.set_num_threads for the run. Default 2 (the issue's machine).")]
+        public int Threads { get; init; } = 2;
+
+        [CommandOption("--arch <ARCH>")]
+        [Description("sd15 (default; full size, random weights) or toy (seconds-long smoke run).")]
+        public string Arch { get; init; } = "sd15";
+
+        public BenchOptions ToOptions()
+        {
+            var baseline = Quick ? BenchOptions.Quick : new BenchOptions();
+            var sizes = Sizes is null ? baseline.Sizes : ParseList(Sizes, "--sizes").Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+                ? v : throw new UserFacingException($"--sizes value '{s}' is not a whole number of pixels; use e.g. --sizes 512,256.", ExitCodes.Usage)).ToArray();
+            var only = Only is null ? new HashSet<string>() : ParseList(Only, "--only").Select(s => s.ToLowerInvariant()).ToHashSet();
+            return new BenchOptions
+            {
+                Sizes = sizes,
+                Only = only,
+                Runs = Runs ?? baseline.Runs,
+                Warmup = Warmup,
+                Threads = Threads,
+                Architecture = Arch.ToLowerInvariant(),
+                PartialJson = Json,     // rewritten after every row; the final report replaces it
+            };
+        }
+
+        static string[] ParseList(string value, string option)
+        {
+            var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return parts.Length > 0 ? parts : throw new UserFacingException($"{option} needs at least one value.", ExitCodes.Usage);
+        }
+
+        public override ValidationResult Validate()
+        {
+            if (Arch.ToLowerInvariant() is not ("sd15" or "toy"))
+                return ValidationResult.Error($"--arch '{Arch}' is not benchmarked; use sd15 or toy.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        BenchOptions options;
+        try
+        {
+            options = settings.ToOptions().Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserFacingException(e.Message, ExitCodes.Usage);
+        }
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 180);   // keep table rows on one line in logs
+        var report = BenchRunner.Run(options, new SynchronousProgress(line => AnsiConsole.MarkupLine("[grey]{0}[/]", Markup.Escape(line))), cancellationToken);
+        BenchTable.Write(report);
+        if (settings.Json is not null)
+        {
+            report.WriteJson(settings.Json);
+            AnsiConsole.MarkupLine("wrote [bold]{0}[/]", Markup.Escape(settings.Json));
+        }
+        if (settings.Markdown is not null)
+        {
+            var full = Path.GetFullPath(settings.Markdown);
+            var tmp = full + $".{Environment.ProcessId}.tmp";
+            File.WriteAllText(tmp, BenchMarkdown.Render(report));
+            File.Move(tmp, full, overwrite: true);
+            AnsiConsole.MarkupLine("wrote [bold]{0}[/]", Markup.Escape(settings.Markdown));
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Progress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool and reorders lines).</summary>
+    sealed class SynchronousProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+}
+
+/// <summary>The Spectre.Console rendering of a <see cref="BenchReport"/>.</summary>
+public static class BenchTable
+{
+    public static void Write(BenchReport r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        AnsiConsole.MarkupLine("[bold]controlnet bench[/] — {0}, {1} torch threads, load average {2} → {3}",
+            Markup.Escape(r.Machine.Cpu), r.Machine.TorchThreads,
+            string.Join(" ", r.LoadAverageStart.Select(v => v.ToString("0.00", c))), string.Join(" ", r.LoadAverageEnd.Select(v => v.ToString("0.00", c))));
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var h in new[] { "row", "size", "configuration", "median s", "min–max s", "GMAC", "GFLOP/s", "efficiency", "peak RSS GB" })
+            table.AddColumn(h);
+        foreach (var m in r.Measurements)
+            table.AddRow(
+                Markup.Escape(m.Name), m.Size?.ToString(c) ?? "", Markup.Escape(m.Configuration),
+                m.Time.Median.ToString("0.000", c), $"{m.Time.Min.ToString("0.000", c)}–{m.Time.Max.ToString("0.000", c)}",
+                m.GigaMacs?.ToString("0.0", c) ?? "", m.GflopPerSecond?.ToString("0.0", c) ?? "",
+                m.Efficiency?.ToString("P0", c) ?? "", (m.PeakRssBytes / 1e9).ToString("0.00", c));
+        AnsiConsole.Write(table);
+
+        if (r.MacChecks.Count > 0)
+        {
+            var macs = new Table().Border(TableBorder.Rounded).AddColumns("MAC walker (batch 1, 512)", "counted GMAC", "REFERENCE §10", "match");
+            foreach (var m in r.MacChecks)
+                macs.AddRow(Markup.Escape(m.Network), m.CountedGigaMacs.ToString("0.0", c), m.ReferenceGigaMacs.ToString("0.0", c), m.Matches ? "yes" : "[red]no[/]");
+            AnsiConsole.Write(macs);
+        }
+
+        var baselines = new Table().Border(TableBorder.Rounded).AddColumns("reported baseline (not measured here)", "figure");
+        foreach (var b in r.Baselines) baselines.AddRow(Markup.Escape(b.Name), Markup.Escape(b.Figure));
+        AnsiConsole.Write(baselines);
+
+        var targets = new Table().Border(TableBorder.Rounded).AddColumns("target", "goal", "measured", "met");
+        foreach (var t in r.Targets)
+            targets.AddRow(Markup.Escape(t.Name), Markup.Escape(t.Goal), Markup.Escape(t.Measured),
+                t.Met switch { true => "[green]yes[/]", false => "[red]no[/]", null => "–" });
+        AnsiConsole.Write(targets);
+        foreach (var n in r.Notes) AnsiConsole.MarkupLine("[yellow]note:[/] {0}", Markup.Escape(n));
+    }
+}
