@@ -31,14 +31,24 @@ internal sealed class OfflineTemplateWorkspace : IDisposable
 
     public static void Ok(ProcessResult r, string what) => Assert.True(r.ExitCode == 0, $"{what} failed ({r.ExitCode}):\n{r.All}");
 
-    /// <summary>`dotnet pack` a repository project (relative to the root) into the feed.</summary>
-    public void Pack(string project) =>
-        Ok(ProcessRunner.Run("dotnet", $"pack {project} -o \"{Feed}\" -nodeReuse:false"), "pack " + project);
+    /// <summary>
+    /// `dotnet pack` repository projects (csproj paths relative to the root) and the template pack into the feed. One
+    /// pack of a solution filter: the shared dependencies are evaluated and built once (several times faster than one
+    /// `dotnet pack` per project).
+    /// </summary>
+    public void Pack(params string[] projects)
+    {
+        var filter = Path.Combine(Dir("pack"), "feed.slnf");
+        var all = projects.Append("templates/ControlNet.Templates/ControlNet.Templates.csproj").Select(p => $"\"{p}\"");
+        File.WriteAllText(filter, $$"""
+            { "solution": { "path": "{{Path.Combine(RepoPaths.Root, "Sdk.sln")}}", "projects": [ {{string.Join(", ", all)}} ] } }
+            """);
+        Ok(ProcessRunner.Run("dotnet", $"pack \"{filter}\" -o \"{Feed}\" -nodeReuse:false"), "pack " + string.Join(", ", projects));
+    }
 
-    /// <summary>Packs the template pack into the feed and installs it into the private hive.</summary>
+    /// <summary>Installs the packed template pack (see <see cref="Pack"/>) into the private hive.</summary>
     public void InstallTemplates()
     {
-        Pack("templates/ControlNet.Templates");
         var templatePack = Assert.Single(Directory.GetFiles(Feed, "ControlNet.Templates.*.nupkg"));
         Ok(ProcessRunner.Run("dotnet", $"new install \"{templatePack}\" --debug:custom-hive \"{Hive}\"", Work), "dotnet new install");
     }

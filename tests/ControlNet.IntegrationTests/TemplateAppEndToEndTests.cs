@@ -20,8 +20,8 @@ public sealed class TemplateAppEndToEndTests : IDisposable
     public void Template_app_builds_from_a_folder_feed_and_generates_with_the_toy_model()
     {
         // 1. The feed: what the app references (ControlNet.Hosting brings Core and the contract) and the template pack.
-        foreach (var sdkProject in new[] { "src/ControlNet.Abstractions", "src/ControlNet.Core", "src/ControlNet.Hosting", "plugins/ControlNet.Conditions.Canny" })
-            _ws.Pack(sdkProject);
+        _ws.Pack("src/ControlNet.Abstractions/ControlNet.Abstractions.csproj", "src/ControlNet.Core/ControlNet.Core.csproj",
+                 "src/ControlNet.Hosting/ControlNet.Hosting.csproj", "plugins/ControlNet.Conditions.Canny/ControlNet.Conditions.Canny.csproj");
         _ws.InstallTemplates();
 
         // 2. dotnet new: sourceName renames the project, its namespace and its usage text.

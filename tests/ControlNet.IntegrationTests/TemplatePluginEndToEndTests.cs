@@ -30,7 +30,7 @@ public sealed class TemplatePluginEndToEndTests : IDisposable
         Assert.True(File.Exists(cli), cli);
 
         // 1. The feed: the contract package (with the packing targets) and the template pack.
-        _ws.Pack("src/ControlNet.Abstractions");
+        _ws.Pack("src/ControlNet.Abstractions/ControlNet.Abstractions.csproj");
         // 2. dotnet new, in a private hive so the user's templates are untouched.
         _ws.InstallTemplates();
         _ws.New("controlnet-plugin", "-n Acme.Sobel --condition-id sobel");
