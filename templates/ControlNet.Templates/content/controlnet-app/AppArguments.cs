@@ -34,8 +34,8 @@ public sealed record AppArguments(string Prompt, string Condition, string Model,
                 case "--model": model = Value(); break;
                 case "--controlnet": controlNet = Value(); break;
                 case "--out": output = Value(); break;
-                case "--seed": seed = long.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--steps": steps = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--seed": seed = Number(args[i], Value()); break;
+                case "--steps": steps = (int)Math.Min(Number(args[i], Value()), int.MaxValue); break;
                 case "--map": isMap = true; break;
                 case var s when s.StartsWith("--", StringComparison.Ordinal): throw new ArgumentException($"Unknown option '{s}'.");
                 default: positional.Add(args[i]); break;
@@ -50,4 +50,8 @@ public sealed record AppArguments(string Prompt, string Condition, string Model,
         if (Directory.Exists(model) || File.Exists(model)) model = Path.GetFullPath(model);
         return new AppArguments(positional[0], positional[1], model, controlNet, output, seed, steps, isMap);
     }
+
+    static long Number(string option, string text) =>
+        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
+            : throw new ArgumentException($"{option} is '{text}'; expected a whole number of 0 or more.");
 }

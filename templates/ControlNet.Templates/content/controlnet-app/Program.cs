@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 
 AppArguments a;
 try { a = AppArguments.Parse(args); }
-catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
     Console.Error.WriteLine(AppArguments.Usage);
@@ -54,7 +54,8 @@ try
     Console.WriteLine($"Wrote {a.Out} ({result.Images[0].Width}x{result.Images[0].Height}, seed {result.Seeds[0]}, {result.Elapsed.TotalSeconds:0.0} s)");
     return 0;
 }
-catch (Exception e) when (e is OptionsValidationException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+// The SDK's errors name the bad value and the fix: show the message, not a stack trace.
+catch (Exception e) when (e is OptionsValidationException or ArgumentException or InvalidOperationException or InvalidDataException or IOException)
 {
     Console.Error.WriteLine(e.Message);
     return 1;
