@@ -13,27 +13,16 @@ namespace ControlNet.IntegrationTests;
 /// </summary>
 public sealed class TemplatePluginEndToEndTests : IDisposable
 {
-    readonly string _root = Path.Combine(Path.GetTempPath(), "controlnet-template-e2e-" + Guid.NewGuid().ToString("N"));
+    readonly OfflineTemplateWorkspace _ws = new();
 
-    public void Dispose()
-    {
-        try { if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true); }
-        catch (IOException) { } // a build server may still hold a file; the folder is in temp
-    }
+    public void Dispose() => _ws.Dispose();
 
-    static void Ok(ProcessResult r, string what) => Assert.True(r.ExitCode == 0, $"{what} failed ({r.ExitCode}):\n{r.All}");
+    static void Ok(ProcessResult r, string what) => OfflineTemplateWorkspace.Ok(r, what);
 
     [Fact]
     public void Template_plugin_packs_installs_from_a_folder_feed_lists_and_preprocesses()
     {
-        string feed = Dir("feed"), hive = Dir("hive"), work = Dir("work"), packages = Dir("packages"), home = Dir("home");
-        var offline = new Dictionary<string, string>
-        {
-            // A fresh package folder: nothing stale from earlier runs (the feed's versions never change between runs).
-            ["NUGET_PACKAGES"] = Dir("nuget-packages"),
-            ["MSBUILDDISABLENODEREUSE"] = "1",
-        };
-        var machineCache = MachinePackageCache();
+        string feed = _ws.Feed, work = _ws.Work, packages = _ws.Dir("packages"), home = _ws.Dir("home");
 
         // The CLI under test, built once (incremental after `dotnet test Sdk.sln`).
         Ok(ProcessRunner.Run("dotnet", "build src/ControlNet.Cli/ControlNet.Cli.csproj -nodeReuse:false"), "build CLI");
@@ -41,29 +30,17 @@ public sealed class TemplatePluginEndToEndTests : IDisposable
         Assert.True(File.Exists(cli), cli);
 
         // 1. The feed: the contract package (with the packing targets) and the template pack.
-        Ok(ProcessRunner.Run("dotnet", $"pack src/ControlNet.Abstractions -o \"{feed}\" -nodeReuse:false"), "pack Abstractions");
-        Ok(ProcessRunner.Run("dotnet", $"pack templates/ControlNet.Templates -o \"{feed}\" -nodeReuse:false"), "pack templates");
-        var templatePack = Assert.Single(Directory.GetFiles(feed, "ControlNet.Templates.*.nupkg"));
-
+        _ws.Pack("src/ControlNet.Abstractions/ControlNet.Abstractions.csproj");
         // 2. dotnet new, in a private hive so the user's templates are untouched.
-        Ok(ProcessRunner.Run("dotnet", $"new install \"{templatePack}\" --debug:custom-hive \"{hive}\"", work), "dotnet new install");
-        Ok(ProcessRunner.Run("dotnet", $"new controlnet-plugin -n Acme.Sobel --condition-id sobel --no-update-check --debug:custom-hive \"{hive}\"", work), "dotnet new controlnet-plugin");
+        _ws.InstallTemplates();
+        _ws.New("controlnet-plugin", "-n Acme.Sobel --condition-id sobel");
         var project = Path.Combine(work, "Acme.Sobel/src/Acme.Sobel/Acme.Sobel.csproj");
         Assert.True(File.Exists(project), "the template did not create " + project);
         Assert.Contains("public override string Id => \"sobel\";", File.ReadAllText(Path.Combine(work, "Acme.Sobel/src/Acme.Sobel/SobelPlugin.cs")));
 
         // 3. dotnet pack with only the feed and the machine's package cache as sources: no network.
-        File.WriteAllText(Path.Combine(work, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="feed" value="{feed}" />
-                <add key="machine-cache" value="{machineCache}" />
-              </packageSources>
-            </configuration>
-            """);
-        Ok(ProcessRunner.Run("dotnet", $"pack \"{project}\" -o \"{packages}\" -nodeReuse:false", work, offline), "dotnet pack plug-in");
+        _ws.WriteNuGetConfig();
+        Ok(ProcessRunner.Run("dotnet", $"pack \"{project}\" -o \"{packages}\" -nodeReuse:false", work, _ws.Environment), "dotnet pack plug-in");
         Assert.Single(Directory.GetFiles(packages, "Acme.Sobel.1.0.0.nupkg"));
 
         // 4. The host: install (trust asked for first), list, preprocess, remove.
@@ -106,23 +83,13 @@ public sealed class TemplatePluginEndToEndTests : IDisposable
         Assert.Contains("No preprocessor 'sobel'", after.StdErr);
     }
 
-    [Fact]
-    public void Template_builds_against_the_repository_version_of_the_contract_package()
+    [Theory]
+    [InlineData("controlnet-plugin")]
+    [InlineData("controlnet-app")]
+    public void Template_builds_against_the_repository_version_of_the_sdk_packages(string templateFolder)
     {
         var repoVersion = XDocument.Load(Path.Combine(RepoPaths.Root, "Directory.Build.props")).Descendants("Version").First().Value;
-        var template = File.ReadAllText(Path.Combine(RepoPaths.Root, "templates/ControlNet.Templates/content/controlnet-plugin/.template.config/template.json"));
+        var template = File.ReadAllText(Path.Combine(RepoPaths.Root, $"templates/ControlNet.Templates/content/{templateFolder}/.template.config/template.json"));
         Assert.Matches(new Regex("\"controlnet-version\"[^}]*\"defaultValue\":\\s*\"" + Regex.Escape(repoVersion) + "\""), template);
-    }
-
-    string Dir(string name) => Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
-
-    /// <summary>The global packages folder this machine restored the repository into (NUGET_PACKAGES or ~/.nuget/packages).</summary>
-    static string MachinePackageCache()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
-        var path = !string.IsNullOrEmpty(fromEnv) ? fromEnv
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        Assert.True(Directory.Exists(Path.Combine(path, "torchsharp")), $"The package cache '{path}' has no TorchSharp; restore the repository (dotnet restore Sdk.sln) first.");
-        return path;
     }
 }
