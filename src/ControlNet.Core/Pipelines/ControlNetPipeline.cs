@@ -83,7 +83,8 @@ public sealed class ControlNetPipeline : IControlNetPipeline
             }
             latent = sampler.Sample(plan, start, denoiser.Predict, new SamplingOptions(
                 Generator: samplerGenerator,
-                OnStep: p => progress?.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep)),
+                OnStep: p => progress?.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep,
+                    settings.ReportLatents ? new LatentSnapshot(p.Latent.shape, p.Latent.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray()) : null)),
                 AfterStep: afterStep,
                 Cancellation: cancellationToken));
         }

@@ -27,4 +27,6 @@ public sealed record GenerationSettings
     public double DenoisingStrength { get; init; } = 0.75;
     /// <summary>Inpainting (needs <see cref="InitImage"/>): white = repaint, black = keep.</summary>
     public ConditionImage? Mask { get; init; }
+    /// <summary>Attach a copy of the current latent to every progress report (for live previews); off by default.</summary>
+    public bool ReportLatents { get; init; }
 }

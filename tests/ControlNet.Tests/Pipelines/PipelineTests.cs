@@ -31,9 +31,28 @@ public class PipelineTests : IDisposable
         Assert.Equal(new[] { 1, 2, 3, 4 }, progress.Items.Select(p => p.Step));
         Assert.All(progress.Items, p => Assert.Equal(4, p.TotalSteps));
 
+        Assert.All(progress.Items, p => Assert.Null(p.Latent));
+
         _pipeline.Generate(Settings(Edges(0.5, 1)));
         Assert.Equal(2, _counting.HintEncodings);
         Assert.Equal(4 + 2, _counting.Forwards);   // calls 2 and 3 of 4
+    }
+
+    [Fact]
+    public void Progress_can_carry_a_copy_of_each_steps_latent_for_previews()
+    {
+        var progress = new ListProgress<GenerationProgress>();
+        var result = _pipeline.Generate(Settings(Edges()) with { ReportLatents = true }, progress);
+        Assert.Equal(4, progress.Items.Count);
+        foreach (var p in progress.Items)
+        {
+            Assert.NotNull(p.Latent);
+            Assert.Equal(p.Latent!.Shape.Aggregate(1L, (a, b) => a * b), p.Latent.Values.Length);
+            Assert.Equal(1, p.Latent.Shape[0]);                                 // batch 1 (the CFG half is not included)
+        }
+        // The latent changes from step to step.
+        Assert.NotEqual(progress.Items[0].Latent!.Values, progress.Items[^1].Latent!.Values);
+        Assert.Single(result.Images);
     }
 
     [Fact]
