@@ -14,9 +14,12 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--json <FILE>")]
-        [Description("Also write the full report (every run's seconds, MACs, RSS, load average, targets) as JSON.")]
-        public string? Json { get; init; }
+        [CommandOption("--json [FILE]")]
+        [Description("Also write the full report (every run's seconds, MACs, RSS, load average, targets) as JSON, to FILE or to bench.json.")]
+        public FlagValue<string>? JsonFlag { get; init; }
+
+        /// <summary>The JSON report's path: FILE, bench.json for a bare --json, null without --json.</summary>
+        public string? Json => JsonFlag is { IsSet: true } f ? (string.IsNullOrWhiteSpace(f.Value) ? "bench.json" : f.Value) : null;
 
         [CommandOption("--markdown <FILE>")]
         [Description("Also write the tables as Markdown (as pasted into docs/performance.md).")]
