@@ -43,7 +43,7 @@ public sealed class GuidedDenoiser
     {
         using var scope = NewDisposeScope();
         var (input, t, context) = Batch(x, timestep);
-        var residuals = Residuals(x, timestep, callIndex);
+        var residuals = Residuals(x, input, t, context, callIndex);
         var eps = _unet.Forward(input, t, context, residuals).to_type(ScalarType.Float32);   // [B or 2B, C, h, w]
         if (UsesGuidance)
         {
@@ -61,6 +61,14 @@ public sealed class GuidedDenoiser
     {
         using var scope = NewDisposeScope();
         var (input, t, context) = Batch(x, timestep);
+        var sum = Residuals(x, input, t, context, callIndex);
+        if (sum is not null) foreach (var r in sum) r.MoveToOuterDisposeScope();
+        return sum;
+    }
+
+    /// <summary>Residuals for the already batched U-Net inputs (built once per call by <see cref="Predict"/>).</summary>
+    IReadOnlyList<Tensor>? Residuals(Tensor x, Tensor input, Tensor t, Tensor context, int callIndex)
+    {
         long b = x.shape[0];
         Tensor[]? sum = null;
         foreach (var c in _controls)
@@ -85,8 +93,6 @@ public sealed class GuidedDenoiser
             }
             sum = sum is null ? scaled : sum.Zip(scaled, (a, r) => a + r).ToArray();
         }
-        if (sum is null) return null;
-        foreach (var r in sum) r.MoveToOuterDisposeScope();
         return sum;
     }
 
