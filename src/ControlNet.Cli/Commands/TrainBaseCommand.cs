@@ -65,6 +65,7 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
             OnStep = (step, loss, seconds) => { if (step % 25 == 0) Console.WriteLine($"step {step}  loss {TrainSettings.Format(loss)}  {seconds:F2} s/step"); },
             OnSample = step =>
             {
+                using var shadow = trainer.Ema?.UseShadow();   // an EMA run is judged by the weights it exports
                 var images = PreviewSampler.Generate(unet, null, prompts, samplePrompts, null, settings.ImageSize, seed: 1234);
                 TrainSamples.SaveGrid([images], settings.ImageSize, Path.Combine(settings.Output, "samples", $"step-{step:D6}.png"));
                 DrawLoss(settings.Output);
@@ -72,8 +73,9 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
         };
         Console.WriteLine($"train-base: {data.Count} examples, {trainer.Trainable.Sum(p => p.Parameter.numel()):N0} trainable parameters, lr {options.LearningRate}, batch {options.BatchSize}×{options.GradientAccumulation}");
         run.Run(settings.Resume, cancellationToken);
-        ModelFolder.WriteWeights(unet, Path.Combine(modelFolder, manifest.UNet), metadata: new Dictionary<string, string> { ["step"] = trainer.Step.ToString() });
-        if (trainer.Ema is not null) WriteEma(trainer, unet, Path.Combine(modelFolder, manifest.UNet));
+        using (trainer.Ema?.UseShadow())   // LDM exports the EMA weights when EMA is on
+            ModelFolder.WriteWeights(unet, Path.Combine(modelFolder, manifest.UNet),
+                metadata: new Dictionary<string, string> { ["step"] = trainer.Step.ToString(), ["ema"] = (trainer.Ema is not null).ToString().ToLowerInvariant() });
         DrawLoss(settings.Output);
         Console.WriteLine($"done at step {trainer.Step}: model folder {modelFolder}");
         return ExitCodes.Success;
@@ -87,14 +89,6 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
         using var encoder = ToyText.CreateEncoder(tokenizer, seed);
         ModelFolder.WriteTextEncoderConfig(encoder.Config, Path.Combine(modelFolder, manifest.TextEncoderConfig));
         ModelFolder.WriteWeights(encoder, Path.Combine(modelFolder, manifest.TextEncoder), TensorDType.F16);
-    }
-
-    /// <summary>Exports the EMA weights instead of the raw ones (LDM uses the EMA for inference).</summary>
-    internal static void WriteEma(DiffusionTrainer trainer, nn.Module module, string path, string prefix = "unet.")
-    {
-        var ema = trainer.Ema!.State().Where(s => s.Name.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(s => s.Name[prefix.Length..], s => s.Tensor);
-        var tensors = module.state_dict().Select(kv => (TensorRef)new InMemoryTensorRef(kv.Key, ema.TryGetValue(kv.Key, out var e) ? e : kv.Value.detach())).ToList();
-        SafetensorsWriter.Write(path, tensors, new Dictionary<string, string> { ["ema"] = "true", ["step"] = trainer.Step.ToString() });
     }
 
     internal static void DrawLoss(string runFolder)

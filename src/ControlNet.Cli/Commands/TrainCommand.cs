@@ -111,6 +111,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             OnStep = (step, loss, seconds) => { if (step % 25 == 0) Console.WriteLine($"step {step}  loss {TrainSettings.Format(loss)}  {seconds:F2} s/step"); },
             OnSample = step =>
             {
+                using var shadow = trainer.Ema?.UseShadow();   // an EMA run is judged by the weights it exports
                 var texts = held.Select(e => e.Prompt).ToList();
                 var images = PreviewSampler.Generate(unet, controlNet, prompts, texts, heldHints, size, seed: 1234, guidanceScale: manifest.GuidanceScale ?? 3.0);
                 int shown = Math.Min(8, held.Count);
@@ -165,8 +166,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             "fp16" => Checkpoints.TensorDType.F16,
             _ => throw new UserFacingException($"--export-precision '{settings.ExportPrecision}' is unknown; use fp32 or fp16.", ExitCodes.Usage),
         };
-        if (trainer.Ema is not null) TrainBaseCommand.WriteEma(trainer, controlNet, Path.Combine(folder, file), "controlnet.");
-        else ModelFolder.WriteWeights(controlNet, Path.Combine(folder, file), dtype, meta);
+        using var shadow = trainer.Ema?.UseShadow();   // LDM exports the EMA weights when EMA is on
+        if (trainer.Ema is not null) meta["ema"] = "true";
+        ModelFolder.WriteWeights(controlNet, Path.Combine(folder, file), dtype, meta);
         if (settings.UnlockDecoder || dtype != Checkpoints.TensorDType.F32) ModelFolder.WriteWeights(unet, Path.Combine(folder, manifest.UNet), dtype);
         var controlNets = new Dictionary<string, string>(manifest.ControlNets) { [name] = file };
         (manifest with { ControlNets = controlNets }).Write(folder);

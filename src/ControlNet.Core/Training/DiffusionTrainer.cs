@@ -95,8 +95,8 @@ public sealed class DiffusionTrainer : IDisposable
             total += loss.item<float>();
         }
         Optimizer.Step();
-        Ema?.Update();
         Step++;
+        Ema?.Update(Step);
         return total;
     }
 
