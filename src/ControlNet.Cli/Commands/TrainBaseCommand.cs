@@ -57,7 +57,7 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
             BatchSize = settings.BatchSize, GradientAccumulation = settings.GradientAccumulation, EmaDecay = settings.Ema, Seed = settings.Seed,
         };
         using var trainer = new DiffusionTrainer(unet, null, prompts, data, options);
-        var samplePrompts = data.Examples.Select(e => e.Prompt).Distinct().Take(8).ToList();
+        var samplePrompts = data.Prompts.Distinct().Take(8).ToList();
         Directory.CreateDirectory(Path.Combine(settings.Output, "samples"));
         var run = new TrainingRun(trainer, settings.Output)
         {

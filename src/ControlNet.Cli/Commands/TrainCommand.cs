@@ -18,9 +18,17 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     public sealed class Settings : TrainSettings
     {
-        [CommandOption("--base <DIR>")]
-        [Description("Base model folder with controlnet-model.json (e.g. models/toy or the model/ of a train-base run).")]
+        [CommandOption("--base <MODEL>")]
+        [Description("The locked base: a model folder with controlnet-model.json (models/toy, the model/ of a train-base run), or an SD 1.5 checkpoint: single file (.safetensors/.ckpt), diffusers folder or Hugging Face repo id.")]
         public string? Base { get; init; }
+
+        [CommandOption("--tokenizer <DIR>")]
+        [Description("CLIP tokenizer folder (vocab.json, merges.txt) for a single-file --base, which carries none.")]
+        public string? Tokenizer { get; init; }
+
+        [CommandOption("--latent-cache <DIR>")]
+        [Description("Keep each target's VAE posterior on disk so every image is encoded once (latent bases only); reusable across runs with the same VAE.")]
+        public string? LatentCache { get; init; }
 
         [CommandOption("--condition <ID>")]
         [Description("Make condition maps on the fly from the targets with this plug-in preprocessor (e.g. canny) instead of reading them.")]
@@ -74,9 +82,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         settings.ApplyThreads();
         if (settings.BenchmarkMode is not null) return TrainBenchmark.RunOne(settings.BenchmarkMode, settings.BenchmarkSteps);
         if (settings.Benchmark) return TrainBenchmark.RunAll(settings.BenchmarkArchitectures.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), settings.BenchmarkSteps, settings.Threads);
-        if (settings.Base is null) throw new UserFacingException("--base <DIR> is required: a model folder with controlnet-model.json (e.g. models/toy).", ExitCodes.Usage);
+        if (settings.Base is null) throw new UserFacingException("--base is required: a model folder with controlnet-model.json (e.g. models/toy), or an SD 1.5 checkpoint (single file, diffusers folder or Hugging Face repo id).", ExitCodes.Usage);
 
-        var manifest = ModelFolderManifest.Read(settings.Base);
         var statePath = Path.Combine(settings.Output, TrainingCheckpoint.FileName);
         if (!settings.Resume && File.Exists(statePath))
             throw new UserFacingException($"'{settings.Output}' already holds a run; add --resume to continue it or choose another --output.");
@@ -84,23 +91,35 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var makeCondition = settings.Condition is null ? null : settings.ConditionMaker(settings.Condition, settings.ConditionOptions);
         var data = settings.ReadData(makeCondition);
 
-        var tokenizer = ModelFolder.LoadTokenizer(settings.Base, manifest);
-        using var encoder = ModelFolder.LoadTextEncoder(settings.Base, manifest);
-        using var prompts = new PromptEncoder(tokenizer, encoder);
-        using var unet = ModelFolder.LoadUNet(settings.Base, manifest);
-        using var controlNet = ArchitectureCatalog.CreateControlNetFromUNet(manifest.Architecture, unet);
+        // The base: a model folder (toy world, OUTPUT/model of train-base) or an SD 1.x checkpoint, loaded as the pipeline loads it.
+        var manifest = ModelFolderManifest.IsModelFolder(settings.Base) ? ModelFolderManifest.Read(settings.Base) : null;
+        var loadOptions = new PipelineOptions { BaseModel = settings.Base, Tokenizer = settings.Tokenizer };
+        using var model = manifest is not null
+            ? ControlNetPipelineLoader.LoadModelFolder(loadOptions, CPU, ScalarType.Float32)
+            : ControlNetPipelineLoader.LoadCheckpoint(loadOptions, CPU, ScalarType.Float32);
+        var unet = (nn.Module)model.UNet;
+        var prompts = new PromptEncoder(model.Tokenizer, model.TextEncoder);   // borrows the model's text side; the model disposes it
+        using var controlNet = ArchitectureCatalog.CreateControlNetFromUNet(model.Architecture, unet);
+        LatentCache? latentCache = null;
+        if (settings.LatentCache is not null)
+            latentCache = model.Autoencoder is Autoencoders.AutoencoderKL vae ? new LatentCache(vae, settings.LatentCache)
+                : throw new UserFacingException($"--latent-cache needs a latent model with a VAE; '{settings.Base}' works in pixel space, so there is nothing to cache. Drop --latent-cache.", ExitCodes.Usage);
         var options = new TrainingOptions
         {
             Target = TrainingTarget.ControlNet, UnlockDecoder = settings.UnlockDecoder,
             LearningRate = settings.LearningRate ?? (settings.UnlockDecoder ? 2e-6 : 1e-5), EmptyPromptRate = settings.EmptyPromptRate ?? 0.5,
             BatchSize = settings.BatchSize, GradientAccumulation = settings.GradientAccumulation, EmaDecay = settings.Ema, Seed = settings.Seed,
         };
-        using var trainer = new DiffusionTrainer(unet, controlNet, prompts, data, options);
+        using var trainer = new DiffusionTrainer(unet, controlNet, prompts, data, options, model.Autoencoder, latentCache: latentCache);
 
-        // Previews and the adherence metric use held-out toy images (another seed than train-data's default 1).
-        int size = manifest.ImageSize ?? 32;   // the toy world's default
-        var held = ToyWorld.Generate(settings.AdherenceCount, seed: 424242, size);
-        var heldConditions = held.Select(e => (makeCondition ?? TrainDataCommand.ToyCanny(settings))(ConditionImage.Rgb(e.Size, e.Size, e.Rgb))).ToList();
+        // Previews: held-out toy images with --toy-adherence (never trained on: another seed than train-data's default 1),
+        // else the first rows of the dataset, at the dataset's image size.
+        var first = data.Load(0);
+        int size = settings.ToyAdherence ? manifest?.ImageSize ?? 32 : first.Target.Width;
+        var previews = settings.ToyAdherence
+            ? ToyWorld.Generate(settings.AdherenceCount, seed: 424242, size).Select(e => (e.Prompt, Condition: (makeCondition ?? TrainDataCommand.ToyCanny(settings))(ConditionImage.Rgb(e.Size, e.Size, e.Rgb)), Mask: e.Mask)).ToList()
+            : Enumerable.Range(0, Math.Min(8, data.Count)).Select(i => data.Load(i)).Select(e => (e.Prompt, e.Condition, Mask: (byte[]?)null)).ToList();
+        var heldConditions = previews.Select(p => p.Condition).ToList();
         using var heldHints = cat(heldConditions.Select(c => c.ToRgb8().ToTensor()).ToList(), 0);      // [N, 3, H, W]
         var adherence = settings.ToyAdherence ? new CsvLog(Path.Combine(settings.Output, "adherence.csv"), "step", "iou", "iou_no_control") : null;
         Directory.CreateDirectory(Path.Combine(settings.Output, "samples"));
@@ -112,19 +131,20 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             OnSample = step =>
             {
                 using var shadow = trainer.Ema?.UseShadow();   // an EMA run is judged by the weights it exports
-                var texts = held.Select(e => e.Prompt).ToList();
-                var images = PreviewSampler.Generate(unet, controlNet, prompts, texts, heldHints, size, seed: 1234, guidanceScale: manifest.GuidanceScale ?? 3.0);
-                int shown = Math.Min(8, held.Count);
+                var texts = previews.Select(e => e.Prompt).ToList();
+                double guidance = manifest?.GuidanceScale ?? (manifest is null ? 7.5 : 3.0);   // SD's usual scale; the toy's 3
+                var images = PreviewSampler.Generate(unet, controlNet, prompts, texts, heldHints, size, seed: 1234, guidanceScale: guidance, autoencoder: model.Autoencoder);
+                int shown = Math.Min(8, previews.Count);
                 TrainSamples.SaveGrid([heldConditions.Take(shown).Select(c => c.ToRgb8().Data!).ToList(), images.Take(shown).ToList()], size,
                     Path.Combine(settings.Output, "samples", $"step-{step:D6}.png"));
                 if (adherence is not null)
                 {
-                    double iou = held.Select((e, i) => ShapeAdherence.Iou(images[i], e.Mask, size)).Average();
+                    double iou = previews.Select((e, i) => ShapeAdherence.Iou(images[i], e.Mask!, size)).Average();
                     // The base is locked, so its adherence without control is one number (unless the decoder trains).
                     if (baseline is null || settings.UnlockDecoder)
                     {
-                        var plain = PreviewSampler.Generate(unet, null, prompts, texts, null, size, seed: 1234, guidanceScale: manifest.GuidanceScale ?? 3.0);
-                        baseline = held.Select((e, i) => ShapeAdherence.Iou(plain[i], e.Mask, size)).Average();
+                        var plain = PreviewSampler.Generate(unet, null, prompts, texts, null, size, seed: 1234, guidanceScale: guidance, autoencoder: model.Autoencoder);
+                        baseline = previews.Select((e, i) => ShapeAdherence.Iou(plain[i], e.Mask!, size)).Average();
                     }
                     adherence.Append(step, iou, baseline.Value);
                     Console.WriteLine($"step {step}  adherence IoU {iou:F3} (base without control {baseline:F3})");
@@ -141,9 +161,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
         Console.WriteLine($"train: {data.Count} examples, {trainer.Trainable.Sum(p => p.Parameter.numel()):N0} trainable parameters (base locked{(options.UnlockDecoder ? " except the decoder" : "")}), lr {options.LearningRate}, empty-prompt rate {options.EmptyPromptRate}, batch {options.BatchSize}×{options.GradientAccumulation}");
         run.Run(settings.Resume, cancellationToken);
-        WriteModelFolder(settings, manifest, name, trainer, unet, controlNet);
+        var written = manifest is not null
+            ? WriteModelFolder(settings, manifest, name, trainer, unet, controlNet)
+            : WriteControlNetFile(settings, name, trainer, controlNet);
         TrainBaseCommand.DrawLoss(settings.Output);
-        Console.WriteLine($"done at step {trainer.Step}: model folder {Path.Combine(settings.Output, "model")}");
+        if (latentCache is not null) Console.WriteLine($"latent cache {latentCache.Folder}: {latentCache.Hits} hits, {latentCache.Misses} encoded");
+        Console.WriteLine($"done at step {trainer.Step}: {written}");
         return ExitCodes.Success;
     }
 
@@ -154,25 +177,45 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     }
 
     /// <summary>OUTPUT/model = the base folder (manifest, U-Net, tokenizer, text encoder) + this ControlNet under its key.</summary>
-    static void WriteModelFolder(Settings settings, ModelFolderManifest manifest, string name, DiffusionTrainer trainer, nn.Module unet, nn.Module controlNet)
+    static string WriteModelFolder(Settings settings, ModelFolderManifest manifest, string name, DiffusionTrainer trainer, nn.Module unet, nn.Module controlNet)
     {
         var folder = Path.Combine(settings.Output, "model");
         CopyFolder(settings.Base!, folder);
         var file = $"controlnet-{name}.safetensors";
         var meta = new Dictionary<string, string> { ["step"] = trainer.Step.ToString(), ["condition"] = name };
-        var dtype = settings.ExportPrecision.ToLowerInvariant() switch
-        {
-            "fp32" => Checkpoints.TensorDType.F32,
-            "fp16" => Checkpoints.TensorDType.F16,
-            _ => throw new UserFacingException($"--export-precision '{settings.ExportPrecision}' is unknown; use fp32 or fp16.", ExitCodes.Usage),
-        };
+        var dtype = ExportType(settings);
         using var shadow = trainer.Ema?.UseShadow();   // LDM exports the EMA weights when EMA is on
         if (trainer.Ema is not null) meta["ema"] = "true";
         ModelFolder.WriteWeights(controlNet, Path.Combine(folder, file), dtype, meta);
         if (settings.UnlockDecoder || dtype != Checkpoints.TensorDType.F32) ModelFolder.WriteWeights(unet, Path.Combine(folder, manifest.UNet), dtype);
         var controlNets = new Dictionary<string, string>(manifest.ControlNets) { [name] = file };
         (manifest with { ControlNets = controlNets }).Write(folder);
+        return $"model folder {folder}";
     }
+
+    /// <summary>
+    /// For a checkpoint base: OUTPUT/controlnet-NAME.safetensors with the <c>control_model.*</c> keys of lllyasviel's
+    /// ControlNet 1.1 files, so the pipeline (<c>--controlnet</c>), A1111 and ComfyUI load it next to the unchanged base.
+    /// </summary>
+    static string WriteControlNetFile(Settings settings, string name, DiffusionTrainer trainer, nn.Module controlNet)
+    {
+        if (settings.UnlockDecoder)
+            Console.WriteLine("note: --unlock-decoder changed the base's decoder, but a checkpoint base is not rewritten; only the ControlNet is exported.");
+        var path = Path.Combine(settings.Output, $"controlnet-{name}.safetensors");
+        var dtype = ExportType(settings);
+        using var shadow = trainer.Ema?.UseShadow();
+        var tensors = controlNet.state_dict().Select(kv => new Checkpoints.InMemoryTensorRef("control_model." + kv.Key, kv.Value.detach()).ConvertedTo(dtype)).ToList();
+        var meta = new Dictionary<string, string> { ["step"] = trainer.Step.ToString(), ["condition"] = name, ["base"] = settings.Base!, ["ema"] = (trainer.Ema is not null).ToString().ToLowerInvariant() };
+        Checkpoints.SafetensorsWriter.Write(path, tensors, meta);
+        return $"ControlNet {path} (load it with --model {settings.Base} --controlnet {name}={path})";
+    }
+
+    static Checkpoints.TensorDType ExportType(Settings settings) => settings.ExportPrecision.ToLowerInvariant() switch
+    {
+        "fp32" => Checkpoints.TensorDType.F32,
+        "fp16" => Checkpoints.TensorDType.F16,
+        _ => throw new UserFacingException($"--export-precision '{settings.ExportPrecision}' is unknown; use fp32 or fp16.", ExitCodes.Usage),
+    };
 
     static void CopyFolder(string from, string to)
     {

@@ -45,6 +45,14 @@ public sealed record AutoencoderConfig(
             Int("norm_num_groups", 32)).Validate();
     }
 
+    /// <summary>The diffusers <c>config.json</c> of this VAE (the fields <see cref="FromDiffusersJson"/> reads).</summary>
+    public string ToDiffusersJson() => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["_class_name"] = "AutoencoderKL", ["in_channels"] = InChannels, ["out_channels"] = OutChannels,
+        ["block_out_channels"] = ChannelMultipliers.Select(m => m * BaseChannels).ToArray(), ["layers_per_block"] = ResBlocks,
+        ["latent_channels"] = LatentChannels, ["norm_num_groups"] = NormGroups, ["scaling_factor"] = ScalingFactor,
+    }, new JsonSerializerOptions { WriteIndented = true });
+
     /// <summary>Channels at the lowest resolution (mid block; 512 for SD).</summary>
     public int MidChannels => BaseChannels * ChannelMultipliers[^1];
 

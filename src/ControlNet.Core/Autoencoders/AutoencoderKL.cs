@@ -52,6 +52,13 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
     {
         using var scope = torch.NewDisposeScope();
         var (mean, logVar) = EncodeMoments(image);
+        return Sample(mean, logVar, generator).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Scaled latent from posterior moments (e.g. cached ones): mean + exp(½·logvar)·N(0,1), or the mean when <paramref name="generator"/> is null; × scaling factor.</summary>
+    public Tensor Sample(Tensor mean, Tensor logVar, Generator? generator)
+    {
+        using var scope = torch.NewDisposeScope();
         var z = generator is null
             ? mean
             : mean + torch.exp(0.5 * logVar) * torch.randn(mean.shape, dtype: mean.dtype, device: mean.device, generator: generator);

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace ControlNet.Models;
 
-/// <summary>The architectures shipped with the SDK, by name ("sd15", "sd21", "toy").</summary>
+/// <summary>The architectures shipped with the SDK, by name ("sd15", "sd21", "toy", "toy-latent").</summary>
 public static class ArchitectureCatalog
 {
     public sealed record Entry(
@@ -16,6 +16,7 @@ public static class ArchitectureCatalog
         new Entry("sd15", Sd15UNet.Architecture, (d, t) => new Sd15UNet(d, t), (d, t) => new Sd15ControlNet(d, t)),
         new Entry("sd21", Sd21UNet.Architecture, (d, t) => new Sd21UNet(d, t), (d, t) => new Sd21ControlNet(d, t)),
         new Entry("toy", ToyUNet.Architecture, (d, t) => new ToyUNet(d, t), (d, t) => new ToyControlNet(d, t)),
+        new Entry("toy-latent", ToyLatentUNet.Architecture, (d, t) => new ToyLatentUNet(d, t), (d, t) => new ToyLatentControlNet(d, t)),
     };
 
     /// <summary>The meta device: modules built there have shapes but no storage.</summary>

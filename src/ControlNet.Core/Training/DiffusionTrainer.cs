@@ -22,13 +22,14 @@ public sealed class DiffusionTrainer : IDisposable
     readonly PromptEncoder _prompts;
     readonly TrainingSet _data;
     readonly IAutoencoder _autoencoder;
+    readonly LatentCache? _latentCache;
     readonly Tensor _sqrtAlphaBar, _sqrtOneMinusAlphaBar;   // [T]
 
     /// <summary>U-Net prefixes trained with <see cref="TrainingOptions.UnlockDecoder"/> (LDM sd_locked = False).</summary>
     public static IReadOnlyList<string> DecoderPrefixes { get; } = ["output_blocks.", "out."];
 
     public DiffusionTrainer(nn.Module unet, nn.Module? controlNet, PromptEncoder prompts, TrainingSet data, TrainingOptions options,
-        IAutoencoder? autoencoder = null, NoiseSchedule? schedule = null)
+        IAutoencoder? autoencoder = null, NoiseSchedule? schedule = null, LatentCache? latentCache = null)
     {
         Options = options.Validate();
         if (unet is not IUNet) throw new ArgumentException($"{unet.GetType().Name} is not a generated U-Net (IUNet).", nameof(unet));
@@ -39,6 +40,9 @@ public sealed class DiffusionTrainer : IDisposable
         _prompts = prompts;
         _data = data;
         _autoencoder = autoencoder ?? new IdentityAutoencoder(((IUNet)unet).Architecture.InChannels);
+        _latentCache = latentCache;
+        if (_autoencoder.LatentChannels != ((IUNet)unet).Architecture.InChannels)
+            throw new ArgumentException($"The autoencoder's latent has {_autoencoder.LatentChannels} channels but the U-Net takes {((IUNet)unet).Architecture.InChannels}; pair the U-Net with its own VAE.", nameof(autoencoder));
         Schedule = schedule ?? NoiseSchedule.StableDiffusion;
         var alphaBar = tensor(Schedule.AlphasCumprod.ToArray(), ScalarType.Float64);
         _sqrtAlphaBar = alphaBar.sqrt().to_type(ScalarType.Float32).DetachFromDisposeScope();
@@ -107,7 +111,10 @@ public sealed class DiffusionTrainer : IDisposable
         var generator = new Generator(plan.NoiseSeed);
         long b = target.shape[0];
         Tensor z0;
-        using (no_grad()) z0 = _autoencoder.Encode(target, generator);                 // [B, C, h, w]
+        using (no_grad())
+            z0 = _latentCache is not null
+                ? _latentCache.Encode(_data, plan.Indices, target, generator)                     // [B, C, h, w]
+                : _autoencoder.Encode(target, generator);
         var t = randint(0, Schedule.TrainTimesteps, [b], ScalarType.Int64, generator: generator);   // [B]
         var noise = randn(z0.shape, generator: generator);                                       // [B, C, h, w]
         var zt = _sqrtAlphaBar[t].view(b, 1, 1, 1) * z0 + _sqrtOneMinusAlphaBar[t].view(b, 1, 1, 1) * noise;

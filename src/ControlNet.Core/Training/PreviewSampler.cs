@@ -1,3 +1,4 @@
+using ControlNet.Autoencoders;
 using ControlNet.Models;
 using ControlNet.Sampling;
 using static TorchSharp.torch;
@@ -6,16 +7,19 @@ namespace ControlNet.Training;
 
 /// <summary>
 /// Minimal text-to-image for training previews and the adherence metric: DDIM with classifier-free guidance
-/// (cond and uncond in one batch), the ControlNet's residuals on both halves at strength 1, pixel-space models only
-/// (the toy world). Returns RGB bytes per image (H·W·3).
+/// (cond and uncond in one batch), the ControlNet's residuals on both halves at strength 1, then the autoencoder's decode
+/// (identity for pixel-space models such as the toy world). Returns RGB bytes per image (H·W·3).
 /// </summary>
 public static class PreviewSampler
 {
     public static IReadOnlyList<byte[]> Generate(nn.Module unet, nn.Module? controlNet, PromptEncoder prompts, IReadOnlyList<string> texts,
-        Tensor? hints, int size, long seed, int steps = 20, double guidanceScale = 3.0)
+        Tensor? hints, int size, long seed, int steps = 20, double guidanceScale = 3.0, IAutoencoder? autoencoder = null)
     {
         var u = (IUNet)unet;
-        if (u.Architecture.InChannels != 3) throw new NotSupportedException("Previews are implemented for pixel-space models (the toy world); use the generation pipeline for latent models.");
+        autoencoder ??= new IdentityAutoencoder(u.Architecture.InChannels);
+        if (autoencoder.LatentChannels != u.Architecture.InChannels || size % autoencoder.DownscaleFactor != 0)
+            throw new ArgumentException($"Previews need the U-Net's autoencoder ({u.Architecture.InChannels} latent channels) and an image size divisible by its factor {autoencoder.DownscaleFactor}; got {autoencoder.LatentChannels} channels, {size} px.", nameof(autoencoder));
+        int latentSize = size / autoencoder.DownscaleFactor;
         bool wasTraining = unet.training;
         unet.eval();
         controlNet?.eval();
@@ -30,17 +34,18 @@ public static class PreviewSampler
                 hintFeatures = c.EncodeHint(cat([hints, hints], 0));                                                // [2B, 32, H, W]
             var sampler = SamplerFactory.Create("ddim");
             var plan = sampler.CreatePlan(steps);
-            var noise = randn([b, 3, size, size], generator: new Generator((ulong)seed));
+            var noise = randn([b, u.Architecture.InChannels, latentSize, latentSize], generator: new Generator((ulong)seed));   // [B, C, h, w]
             var start = sampler.StartLatent(plan, noise);
             var x0 = sampler.Sample(plan, start, (input, timestep, _) =>
             {
-                var x = cat([input, input], 0);                                                                      // [2B, 3, H, W]
+                var x = cat([input, input], 0);                                                                      // [2B, C, h, w]
                 var t = timestep.expand(2 * b);
                 var residuals = hintFeatures is null ? null : ((IControlNet)controlNet!).Forward(x, hintFeatures, t, context);
                 var eps = u.Forward(x, t, context, residuals).chunk(2, 0);
                 return eps[1] + guidanceScale * (eps[0] - eps[1]);
             });
-            var pixels = ((x0.clamp(-1, 1) + 1) * 127.5).round().to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();   // [B, H, W, 3]
+            var image = autoencoder.Decode(x0);                                                                     // [B, 3, H, W]
+            var pixels = ((image.clamp(-1, 1) + 1) * 127.5).round().to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();   // [B, H, W, 3]
             return Enumerable.Range(0, b).Select(i => pixels[i].data<byte>().ToArray()).ToList();
         }
         finally
