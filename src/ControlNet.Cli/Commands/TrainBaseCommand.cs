@@ -63,7 +63,7 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
         {
             MaxSteps = settings.Steps, CheckpointEvery = settings.CheckpointEvery, SampleEvery = settings.SampleEvery,
             OnStep = (step, loss, seconds) => { if (step % 25 == 0) Console.WriteLine($"step {step}  loss {TrainSettings.Format(loss)}  {seconds:F2} s/step"); },
-            OnSample = step =>
+            OnSample = settings.NoSamples ? null : step =>
             {
                 using var shadow = trainer.Ema?.UseShadow();   // an EMA run is judged by the weights it exports
                 var images = PreviewSampler.Generate(unet, null, prompts, samplePrompts, null, settings.ImageSize, seed: 1234);

@@ -128,7 +128,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             MaxSteps = settings.Steps, CheckpointEvery = settings.CheckpointEvery, SampleEvery = settings.SampleEvery,
             OnStep = (step, loss, seconds) => { if (step % 25 == 0) Console.WriteLine($"step {step}  loss {TrainSettings.Format(loss)}  {seconds:F2} s/step"); },
-            OnSample = step =>
+            OnSample = settings.NoSamples ? null : step =>
             {
                 using var shadow = trainer.Ema?.UseShadow();   // an EMA run is judged by the weights it exports
                 var texts = previews.Select(e => e.Prompt).ToList();

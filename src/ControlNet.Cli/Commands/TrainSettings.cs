@@ -61,6 +61,10 @@ public class TrainSettings : PluginFolderSettings
     [Description("Write sample images (and the toy adherence metric) every N steps; 0 = only at the start and end.")]
     public int SampleEvery { get; init; } = 200;
 
+    [CommandOption("--no-samples")]
+    [Description("Write no sample images and no adherence metric (saves the sampling time on large models).")]
+    public bool NoSamples { get; init; }
+
     [CommandOption("--resume")]
     [Description("Continue the run in --output exactly where its last checkpoint left it (weights, AdamW, data order, noise).")]
     public bool Resume { get; init; }

@@ -49,6 +49,8 @@ public sealed class TrainingRun(DiffusionTrainer trainer, string outputFolder)
             if (SampleEvery > 0 && Trainer.Step % SampleEvery == 0) OnSample?.Invoke(Trainer.Step);
         }
         TrainingCheckpoint.Save(Trainer, StatePath);
+        bool sampledLast = SampleEvery > 0 && Trainer.Step % SampleEvery == 0;
+        if (!sampledLast && Trainer.Step > (resumedAt ?? 0)) OnSample?.Invoke(Trainer.Step);   // the end is always shown
         return Trainer.Step;
     }
 }

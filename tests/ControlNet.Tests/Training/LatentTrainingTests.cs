@@ -5,6 +5,7 @@ using ControlNet.Models;
 using ControlNet.Pipelines;
 using ControlNet.Tests.Checkpoints;
 using ControlNet.Tests.Cli;
+using ControlNet.Tests.TestSupport;
 using ControlNet.Training;
 using static TorchSharp.torch;
 
@@ -89,6 +90,33 @@ public class LatentTrainingTests
         Assert.Contains("control", pipeline.ControlNets);
     }
 
+    /// <summary>
+    /// The real thing at full size: a random SD 1.5 single file (real key names), one ControlNet step at 64 px (latent 8)
+    /// through the CLI, exported as control_model.* that the checkpoint loader reads as a ControlNet. ~10 GB RAM, so it
+    /// runs only with CONTROLNET_FULL_SIZE_TESTS=1 (as in CI).
+    /// </summary>
+    [FullSizeFact]
+    public void Train_on_a_single_file_SD15_checkpoint_exports_a_ControlNet_file()
+    {
+        using var dir = new TempDir();
+        WeightsFile.Write(dir["sd.safetensors"], WeightInit.Random(ArchitectureShapes.Sd15, TestFiles.Sd, TensorDType.F16, 0));
+        var data = WriteFolderDataset(dir["data"], 2, size: 64);
+        using var cli = new CliRunner();
+        var (code, stdout, stderr) = cli.Run("train", "--base", dir["sd.safetensors"], "--tokenizer", SharedData.PathOf("clip"), "--data", data,
+            "--output", dir["run"], "--steps", "1", "--batch-size", "1", "--latent-cache", dir["cache"], "--no-samples", "--name", "canny");
+        Assert.True(code == 0, stdout + stderr);
+        var file = Path.Combine(dir["run"], "controlnet-canny.safetensors");
+        Assert.Contains(file, stdout);
+        Assert.Single(Directory.GetFiles(dir["cache"], "*.safetensors", SearchOption.AllDirectories));   // batch 1, one step: one target encoded
+
+        using var exported = CheckpointLoader.Open(file);
+        Assert.Equal(361_279_120, exported[ModelComponent.ControlNet].ParameterCount);
+        using var state = SafetensorsFile.Open(file);
+        Assert.Contains("control_model.zero_convs.0.0.weight", state.Keys);
+        using var zeroConv = state["control_model.zero_convs.0.0.weight"].ToTensor();
+        Assert.True(zeroConv.abs().max().item<float>() > 0, "one AdamW step moves the zero convolutions off zero");
+    }
+
     /// <summary>toy-latent U-Net + tiny VAE (a diffusers component folder) + toy tokenizer and text encoder.</summary>
     static string WriteLatentModelFolder(string folder)
     {
@@ -109,10 +137,10 @@ public class LatentTrainingTests
     }
 
     /// <summary>images/ + captions/ + conditions/ (the shape masks) of 16 px toy examples, as PNG.</summary>
-    static string WriteFolderDataset(string folder, int count)
+    static string WriteFolderDataset(string folder, int count, int size = ToyFixture.Size)
     {
         foreach (var sub in new[] { "images", "captions", "conditions" }) Directory.CreateDirectory(Path.Combine(folder, sub));
-        foreach (var (e, i) in ToyWorld.Generate(count, seed: 3, ToyFixture.Size).Select((e, i) => (e, i)))
+        foreach (var (e, i) in ToyWorld.Generate(count, seed: 3, size).Select((e, i) => (e, i)))
         {
             ControlNet.Hosting.Imaging.ImageFile.SavePng(ConditionImage.Rgb(e.Size, e.Size, e.Rgb), Path.Combine(folder, "images", $"{i}.png"));
             ControlNet.Hosting.Imaging.ImageFile.SavePng(ConditionImage.Gray(e.Size, e.Size, e.Mask), Path.Combine(folder, "conditions", $"{i}.png"));
