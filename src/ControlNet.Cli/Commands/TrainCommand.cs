@@ -46,6 +46,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Also train the base's output_blocks and out (LDM sd_locked=False); default learning rate 2e-6.")]
         public bool UnlockDecoder { get; init; }
 
+        [CommandOption("--mixed-precision <P>")]
+        [Description("no (default, fp32), bf16 (CPU with bf16 support, CUDA) or fp16 (CUDA): store and run the locked base in that precision; the ControlNet keeps fp32 weights and optimizer state.")]
+        public string MixedPrecision { get; init; } = "no";
+
         [CommandOption("--export-precision <P>")]
         [Description("Precision of the weights written to OUTPUT/model: fp32 (default) or fp16 (half the size; the shipped toy model).")]
         public string ExportPrecision { get; init; } = "fp32";
@@ -109,8 +113,18 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Target = TrainingTarget.ControlNet, UnlockDecoder = settings.UnlockDecoder,
             LearningRate = settings.LearningRate ?? (settings.UnlockDecoder ? 2e-6 : 1e-5), EmptyPromptRate = settings.EmptyPromptRate ?? 0.5,
             BatchSize = settings.BatchSize, GradientAccumulation = settings.GradientAccumulation, EmaDecay = settings.Ema, Seed = settings.Seed,
+            Precision = settings.MixedPrecision.ToLowerInvariant() switch
+            {
+                "no" or "fp32" => TrainingPrecision.Fp32,
+                "bf16" => TrainingPrecision.Bf16,
+                "fp16" => TrainingPrecision.Fp16,
+                _ => throw new UserFacingException($"--mixed-precision '{settings.MixedPrecision}' is unknown; use no, bf16 or fp16.", ExitCodes.Usage),
+            },
         };
-        using var trainer = new DiffusionTrainer(unet, controlNet, prompts, data, options, model.Autoencoder, latentCache: latentCache);
+        DiffusionTrainer trainer;
+        try { trainer = new DiffusionTrainer(unet, controlNet, prompts, data, options, model.Autoencoder, latentCache: latentCache); }
+        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        using var _trainer = trainer;
 
         // Previews: held-out toy images with --toy-adherence (never trained on: another seed than train-data's default 1),
         // else the first rows of the dataset, at the dataset's image size.
@@ -187,7 +201,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var shadow = trainer.Ema?.UseShadow();   // LDM exports the EMA weights when EMA is on
         if (trainer.Ema is not null) meta["ema"] = "true";
         ModelFolder.WriteWeights(controlNet, Path.Combine(folder, file), dtype, meta);
-        if (settings.UnlockDecoder || dtype != Checkpoints.TensorDType.F32) ModelFolder.WriteWeights(unet, Path.Combine(folder, manifest.UNet), dtype);
+        // The base is rewritten only when it changed (--unlock-decoder) or for fp16 export, and never from a bf16-stored copy.
+        bool baseInFp32 = trainer.Options.Precision == TrainingPrecision.Fp32;
+        if (baseInFp32 && (settings.UnlockDecoder || dtype != Checkpoints.TensorDType.F32)) ModelFolder.WriteWeights(unet, Path.Combine(folder, manifest.UNet), dtype);
         var controlNets = new Dictionary<string, string>(manifest.ControlNets) { [name] = file };
         (manifest with { ControlNets = controlNets }).Write(folder);
         return $"model folder {folder}";

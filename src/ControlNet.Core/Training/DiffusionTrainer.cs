@@ -23,6 +23,7 @@ public sealed class DiffusionTrainer : IDisposable
     readonly TrainingSet _data;
     readonly IAutoencoder _autoencoder;
     readonly LatentCache? _latentCache;
+    readonly ScalarType? _lowPrecision;   // the locked U-Net's dtype under mixed precision
     readonly Tensor _sqrtAlphaBar, _sqrtOneMinusAlphaBar;   // [T]
 
     /// <summary>U-Net prefixes trained with <see cref="TrainingOptions.UnlockDecoder"/> (LDM sd_locked = False).</summary>
@@ -48,6 +49,14 @@ public sealed class DiffusionTrainer : IDisposable
         _sqrtAlphaBar = alphaBar.sqrt().to_type(ScalarType.Float32).DetachFromDisposeScope();
         _sqrtOneMinusAlphaBar = (1 - alphaBar).sqrt().to_type(ScalarType.Float32).DetachFromDisposeScope();
 
+        if (options.Precision != TrainingPrecision.Fp32)
+        {
+            var device = unet.parameters().First().device;
+            if (options.Precision == TrainingPrecision.Fp16 && device.type != DeviceType.CUDA)
+                throw new ArgumentException($"--mixed-precision fp16 needs a CUDA device (CPU kernels for fp16 convolutions are missing or slow); on {device.type} use bf16.");
+            _lowPrecision = options.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float16;
+            unet.to(_lowPrecision.Value);   // locked: no fp32 master copy is needed
+        }
         Trainable = SelectTrainable();
         Optimizer = new AdamW(Trainable, options.LearningRate, weightDecay: options.WeightDecay);
         Ema = options.EmaDecay is { } decay ? new ExponentialMovingAverage(Trainable, decay) : null;
@@ -127,8 +136,10 @@ public sealed class DiffusionTrainer : IDisposable
     {
         var unet = (IUNet)_unet;
         if (_controlNet is null) return unet.Forward(zt, t, context);
-        var residuals = ((IControlNet)_controlNet).ForwardWithHint(zt, hint, t, context);
-        return unet.Forward(zt, t, context, residuals);
+        var residuals = ((IControlNet)_controlNet).ForwardWithHint(zt, hint, t, context);   // fp32: the trained part
+        if (_lowPrecision is not { } low) return unet.Forward(zt, t, context, residuals);
+        var eps = unet.Forward(zt.to(low), t, context.to(low), residuals.Select(r => r.to(low)).ToList());
+        return eps.to(ScalarType.Float32);                                                  // the loss in fp32
     }
 
     /// <summary>Restores the state saved by <see cref="TrainingCheckpoint.Save"/> (weights, AdamW moments, EMA, step).</summary>

@@ -20,6 +20,7 @@ public static class PreviewSampler
         if (autoencoder.LatentChannels != u.Architecture.InChannels || size % autoencoder.DownscaleFactor != 0)
             throw new ArgumentException($"Previews need the U-Net's autoencoder ({u.Architecture.InChannels} latent channels) and an image size divisible by its factor {autoencoder.DownscaleFactor}; got {autoencoder.LatentChannels} channels, {size} px.", nameof(autoencoder));
         int latentSize = size / autoencoder.DownscaleFactor;
+        var unetType = unet.parameters().First().dtype;
         bool wasTraining = unet.training;
         unet.eval();
         controlNet?.eval();
@@ -41,7 +42,9 @@ public static class PreviewSampler
                 var x = cat([input, input], 0);                                                                      // [2B, C, h, w]
                 var t = timestep.expand(2 * b);
                 var residuals = hintFeatures is null ? null : ((IControlNet)controlNet!).Forward(x, hintFeatures, t, context);
-                var eps = u.Forward(x, t, context, residuals).chunk(2, 0);
+                // A locked base kept in bf16 (mixed-precision training) gets its inputs in its own dtype.
+                var eps = u.Forward(x.to(unetType), t, context.to(unetType), residuals?.Select(r => r.to(unetType)).ToList())
+                    .to(ScalarType.Float32).chunk(2, 0);
                 return eps[1] + guidanceScale * (eps[0] - eps[1]);
             });
             var image = autoencoder.Decode(x0);                                                                     // [B, 3, H, W]

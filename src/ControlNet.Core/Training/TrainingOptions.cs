@@ -3,6 +3,14 @@ namespace ControlNet.Training;
 /// <summary>What is trained: the whole base U-Net (no control), or a ControlNet next to a locked base.</summary>
 public enum TrainingTarget { Base, ControlNet }
 
+/// <summary>
+/// Precision of the locked base during ControlNet training. Fp32 everywhere, or the locked U-Net stored and run in
+/// bf16/fp16 while the trainable ControlNet keeps fp32 weights, gradients and AdamW state (diffusers' train_controlnet.py
+/// with --mixed_precision: the frozen parts in weight_dtype, the trained part in fp32). Residuals are cast down at the
+/// U-Net's input, ε̂ back up to fp32 for the loss; gradients flow through both casts.
+/// </summary>
+public enum TrainingPrecision { Fp32, Bf16, Fp16 }
+
 /// <summary>Hyper-parameters of one run. Defaults are the paper's ControlNet settings (REFERENCE §8).</summary>
 public sealed record TrainingOptions
 {
@@ -20,6 +28,8 @@ public sealed record TrainingOptions
     /// <summary>EMA decay of the trained weights; null = no EMA.</summary>
     public double? EmaDecay { get; init; }
     public long Seed { get; init; } = 0;
+    /// <summary>Precision of the locked base (<see cref="TrainingPrecision"/>); the trained weights are always fp32.</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
 
     public TrainingOptions Validate()
     {
@@ -28,6 +38,8 @@ public sealed record TrainingOptions
         if (!(EmptyPromptRate >= 0 && EmptyPromptRate <= 1)) throw new ArgumentOutOfRangeException(nameof(EmptyPromptRate), EmptyPromptRate, "The empty-prompt rate is a probability in [0, 1]; the paper uses 0.5.");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive (paper: 1e-5).");
         if (UnlockDecoder && Target == TrainingTarget.Base) throw new ArgumentException("--unlock-decoder applies to ControlNet training; base training already trains every U-Net weight.");
+        if (Precision != TrainingPrecision.Fp32 && (Target == TrainingTarget.Base || UnlockDecoder))
+            throw new ArgumentException($"--mixed-precision {Precision.ToString().ToLowerInvariant()} stores the locked base in low precision, but {(UnlockDecoder ? "--unlock-decoder trains its decoder" : "base training trains all of it")}, which needs fp32 weights; drop one of the two.");
         return this;
     }
 }
