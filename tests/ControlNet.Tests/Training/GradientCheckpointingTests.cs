@@ -105,6 +105,22 @@ public class GradientCheckpointingTests
     }
 
     [Fact]
+    public void A_run_may_resume_with_checkpointing_switched_but_not_with_other_options_changed()
+    {
+        using var prompts = ToyFixture.Prompts();
+        using var unet = ToyFixture.Base();
+        var data = ToyFixture.Data();
+        var path = Path.Combine(Directory.CreateTempSubdirectory("controlnet-gc-resume-").FullName, TrainingCheckpoint.FileName);
+        using (var trainer = new DiffusionTrainer(unet, null, prompts, data, Options(TrainingTarget.Base, false)))
+            TrainingCheckpoint.Save(trainer, path);
+        using (var trainer = new DiffusionTrainer(unet, null, prompts, data, Options(TrainingTarget.Base, true)))
+            Assert.Equal(0, TrainingCheckpoint.Resume(trainer, path));
+        using (var trainer = new DiffusionTrainer(unet, null, prompts, data, Options(TrainingTarget.Base, true) with { Seed = 6 }))
+            Assert.Throws<InvalidOperationException>(() => TrainingCheckpoint.Resume(trainer, path));
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
+
+    [Fact]
     public void Checkpoint_returns_input_gradients_and_accumulates_parameter_gradients()
     {
         manual_seed(3);
