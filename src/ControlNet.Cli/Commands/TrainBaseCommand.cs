@@ -55,6 +55,7 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
         {
             Target = TrainingTarget.Base, LearningRate = settings.LearningRate ?? 3e-4, EmptyPromptRate = settings.EmptyPromptRate ?? 0.1,
             BatchSize = settings.BatchSize, GradientAccumulation = settings.GradientAccumulation, EmaDecay = settings.Ema, Seed = settings.Seed,
+            GradientCheckpointing = settings.GradientCheckpointing,
         };
         using var trainer = new DiffusionTrainer(unet, null, prompts, data, options);
         var samplePrompts = data.Prompts.Distinct().Take(8).ToList();

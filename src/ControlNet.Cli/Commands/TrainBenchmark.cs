@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using ControlNet.Training;
 
@@ -6,54 +7,88 @@ namespace ControlNet.Cli.Commands;
 
 /// <summary>
 /// <c>controlnet train --benchmark</c>: each (architecture, mode) runs in a child process (<c>--benchmark-mode ARCH:MODE</c>) so
-/// peak memory is not inherited from the previous one; prints the table docs/training.md shows. A bench command can call
-/// <see cref="TrainingBenchmark.Measure"/> directly.
+/// peak memory is not inherited from the previous one; prints the table docs/training.md shows. With
+/// <c>--gradient-checkpointing</c> a third row per architecture measures the ControlNet step with every block checkpointed.
+/// A bench command can call <see cref="TrainingBenchmark.Measure"/> directly.
 /// </summary>
 public static class TrainBenchmark
 {
-    public static int RunOne(string spec, int steps)
+    /// <summary>What every configuration shares: timed steps, latent side, batch size, libtorch threads.</summary>
+    public sealed record Shape(int Steps, int LatentSize, int BatchSize, int? Threads);
+
+    public static int RunOne(string spec, Shape shape, bool gradientCheckpointing)
     {
         var parts = spec.Split(':');
         if (parts.Length != 2) throw new UserFacingException($"--benchmark-mode '{spec}' must be ARCH:MODE, e.g. toy:controlnet.", ExitCodes.Usage);
-        var m = TrainingBenchmark.Measure(parts[0], parts[1], steps);
+        StepMeasurement m;
+        try { m = TrainingBenchmark.Measure(parts[0], parts[1], shape.Steps, shape.LatentSize, shape.BatchSize, gradientCheckpointing); }
+        catch (ArgumentOutOfRangeException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
         Console.WriteLine(JsonSerializer.Serialize(m));
         return ExitCodes.Success;
     }
 
-    public static int RunAll(IReadOnlyList<string> architectures, int steps, int? threads)
+    public static int RunAll(IReadOnlyList<string> architectures, Shape shape, bool gradientCheckpointing)
     {
+        var runs = new List<(string Mode, bool Checkpointing)> { (TrainingBenchmark.FineTuneMode, false), (TrainingBenchmark.ControlNetMode, false) };
+        if (gradientCheckpointing) runs.Add((TrainingBenchmark.ControlNetMode, true));
         var results = new List<StepMeasurement>();
+        Console.WriteLine($"latent {shape.LatentSize}×{shape.LatentSize}, batch {shape.BatchSize}, {shape.Steps} timed step(s), threads {shape.Threads?.ToString(CultureInfo.InvariantCulture) ?? "all"}");
         foreach (var arch in architectures)
-            foreach (var mode in new[] { TrainingBenchmark.FineTuneMode, TrainingBenchmark.ControlNetMode })
+            foreach (var (mode, checkpointing) in runs)
             {
-                var m = Child(arch, mode, steps, threads);
+                var m = Child(arch, mode, checkpointing, shape);
                 results.Add(m);
-                Console.WriteLine($"{arch} {mode}: {m.SecondsPerStep:F3} s/step, peak RSS {m.PeakResidentBytes / 1048576.0:F0} MiB, {m.TrainableParameters:N0} trainable of {m.TotalParameters:N0}");
+                Console.WriteLine($"{arch} {mode}{(checkpointing ? " + checkpointing" : "")}: {m.SecondsPerStep:F3} s/step, peak RSS {Mib(m.PeakResidentBytes)} MiB, {m.TrainableParameters:N0} trainable of {m.TotalParameters:N0}");
             }
         Console.WriteLine();
         Console.WriteLine("| architecture | fine-tune s/step | ControlNet s/step | time overhead | fine-tune peak RSS | ControlNet peak RSS | memory overhead |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var arch in architectures)
         {
-            var f = results.First(r => r.Architecture == arch && r.Mode == TrainingBenchmark.FineTuneMode);
-            var c = results.First(r => r.Architecture == arch && r.Mode == TrainingBenchmark.ControlNetMode);
-            Console.WriteLine($"| {arch} | {f.SecondsPerStep:F3} | {c.SecondsPerStep:F3} | {100 * (c.SecondsPerStep / f.SecondsPerStep - 1):+0;-0}% | {f.PeakResidentBytes / 1048576.0:F0} MiB | {c.PeakResidentBytes / 1048576.0:F0} MiB | {100 * ((double)c.PeakResidentBytes / f.PeakResidentBytes - 1):+0;-0}% |");
+            var f = Find(results, arch, TrainingBenchmark.FineTuneMode, false);
+            var c = Find(results, arch, TrainingBenchmark.ControlNetMode, false);
+            Console.WriteLine($"| {arch} | {f.SecondsPerStep:F3} | {c.SecondsPerStep:F3} | {Percent(c.SecondsPerStep / f.SecondsPerStep)} | {Mib(f.PeakResidentBytes)} MiB | {Mib(c.PeakResidentBytes)} MiB | {Percent((double)c.PeakResidentBytes / f.PeakResidentBytes)} |");
+        }
+        if (!gradientCheckpointing) return ExitCodes.Success;
+        Console.WriteLine();
+        Console.WriteLine("| architecture | ControlNet s/step | checkpointed s/step | time | ControlNet peak RSS | checkpointed peak RSS | memory |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var arch in architectures)
+        {
+            var c = Find(results, arch, TrainingBenchmark.ControlNetMode, false);
+            var k = Find(results, arch, TrainingBenchmark.ControlNetMode, true);
+            Console.WriteLine($"| {arch} | {c.SecondsPerStep:F3} | {k.SecondsPerStep:F3} | {Percent(k.SecondsPerStep / c.SecondsPerStep)} | {Mib(c.PeakResidentBytes)} MiB | {Mib(k.PeakResidentBytes)} MiB | {Percent((double)k.PeakResidentBytes / c.PeakResidentBytes)} |");
         }
         return ExitCodes.Success;
     }
 
-    static StepMeasurement Child(string arch, string mode, int steps, int? threads)
+    static StepMeasurement Find(List<StepMeasurement> results, string arch, string mode, bool checkpointing) =>
+        results.First(r => r.Architecture == arch && r.Mode == mode && r.GradientCheckpointing == checkpointing);
+
+    static string Mib(long bytes) => (bytes / 1048576.0).ToString("F0", CultureInfo.InvariantCulture);
+
+    static string Percent(double ratio) => (100 * (ratio - 1)).ToString("+0;-0", CultureInfo.InvariantCulture) + "%";
+
+    static StepMeasurement Child(string arch, string mode, bool checkpointing, Shape shape)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(TrainBenchmark).Assembly.Location);
-        foreach (var a in new[] { "train", "--benchmark-mode", $"{arch}:{mode}", "--benchmark-steps", steps.ToString() }) start.ArgumentList.Add(a);
-        if (threads is { } t) { start.ArgumentList.Add("--threads"); start.ArgumentList.Add(t.ToString()); }
+        var args = new List<string>
+        {
+            "train", "--benchmark-mode", $"{arch}:{mode}", "--benchmark-steps", Invariant(shape.Steps),
+            "--benchmark-latent-size", Invariant(shape.LatentSize), "--benchmark-batch-size", Invariant(shape.BatchSize),
+        };
+        if (shape.Threads is { } t) args.AddRange(["--threads", Invariant(t)]);
+        if (checkpointing) args.Add("--gradient-checkpointing");
+        foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0) throw new UserFacingException($"The {arch} {mode} benchmark failed (exit {process.ExitCode}); run 'controlnet train --benchmark-mode {arch}:{mode}' to see why (SD 1.5 fine-tuning needs about 16 GB of RAM).");
+        if (process.ExitCode != 0) throw new UserFacingException($"The {arch} {mode} benchmark failed (exit {process.ExitCode}); run 'controlnet {string.Join(' ', args)}' to see why (SD 1.5 fine-tuning needs about 16 GB of RAM).");
         var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
         return JsonSerializer.Deserialize<StepMeasurement>(line)!;
     }
+
+    static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

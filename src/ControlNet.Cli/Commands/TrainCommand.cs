@@ -73,6 +73,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Timed steps per configuration for --benchmark (after one warm-up step).")]
         public int BenchmarkSteps { get; init; } = 3;
 
+        [CommandOption("--benchmark-latent-size <N>")]
+        [Description("Latent side for --benchmark (default 32, the paper's SD 1.5 setting; the toy model is pixel space).")]
+        public int BenchmarkLatentSize { get; init; } = 32;
+
+        [CommandOption("--benchmark-batch-size <N>")]
+        [Description("Batch size for --benchmark (default 1).")]
+        public int BenchmarkBatchSize { get; init; } = 1;
+
         [CommandOption("--benchmark-mode <MODE>")]
         [Description("Internal: measure a single configuration (ARCH:controlnet|finetune) in this process and print one JSON line.")]
         public string? BenchmarkMode { get; init; }
@@ -84,8 +92,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ApplyThreads();
-        if (settings.BenchmarkMode is not null) return TrainBenchmark.RunOne(settings.BenchmarkMode, settings.BenchmarkSteps);
-        if (settings.Benchmark) return TrainBenchmark.RunAll(settings.BenchmarkArchitectures.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), settings.BenchmarkSteps, settings.Threads);
+        var shape = new TrainBenchmark.Shape(settings.BenchmarkSteps, settings.BenchmarkLatentSize, settings.BenchmarkBatchSize, settings.Threads);
+        if (settings.BenchmarkMode is not null) return TrainBenchmark.RunOne(settings.BenchmarkMode, shape, settings.GradientCheckpointing);
+        if (settings.Benchmark) return TrainBenchmark.RunAll(settings.BenchmarkArchitectures.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), shape, settings.GradientCheckpointing);
         if (settings.Base is null) throw new UserFacingException("--base is required: a model folder with controlnet-model.json (e.g. models/toy), or an SD 1.5 checkpoint (single file, diffusers folder or Hugging Face repo id).", ExitCodes.Usage);
 
         var statePath = Path.Combine(settings.Output, TrainingCheckpoint.FileName);
@@ -113,6 +122,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Target = TrainingTarget.ControlNet, UnlockDecoder = settings.UnlockDecoder,
             LearningRate = settings.LearningRate ?? (settings.UnlockDecoder ? 2e-6 : 1e-5), EmptyPromptRate = settings.EmptyPromptRate ?? 0.5,
             BatchSize = settings.BatchSize, GradientAccumulation = settings.GradientAccumulation, EmaDecay = settings.Ema, Seed = settings.Seed,
+            GradientCheckpointing = settings.GradientCheckpointing,
             Precision = settings.MixedPrecision.ToLowerInvariant() switch
             {
                 "no" or "fp32" => TrainingPrecision.Fp32,

@@ -50,6 +50,10 @@ public class TrainSettings : PluginFolderSettings
     [Description("Keep an EMA of the trained weights with this decay (e.g. 0.9999) and export it; off by default.")]
     public double? Ema { get; init; }
 
+    [CommandOption("--gradient-checkpointing")]
+    [Description("Recompute each U-Net/ControlNet block in backward instead of keeping its activations: less memory, about one extra forward per step.")]
+    public bool GradientCheckpointing { get; init; }
+
     [CommandOption("--seed <N>")]
     public long Seed { get; init; } = 0;
 

@@ -24,7 +24,20 @@ public sealed class TimestepEmbedSequential : nn.Module<Tensor, Tensor, Tensor, 
 
     public int Count => _layers.Length;
 
+    /// <summary>Recompute this block in backward instead of keeping its activations (<see cref="ActivationCheckpoint"/>).
+    /// Takes effect only while grad is enabled and an input requires grad; off by default.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     public override Tensor forward(Tensor x, Tensor emb, Tensor context)
+    {
+        // Not tied to training mode: the trainer keeps the locked U-Net in eval mode, yet its decoder carries the
+        // gradient to the ControlNet residuals and holds the largest activations.
+        if (GradientCheckpointing && is_grad_enabled() && ActivationCheckpoint.AnyRequiresGrad(x, emb, context))
+            return ActivationCheckpoint.Run(inputs => RunLayers(inputs[0], inputs[1], inputs[2]), x, emb, context);
+        return RunLayers(x, emb, context);
+    }
+
+    Tensor RunLayers(Tensor x, Tensor emb, Tensor context)
     {
         using var scope = NewDisposeScope();
         foreach (var layer in _layers)

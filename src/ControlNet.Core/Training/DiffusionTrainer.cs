@@ -38,6 +38,8 @@ public sealed class DiffusionTrainer : IDisposable
             throw new ArgumentException("ControlNet training needs a ControlNet (build it with ControlNetFactory.FromUNet from the base).", nameof(controlNet));
         _unet = unet;
         _controlNet = options.Target == TrainingTarget.ControlNet ? controlNet : null;
+        ActivationCheckpoint.Enable(_unet, options.GradientCheckpointing);
+        if (_controlNet is not null) ActivationCheckpoint.Enable(_controlNet, options.GradientCheckpointing);
         _prompts = prompts;
         _data = data;
         _autoencoder = autoencoder ?? new IdentityAutoencoder(((IUNet)unet).Architecture.InChannels);

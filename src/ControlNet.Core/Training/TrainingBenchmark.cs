@@ -8,31 +8,39 @@ namespace ControlNet.Training;
 
 /// <summary>One measured configuration: seconds per optimizer step and the process's peak resident memory during the timed steps.</summary>
 public sealed record StepMeasurement(string Architecture, string Mode, int LatentSize, int BatchSize, double SecondsPerStep,
-    long PeakResidentBytes, long TrainableParameters, long TotalParameters);
+    long PeakResidentBytes, long TrainableParameters, long TotalParameters, bool GradientCheckpointing = false);
 
 /// <summary>
 /// The paper's overhead comparison (§4: +23 % memory, +34 % time per iteration on an A100): one ControlNet training step
 /// (locked base + trainable copy) against one step fine-tuning the whole base U-Net without ControlNet, with random weights,
 /// a random context and latent, batch 1, AdamW. Memory is the Linux peak RSS (VmHWM), reset after a warm-up step (which
 /// allocates AdamW's moments), so it covers weights, gradients, optimizer state and activations. Run each configuration in a
-/// fresh process for clean numbers (<c>controlnet train --benchmark</c> does).
+/// fresh process for clean numbers (<c>controlnet train --benchmark</c> does). With <c>gradientCheckpointing</c> every
+/// U-Net/ControlNet block is recomputed in backward (<see cref="ActivationCheckpoint"/>).
 /// </summary>
 public static class TrainingBenchmark
 {
     public const string ControlNetMode = "controlnet";
     public const string FineTuneMode = "finetune";
 
-    public static StepMeasurement Measure(string architecture, string mode, int steps = 3, int latentSize = 32, int batchSize = 1)
+    public static StepMeasurement Measure(string architecture, string mode, int steps = 3, int latentSize = 32, int batchSize = 1,
+        bool gradientCheckpointing = false)
     {
         if (mode is not (ControlNetMode or FineTuneMode)) throw new ArgumentException($"Benchmark mode '{mode}' is unknown; use {ControlNetMode} or {FineTuneMode}.", nameof(mode));
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "Time at least one step.");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
         manual_seed(0);
         using var unet = ArchitectureCatalog.CreateUNet(architecture);
         var a = ((IUNet)unet).Architecture;
+        int multiple = 1 << (a.Levels - 1);   // each level but the last halves the latent
+        if (latentSize < multiple || latentSize % multiple != 0)
+            throw new ArgumentOutOfRangeException(nameof(latentSize), latentSize, $"The {architecture} latent size must be a positive multiple of {multiple}, e.g. {4 * multiple}.");
         using var controlNet = mode == ControlNetMode ? ArchitectureCatalog.CreateControlNetFromUNet(architecture, unet) : null;
         var trainable = new List<(string, Parameter)>();
         foreach (var (n, p) in unet.named_parameters()) { p.requires_grad = mode == FineTuneMode; if (p.requires_grad) trainable.Add(("unet." + n, p)); }
         if (controlNet is not null) foreach (var (n, p) in controlNet.named_parameters()) { p.requires_grad = true; trainable.Add(("controlnet." + n, p)); }
+        ActivationCheckpoint.Enable(unet, gradientCheckpointing);
+        if (controlNet is not null) ActivationCheckpoint.Enable(controlNet, gradientCheckpointing);
         using var optimizer = new AdamW(trainable, 1e-5);
         using var x = randn(batchSize, a.InChannels, latentSize, latentSize);
         using var noise = randn(batchSize, a.OutChannels, latentSize, latentSize);
@@ -56,7 +64,7 @@ public static class TrainingBenchmark
         for (int i = 0; i < steps; i++) Step();
         double seconds = clock.Elapsed.TotalSeconds / steps;
         long total = unet.parameters().Sum(p => p.numel()) + (controlNet?.parameters().Sum(p => p.numel()) ?? 0);
-        return new StepMeasurement(architecture, mode, latentSize, batchSize, seconds, PeakResident(), trainable.Sum(p => p.Item2.numel()), total);
+        return new StepMeasurement(architecture, mode, latentSize, batchSize, seconds, PeakResident(), trainable.Sum(p => p.Item2.numel()), total, gradientCheckpointing);
     }
 
     /// <summary>Resets VmHWM to the current RSS (Linux ≥ 4.0, "5" to /proc/self/clear_refs); no-op elsewhere.</summary>

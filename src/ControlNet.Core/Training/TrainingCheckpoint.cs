@@ -37,7 +37,8 @@ public static class TrainingCheckpoint
         if (state.Metadata.TryGetValue("options", out var json))
         {
             var saved = JsonSerializer.Deserialize<TrainingOptions>(json)!;
-            if (saved with { } != trainer.Options)
+            // Checkpointing changes memory and time, not the result: a run may resume with it switched (e.g. after an OOM).
+            if (saved with { GradientCheckpointing = trainer.Options.GradientCheckpointing } != trainer.Options)
                 throw new InvalidOperationException($"'{path}' was written with other training options ({json}); resume with the same options ({JsonSerializer.Serialize(trainer.Options)}) or start a new run.");
         }
         trainer.Restore(step, name => state.TryGetValue(name, out var t) ? t.ToTensor()

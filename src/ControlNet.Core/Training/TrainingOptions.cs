@@ -27,6 +27,9 @@ public sealed record TrainingOptions
     public bool UnlockDecoder { get; init; }
     /// <summary>EMA decay of the trained weights; null = no EMA.</summary>
     public double? EmaDecay { get; init; }
+    /// <summary>Recompute each U-Net/ControlNet block in backward instead of keeping its activations
+    /// (<see cref="ControlNet.Models.ActivationCheckpoint"/>): less memory, one extra forward per step.</summary>
+    public bool GradientCheckpointing { get; init; }
     public long Seed { get; init; } = 0;
     /// <summary>Precision of the locked base (<see cref="TrainingPrecision"/>); the trained weights are always fp32.</summary>
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
