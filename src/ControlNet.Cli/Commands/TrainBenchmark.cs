@@ -27,10 +27,11 @@ public static class TrainBenchmark
         return ExitCodes.Success;
     }
 
-    public static int RunAll(IReadOnlyList<string> architectures, Shape shape, bool gradientCheckpointing)
+    public static int RunAll(IReadOnlyList<string> architectures, Shape shape, bool gradientCheckpointing, bool bf16 = false)
     {
         var runs = new List<(string Mode, bool Checkpointing)> { (TrainingBenchmark.FineTuneMode, false), (TrainingBenchmark.ControlNetMode, false) };
         if (gradientCheckpointing) runs.Add((TrainingBenchmark.ControlNetMode, true));
+        if (bf16) runs.Add((TrainingBenchmark.ControlNetBf16Mode, false));
         var results = new List<StepMeasurement>();
         Console.WriteLine($"latent {shape.LatentSize}×{shape.LatentSize}, batch {shape.BatchSize}, {shape.Steps} timed step(s), threads {shape.Threads?.ToString(CultureInfo.InvariantCulture) ?? "all"}");
         foreach (var arch in architectures)
@@ -48,6 +49,18 @@ public static class TrainBenchmark
             var f = Find(results, arch, TrainingBenchmark.FineTuneMode, false);
             var c = Find(results, arch, TrainingBenchmark.ControlNetMode, false);
             Console.WriteLine($"| {arch} | {f.SecondsPerStep:F3} | {c.SecondsPerStep:F3} | {Percent(c.SecondsPerStep / f.SecondsPerStep)} | {Mib(f.PeakResidentBytes)} MiB | {Mib(c.PeakResidentBytes)} MiB | {Percent((double)c.PeakResidentBytes / f.PeakResidentBytes)} |");
+        }
+        if (bf16)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| architecture | ControlNet s/step | bf16 base s/step | time | ControlNet peak RSS | bf16 base peak RSS | memory |");
+            Console.WriteLine("|---|---|---|---|---|---|---|");
+            foreach (var arch in architectures)
+            {
+                var c = Find(results, arch, TrainingBenchmark.ControlNetMode, false);
+                var h = Find(results, arch, TrainingBenchmark.ControlNetBf16Mode, false);
+                Console.WriteLine($"| {arch} | {c.SecondsPerStep:F3} | {h.SecondsPerStep:F3} | {Percent(h.SecondsPerStep / c.SecondsPerStep)} | {Mib(c.PeakResidentBytes)} MiB | {Mib(h.PeakResidentBytes)} MiB | {Percent((double)h.PeakResidentBytes / c.PeakResidentBytes)} |");
+            }
         }
         if (!gradientCheckpointing) return ExitCodes.Success;
         Console.WriteLine();

@@ -94,7 +94,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         settings.ApplyThreads();
         var shape = new TrainBenchmark.Shape(settings.BenchmarkSteps, settings.BenchmarkLatentSize, settings.BenchmarkBatchSize, settings.Threads);
         if (settings.BenchmarkMode is not null) return TrainBenchmark.RunOne(settings.BenchmarkMode, shape, settings.GradientCheckpointing);
-        if (settings.Benchmark) return TrainBenchmark.RunAll(settings.BenchmarkArchitectures.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), shape, settings.GradientCheckpointing);
+        if (settings.Benchmark) return TrainBenchmark.RunAll(settings.BenchmarkArchitectures.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), shape, settings.GradientCheckpointing,
+            bf16: settings.MixedPrecision.Equals("bf16", StringComparison.OrdinalIgnoreCase));
         if (settings.Base is null) throw new UserFacingException("--base is required: a model folder with controlnet-model.json (e.g. models/toy), or an SD 1.5 checkpoint (single file, diffusers folder or Hugging Face repo id).", ExitCodes.Usage);
 
         var statePath = Path.Combine(settings.Output, TrainingCheckpoint.FileName);

@@ -22,11 +22,15 @@ public static class TrainingBenchmark
 {
     public const string ControlNetMode = "controlnet";
     public const string FineTuneMode = "finetune";
+    /// <summary>ControlNet training with the locked U-Net stored and run in bf16 (<see cref="TrainingPrecision.Bf16"/>).</summary>
+    public const string ControlNetBf16Mode = "controlnet-bf16";
 
     public static StepMeasurement Measure(string architecture, string mode, int steps = 3, int latentSize = 32, int batchSize = 1,
         bool gradientCheckpointing = false)
     {
-        if (mode is not (ControlNetMode or FineTuneMode)) throw new ArgumentException($"Benchmark mode '{mode}' is unknown; use {ControlNetMode} or {FineTuneMode}.", nameof(mode));
+        if (mode is not (ControlNetMode or FineTuneMode or ControlNetBf16Mode)) throw new ArgumentException($"Benchmark mode '{mode}' is unknown; use {ControlNetMode}, {ControlNetBf16Mode} or {FineTuneMode}.", nameof(mode));
+        bool withControlNet = mode != FineTuneMode;
+        var baseType = mode == ControlNetBf16Mode ? ScalarType.BFloat16 : ScalarType.Float32;
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "Time at least one step.");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
         manual_seed(0);
@@ -35,7 +39,8 @@ public static class TrainingBenchmark
         int multiple = 1 << (a.Levels - 1);   // each level but the last halves the latent
         if (latentSize < multiple || latentSize % multiple != 0)
             throw new ArgumentOutOfRangeException(nameof(latentSize), latentSize, $"The {architecture} latent size must be a positive multiple of {multiple}, e.g. {4 * multiple}.");
-        using var controlNet = mode == ControlNetMode ? ArchitectureCatalog.CreateControlNetFromUNet(architecture, unet) : null;
+        using var controlNet = withControlNet ? ArchitectureCatalog.CreateControlNetFromUNet(architecture, unet) : null;
+        if (baseType != ScalarType.Float32) unet.to(baseType);   // after the fp32 copy into the ControlNet, as DiffusionTrainer
         var trainable = new List<(string, Parameter)>();
         foreach (var (n, p) in unet.named_parameters()) { p.requires_grad = mode == FineTuneMode; if (p.requires_grad) trainable.Add(("unet." + n, p)); }
         if (controlNet is not null) foreach (var (n, p) in controlNet.named_parameters()) { p.requires_grad = true; trainable.Add(("controlnet." + n, p)); }
@@ -53,7 +58,8 @@ public static class TrainingBenchmark
             using var scope = NewDisposeScope();
             optimizer.ZeroGrad();
             var residuals = controlNet is null ? null : ((IControlNet)controlNet).ForwardWithHint(x, hint, t, context);
-            var loss = nn.functional.mse_loss(((IUNet)unet).Forward(x, t, context, residuals), noise);
+            var eps = ((IUNet)unet).Forward(x.to(baseType), t, context.to(baseType), residuals?.Select(r => r.to(baseType)).ToList());
+            var loss = nn.functional.mse_loss(eps.to(ScalarType.Float32), noise);
             loss.backward();
             optimizer.Step();
         }
