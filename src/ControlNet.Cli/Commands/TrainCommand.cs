@@ -234,7 +234,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var tensors = controlNet.state_dict().Select(kv => new Checkpoints.InMemoryTensorRef("control_model." + kv.Key, kv.Value.detach()).ConvertedTo(dtype)).ToList();
         var meta = new Dictionary<string, string> { ["step"] = trainer.Step.ToString(), ["condition"] = name, ["base"] = settings.Base!, ["ema"] = (trainer.Ema is not null).ToString().ToLowerInvariant() };
         Checkpoints.SafetensorsWriter.Write(path, tensors, meta);
-        return $"ControlNet {path} (load it with --model {settings.Base} --controlnet {name}={path})";
+        return $"ControlNet {path} (use it with: generate --model {settings.Base} --control {name}:IMAGE:model={path})";
     }
 
     static Checkpoints.TensorDType ExportType(Settings settings) => settings.ExportPrecision.ToLowerInvariant() switch
