@@ -112,7 +112,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             ? ControlNetPipelineLoader.LoadModelFolder(loadOptions, CPU, ScalarType.Float32)
             : ControlNetPipelineLoader.LoadCheckpoint(loadOptions, CPU, ScalarType.Float32);
         var unet = (nn.Module)model.UNet;
-        var prompts = new PromptEncoder(model.Tokenizer, model.TextEncoder);   // borrows the model's text side; the model disposes it
+        using var prompts = new PromptEncoder(model.Tokenizer, model.TextEncoder);   // borrows the model's text side; the model disposes it
         using var controlNet = ArchitectureCatalog.CreateControlNetFromUNet(model.Architecture, unet);
         LatentCache? latentCache = null;
         if (settings.LatentCache is not null)
@@ -140,6 +140,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         // Previews: held-out toy images with --toy-adherence (never trained on: another seed than train-data's default 1),
         // else the first rows of the dataset, at the dataset's image size.
         var first = data.Load(0);
+        if (first.Target.Width != first.Target.Height && !settings.NoSamples && !settings.ToyAdherence)
+            throw new UserFacingException($"Sample previews are square, but the dataset's images are {first.Target.Width}×{first.Target.Height}; add --no-samples (training itself takes any size divisible by the VAE factor).", ExitCodes.Usage);
         int size = settings.ToyAdherence ? manifest?.ImageSize ?? 32 : first.Target.Width;
         var previews = settings.ToyAdherence
             ? ToyWorld.Generate(settings.AdherenceCount, seed: 424242, size).Select(e => (e.Prompt, Condition: (makeCondition ?? TrainDataCommand.ToyCanny(settings))(ConditionImage.Rgb(e.Size, e.Size, e.Rgb)), Mask: e.Mask)).ToList()

@@ -28,11 +28,16 @@ public sealed class PromptEncoder(ClipTokenizer tokenizer, ClipTextEncoder encod
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var ids = ClipTextEncoder.IdsTensor([Tokenizer.Encode(prompt)]);
-        var hidden = Encoder.Encode(ids)[0].detach();            // [77, hidden]
-        hidden = hidden.MoveToOuterDisposeScope().DetachFromDisposeScope();
-        _cache[prompt] = hidden;
+        var hidden = Encoder.Encode(ids)[0].detach().MoveToOuterDisposeScope();   // [77, hidden]
+        // A real dataset has a caption per image (fill50k: 50K × 77 × 768 floats = 12 GB), so only the first
+        // MaxCached distinct prompts (the empty one among them, the toy world's all) stay; the rest are re-encoded.
+        if (_cache.Count >= MaxCached) return hidden;
+        _cache[prompt] = hidden.DetachFromDisposeScope();
         return hidden;
     }
+
+    /// <summary>Distinct prompts whose embeddings stay in memory.</summary>
+    public int MaxCached { get; init; } = 1024;
 
     public void Dispose()
     {

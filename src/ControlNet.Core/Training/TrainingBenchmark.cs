@@ -1,3 +1,4 @@
+using ControlNet.Benchmarks;
 using System.Diagnostics;
 using ControlNet.Models;
 using TorchSharp;
@@ -65,27 +66,12 @@ public static class TrainingBenchmark
         }
 
         Step();   // warm-up: allocates gradients and AdamW moments
-        ResetPeakResident();
+        ProcessStats.TrimHeap();
+        ProcessStats.ResetPeak();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) Step();
         double seconds = clock.Elapsed.TotalSeconds / steps;
         long total = unet.parameters().Sum(p => p.numel()) + (controlNet?.parameters().Sum(p => p.numel()) ?? 0);
-        return new StepMeasurement(architecture, mode, latentSize, batchSize, seconds, PeakResident(), trainable.Sum(p => p.Item2.numel()), total, gradientCheckpointing);
-    }
-
-    /// <summary>Resets VmHWM to the current RSS (Linux ≥ 4.0, "5" to /proc/self/clear_refs); no-op elsewhere.</summary>
-    static void ResetPeakResident()
-    {
-        try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    /// <summary>VmHWM in bytes on Linux, else the process's peak working set.</summary>
-    static long PeakResident()
-    {
-        if (File.Exists("/proc/self/status"))
-            foreach (var line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        return Process.GetCurrentProcess().PeakWorkingSet64;
+        return new StepMeasurement(architecture, mode, latentSize, batchSize, seconds, ProcessStats.PeakRssBytes(), trainable.Sum(p => p.Item2.numel()), total, gradientCheckpointing);
     }
 }
