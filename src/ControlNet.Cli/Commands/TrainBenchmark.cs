@@ -41,38 +41,27 @@ public static class TrainBenchmark
                 results.Add(m);
                 Console.WriteLine($"{arch} {mode}{(checkpointing ? " + checkpointing" : "")}: {m.SecondsPerStep:F3} s/step, peak RSS {Mib(m.PeakResidentBytes)} MiB, {m.TrainableParameters:N0} trainable of {m.TotalParameters:N0}");
             }
-        Console.WriteLine();
-        Console.WriteLine("| architecture | fine-tune s/step | ControlNet s/step | time overhead | fine-tune peak RSS | ControlNet peak RSS | memory overhead |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var arch in architectures)
-        {
-            var f = Find(results, arch, TrainingBenchmark.FineTuneMode, false);
-            var c = Find(results, arch, TrainingBenchmark.ControlNetMode, false);
-            Console.WriteLine($"| {arch} | {f.SecondsPerStep:F3} | {c.SecondsPerStep:F3} | {Percent(c.SecondsPerStep / f.SecondsPerStep)} | {Mib(f.PeakResidentBytes)} MiB | {Mib(c.PeakResidentBytes)} MiB | {Percent((double)c.PeakResidentBytes / f.PeakResidentBytes)} |");
-        }
-        if (bf16)
-        {
-            Console.WriteLine();
-            Console.WriteLine("| architecture | ControlNet s/step | bf16 base s/step | time | ControlNet peak RSS | bf16 base peak RSS | memory |");
-            Console.WriteLine("|---|---|---|---|---|---|---|");
-            foreach (var arch in architectures)
-            {
-                var c = Find(results, arch, TrainingBenchmark.ControlNetMode, false);
-                var h = Find(results, arch, TrainingBenchmark.ControlNetBf16Mode, false);
-                Console.WriteLine($"| {arch} | {c.SecondsPerStep:F3} | {h.SecondsPerStep:F3} | {Percent(h.SecondsPerStep / c.SecondsPerStep)} | {Mib(c.PeakResidentBytes)} MiB | {Mib(h.PeakResidentBytes)} MiB | {Percent((double)h.PeakResidentBytes / c.PeakResidentBytes)} |");
-            }
-        }
-        if (!gradientCheckpointing) return ExitCodes.Success;
-        Console.WriteLine();
-        Console.WriteLine("| architecture | ControlNet s/step | checkpointed s/step | time | ControlNet peak RSS | checkpointed peak RSS | memory |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var arch in architectures)
-        {
-            var c = Find(results, arch, TrainingBenchmark.ControlNetMode, false);
-            var k = Find(results, arch, TrainingBenchmark.ControlNetMode, true);
-            Console.WriteLine($"| {arch} | {c.SecondsPerStep:F3} | {k.SecondsPerStep:F3} | {Percent(k.SecondsPerStep / c.SecondsPerStep)} | {Mib(c.PeakResidentBytes)} MiB | {Mib(k.PeakResidentBytes)} MiB | {Percent((double)k.PeakResidentBytes / c.PeakResidentBytes)} |");
-        }
+        var controlNet = (TrainingBenchmark.ControlNetMode, false);
+        Compare(architectures, results, (TrainingBenchmark.FineTuneMode, false), "fine-tune", controlNet, "ControlNet", "overhead");
+        if (bf16) Compare(architectures, results, controlNet, "ControlNet", (TrainingBenchmark.ControlNetBf16Mode, false), "bf16 base", "");
+        if (gradientCheckpointing) Compare(architectures, results, controlNet, "ControlNet", (TrainingBenchmark.ControlNetMode, true), "checkpointed", "");
         return ExitCodes.Success;
+    }
+
+    /// <summary>One Markdown table per pair of configurations: time and peak RSS of each, and the second relative to the first.</summary>
+    static void Compare(IReadOnlyList<string> architectures, List<StepMeasurement> results,
+        (string Mode, bool Checkpointing) first, string firstName, (string Mode, bool Checkpointing) second, string secondName, string change)
+    {
+        var suffix = change.Length == 0 ? "" : " " + change;
+        Console.WriteLine();
+        Console.WriteLine($"| architecture | {firstName} s/step | {secondName} s/step | time{suffix} | {firstName} peak RSS | {secondName} peak RSS | memory{suffix} |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var arch in architectures)
+        {
+            var a = Find(results, arch, first.Mode, first.Checkpointing);
+            var b = Find(results, arch, second.Mode, second.Checkpointing);
+            Console.WriteLine($"| {arch} | {a.SecondsPerStep:F3} | {b.SecondsPerStep:F3} | {Percent(b.SecondsPerStep / a.SecondsPerStep)} | {Mib(a.PeakResidentBytes)} MiB | {Mib(b.PeakResidentBytes)} MiB | {Percent((double)b.PeakResidentBytes / a.PeakResidentBytes)} |");
+        }
     }
 
     static StepMeasurement Find(List<StepMeasurement> results, string arch, string mode, bool checkpointing) =>
