@@ -30,6 +30,7 @@ public static class PreviewSampler
             using var _ = no_grad();
             int b = texts.Count;
             var context = cat([prompts.Encode(texts), prompts.Encode(Enumerable.Repeat("", b).ToList())], 0);   // [2B, 77, D]
+            var unetContext = context.to(unetType);   // once per preview, not per step
             Tensor? hintFeatures = null;
             if (controlNet is IControlNet c && hints is not null)
                 hintFeatures = c.EncodeHint(cat([hints, hints], 0));                                                // [2B, 32, H, W]
@@ -43,7 +44,7 @@ public static class PreviewSampler
                 var t = timestep.expand(2 * b);
                 var residuals = hintFeatures is null ? null : ((IControlNet)controlNet!).Forward(x, hintFeatures, t, context);
                 // A locked base kept in bf16 (mixed-precision training) gets its inputs in its own dtype.
-                var eps = u.Forward(x.to(unetType), t, context.to(unetType), residuals?.Select(r => r.to(unetType)).ToList())
+                var eps = u.Forward(x.to(unetType), t, unetContext, residuals?.Select(r => r.to(unetType)).ToList())
                     .to(ScalarType.Float32).chunk(2, 0);
                 return eps[1] + guidanceScale * (eps[0] - eps[1]);
             });
