@@ -1,10 +1,10 @@
+using System.Text;
 using ControlNet.Generators.Emitting;
 using ControlNet.Generators.Models;
 using ControlNet.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
-using System.Text;
 
 namespace ControlNet.Generators
 {

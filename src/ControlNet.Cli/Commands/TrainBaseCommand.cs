@@ -1,7 +1,7 @@
-using ControlNet.Pipelines;
 using System.ComponentModel;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
+using ControlNet.Pipelines;
 using ControlNet.Text;
 using ControlNet.Training;
 using Spectre.Console.Cli;

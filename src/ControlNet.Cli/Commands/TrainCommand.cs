@@ -1,7 +1,7 @@
-using ControlNet.Pipelines;
 using System.ComponentModel;
 using ControlNet.Abstractions;
 using ControlNet.Models;
+using ControlNet.Pipelines;
 using ControlNet.Training;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -144,7 +144,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             throw new UserFacingException($"Sample previews are square, but the dataset's images are {first.Target.Width}×{first.Target.Height}; add --no-samples (training itself takes any size divisible by the VAE factor).", ExitCodes.Usage);
         int size = settings.ToyAdherence ? manifest?.ImageSize ?? 32 : first.Target.Width;
         var previews = settings.ToyAdherence
-            ? ToyWorld.Generate(settings.AdherenceCount, seed: 424242, size).Select(e => (e.Prompt, Condition: (makeCondition ?? TrainDataCommand.ToyCanny(settings))(ConditionImage.Rgb(e.Size, e.Size, e.Rgb)), Mask: e.Mask)).ToList()
+            ? ToyWorld.Generate(settings.AdherenceCount, seed: 424242, size).Select(e => (e.Prompt, Condition: (makeCondition ?? TrainDataCommand.ToyCanny(settings))(ConditionImage.Rgb(e.Size, e.Size, e.Rgb)), Mask: (byte[]?)e.Mask)).ToList()
             : Enumerable.Range(0, Math.Min(8, data.Count)).Select(i => data.Load(i)).Select(e => (e.Prompt, e.Condition, Mask: (byte[]?)null)).ToList();
         var heldConditions = previews.Select(p => p.Condition).ToList();
         using var heldHints = cat(heldConditions.Select(c => c.ToRgb8().ToTensor()).ToList(), 0);      // [N, 3, H, W]

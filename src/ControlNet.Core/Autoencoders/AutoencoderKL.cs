@@ -98,16 +98,16 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
         int f = DownscaleFactor;
         var output = torch.empty(stem.shape[0], Config.OutChannels, height * f, width * f, dtype: stem.dtype, device: stem.device);
         for (long y0 = 0; y0 < height; y0 += tileSize)
-        for (long x0 = 0; x0 < width; x0 += tileSize)
-        {
-            using var tileScope = torch.NewDisposeScope();
-            long y1 = Math.Min(y0 + tileSize, height), x1 = Math.Min(x0 + tileSize, width);
-            long ry0 = Math.Max(0, y0 - halo), ry1 = Math.Min(height, y1 + halo);    // core plus context, clipped to the latent
-            long rx0 = Math.Max(0, x0 - halo), rx1 = Math.Min(width, x1 + halo);
-            var region = decoder.Head(stem[.., .., TensorIndex.Slice(ry0, ry1), TensorIndex.Slice(rx0, rx1)]);   // [B, 3, (ry1−ry0)·f, (rx1−rx0)·f]
-            var core = region[.., .., TensorIndex.Slice((y0 - ry0) * f, (y1 - ry0) * f), TensorIndex.Slice((x0 - rx0) * f, (x1 - rx0) * f)];
-            output[.., .., TensorIndex.Slice(y0 * f, y1 * f), TensorIndex.Slice(x0 * f, x1 * f)].copy_(core);
-        }
+            for (long x0 = 0; x0 < width; x0 += tileSize)
+            {
+                using var tileScope = torch.NewDisposeScope();
+                long y1 = Math.Min(y0 + tileSize, height), x1 = Math.Min(x0 + tileSize, width);
+                long ry0 = Math.Max(0, y0 - halo), ry1 = Math.Min(height, y1 + halo);    // core plus context, clipped to the latent
+                long rx0 = Math.Max(0, x0 - halo), rx1 = Math.Min(width, x1 + halo);
+                var region = decoder.Head(stem[.., .., TensorIndex.Slice(ry0, ry1), TensorIndex.Slice(rx0, rx1)]);   // [B, 3, (ry1−ry0)·f, (rx1−rx0)·f]
+                var core = region[.., .., TensorIndex.Slice((y0 - ry0) * f, (y1 - ry0) * f), TensorIndex.Slice((x0 - rx0) * f, (x1 - rx0) * f)];
+                output[.., .., TensorIndex.Slice(y0 * f, y1 * f), TensorIndex.Slice(x0 * f, x1 * f)].copy_(core);
+            }
         return output.MoveToOuterDisposeScope();
     }
 

@@ -30,52 +30,52 @@ public static class MacCounter
         var removers = new List<Action>();
         var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
         foreach (var root in roots)
-        foreach (var m in root.modules().Prepend(root))
-        {
-            if (!seen.Add(m)) continue;
-            switch (m)
+            foreach (var m in root.modules().Prepend(root))
             {
-                case Conv2d conv:
-                    Hook(removers, conv.register_forward_hook((_, _, y) =>
-                    {
-                        var w = conv.weight!.shape;                       // [Cout, Cin/groups, kh, kw]
-                        convLinear += (double)y.numel() * w[1] * w[2] * w[3];
-                        return y;
-                    }));
-                    break;
-                case Linear linear:
-                    Hook(removers, linear.register_forward_hook((_, _, y) =>
-                    {
-                        convLinear += (double)y.numel() * linear.weight!.shape[1];   // tokens·out·in
-                        return y;
-                    }));
-                    break;
-                case VaeAttentionBlock vaeAttention:
-                    Hook(removers, vaeAttention.register_forward_hook((_, x, y) =>
-                    {
-                        var n = (double)x.shape[2] * x.shape[3];              // [B, C, H, W], single head over H·W tokens
-                        attention += 2 * x.shape[0] * n * n * x.shape[1];
-                        return y;
-                    }));
-                    break;
-                case CrossAttention crossAttention:
-                    Hook(removers, crossAttention.register_forward_hook((_, x, context, y) =>
-                    {
-                        double n = x.shape[1], mKeys = (context ?? x).shape[1];
-                        attention += 2 * x.shape[0] * n * mKeys * y.shape[2];  // inner width = heads·dimHead = output width in LDM
-                        return y;
-                    }));
-                    break;
-                case ClipAttention clipAttention:
-                    Hook(removers, clipAttention.register_forward_hook((_, x, _, y) =>
-                    {
-                        double l = x.shape[1];
-                        attention += 2 * x.shape[0] * l * l * x.shape[2];
-                        return y;
-                    }));
-                    break;
+                if (!seen.Add(m)) continue;
+                switch (m)
+                {
+                    case Conv2d conv:
+                        Hook(removers, conv.register_forward_hook((_, _, y) =>
+                        {
+                            var w = conv.weight!.shape;                       // [Cout, Cin/groups, kh, kw]
+                            convLinear += (double)y.numel() * w[1] * w[2] * w[3];
+                            return y;
+                        }));
+                        break;
+                    case Linear linear:
+                        Hook(removers, linear.register_forward_hook((_, _, y) =>
+                        {
+                            convLinear += (double)y.numel() * linear.weight!.shape[1];   // tokens·out·in
+                            return y;
+                        }));
+                        break;
+                    case VaeAttentionBlock vaeAttention:
+                        Hook(removers, vaeAttention.register_forward_hook((_, x, y) =>
+                        {
+                            var n = (double)x.shape[2] * x.shape[3];              // [B, C, H, W], single head over H·W tokens
+                            attention += 2 * x.shape[0] * n * n * x.shape[1];
+                            return y;
+                        }));
+                        break;
+                    case CrossAttention crossAttention:
+                        Hook(removers, crossAttention.register_forward_hook((_, x, context, y) =>
+                        {
+                            double n = x.shape[1], mKeys = (context ?? x).shape[1];
+                            attention += 2 * x.shape[0] * n * mKeys * y.shape[2];  // inner width = heads·dimHead = output width in LDM
+                            return y;
+                        }));
+                        break;
+                    case ClipAttention clipAttention:
+                        Hook(removers, clipAttention.register_forward_hook((_, x, _, y) =>
+                        {
+                            double l = x.shape[1];
+                            attention += 2 * x.shape[0] * l * l * x.shape[2];
+                            return y;
+                        }));
+                        break;
+                }
             }
-        }
         try
         {
             run();

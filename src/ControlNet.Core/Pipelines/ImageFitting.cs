@@ -77,21 +77,21 @@ public static class ImageFitting
             case ResizeMode.JustResize:
                 return Resample(image, height, width, nearest);
             case ResizeMode.CropAndResize:
-            {
-                double k = Math.Max((double)width / w, (double)height / h);
-                int sw = Math.Max(width, (int)Math.Round(w * k)), sh = Math.Max(height, (int)Math.Round(h * k));
-                var scaled = Resample(image, sh, sw, nearest);
-                int top = (sh - height) / 2, left = (sw - width) / 2;
-                return scaled[.., .., top..(top + height), left..(left + width)];
-            }
+                {
+                    double k = Math.Max((double)width / w, (double)height / h);
+                    int sw = Math.Max(width, (int)Math.Round(w * k)), sh = Math.Max(height, (int)Math.Round(h * k));
+                    var scaled = Resample(image, sh, sw, nearest);
+                    int top = (sh - height) / 2, left = (sw - width) / 2;
+                    return scaled[.., .., top..(top + height), left..(left + width)];
+                }
             case ResizeMode.ResizeAndFill:
-            {
-                double k = Math.Min((double)width / w, (double)height / h);
-                int sw = Math.Clamp((int)Math.Round(w * k), 1, width), sh = Math.Clamp((int)Math.Round(h * k), 1, height);
-                var scaled = Resample(image, sh, sw, nearest);
-                int top = (height - sh) / 2, left = (width - sw) / 2;
-                return nn.functional.pad(scaled, new long[] { left, width - sw - left, top, height - sh - top });   // zeros = black
-            }
+                {
+                    double k = Math.Min((double)width / w, (double)height / h);
+                    int sw = Math.Clamp((int)Math.Round(w * k), 1, width), sh = Math.Clamp((int)Math.Round(h * k), 1, height);
+                    var scaled = Resample(image, sh, sw, nearest);
+                    int top = (height - sh) / 2, left = (width - sw) / 2;
+                    return nn.functional.pad(scaled, new long[] { left, width - sw - left, top, height - sh - top });   // zeros = black
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown resize mode; use JustResize, CropAndResize or ResizeAndFill.");
         }

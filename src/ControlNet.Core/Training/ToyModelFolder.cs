@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ControlNet.Checkpoints;
-using ControlNet.Pipelines;
 using ControlNet.Models;
+using ControlNet.Pipelines;
 using ControlNet.Text;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
-using ControlNet.Benchmarks;
 using System.Diagnostics;
+using ControlNet.Benchmarks;
 using ControlNet.Models;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,6 +1,6 @@
-using ControlNet.Pipelines;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
+using ControlNet.Pipelines;
 using ControlNet.Training;
 using static TorchSharp.torch;
 

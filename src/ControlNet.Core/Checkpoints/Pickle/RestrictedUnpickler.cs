@@ -114,13 +114,13 @@ public sealed class RestrictedUnpickler
                 case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); stack.Add(new PickleTuple(new[] { a, b, c })); break; }
                 case (byte)'l': stack.Add(PopMark().ToList()); break; // LIST
                 case (byte)'d': // DICT
-                {
-                    var items = PopMark();
-                    var d = new PickleDict();
-                    for (var i = 0; i + 1 < items.Length; i += 2) d.Set(items[i], items[i + 1]);
-                    stack.Add(d);
-                    break;
-                }
+                    {
+                        var items = PopMark();
+                        var d = new PickleDict();
+                        for (var i = 0; i + 1 < items.Length; i += 2) d.Set(items[i], items[i + 1]);
+                        stack.Add(d);
+                        break;
+                    }
                 case 0x91: stack.Add(new PickleTuple(PopMark())); break; // FROZENSET
                 case 0x90: { var items = PopMark(); if (Top() is List<object?> set) set.AddRange(items); else throw Corrupt("ADDITEMS on a non-set"); break; }
                 case (byte)'N': stack.Add(null); break;
@@ -132,11 +132,11 @@ public sealed class RestrictedUnpickler
                 case 0x8a: stack.Add(Long(Take(data, U8()))); break; // LONG1
                 case 0x8b: stack.Add(Long(Take(data, BinaryPrimitives.ReadInt32LittleEndian(Take(data, 4))))); break; // LONG4
                 case (byte)'I': // INT (text)
-                {
-                    var s = Line(data);
-                    stack.Add(s == "01" ? true : s == "00" ? false : long.Parse(s, System.Globalization.CultureInfo.InvariantCulture));
-                    break;
-                }
+                    {
+                        var s = Line(data);
+                        stack.Add(s == "01" ? true : s == "00" ? false : long.Parse(s, System.Globalization.CultureInfo.InvariantCulture));
+                        break;
+                    }
                 case (byte)'L': stack.Add(long.Parse(Line(data).TrimEnd('L'), System.Globalization.CultureInfo.InvariantCulture)); break;
                 case (byte)'G': stack.Add(BinaryPrimitives.ReadDoubleBigEndian(Take(data, 8))); break; // BINFLOAT
                 case (byte)'F': stack.Add(double.Parse(Line(data), System.Globalization.CultureInfo.InvariantCulture)); break;
@@ -162,82 +162,82 @@ public sealed class RestrictedUnpickler
                 case (byte)'1': PopMark(); break; // POP_MARK
                 case (byte)'2': stack.Add(Top()); break; // DUP
                 case (byte)'c': // GLOBAL "module\nname\n"
-                {
-                    var module = Line(data);
-                    var name = Line(data);
-                    stack.Add(Resolve(module, name));
-                    break;
-                }
-                case 0x93: // STACK_GLOBAL
-                {
-                    var name = Pop() as string ?? throw Corrupt("STACK_GLOBAL needs strings");
-                    var module = Pop() as string ?? throw Corrupt("STACK_GLOBAL needs strings");
-                    stack.Add(Resolve(module, name));
-                    break;
-                }
-                case (byte)'i': // INST (protocol 0): module, name, then MARKed args
-                {
-                    var g = Resolve(Line(data), Line(data));
-                    stack.Add(Call(g, PopMark()));
-                    break;
-                }
-                case (byte)'o': // OBJ
-                {
-                    var items = PopMark();
-                    if (items.Length == 0 || items[0] is not PickleGlobal g) throw Corrupt("OBJ without a class");
-                    stack.Add(Call(g, items[1..]));
-                    break;
-                }
-                case (byte)'R': // REDUCE
-                {
-                    var args = Pop() as PickleTuple ?? throw Corrupt("REDUCE arguments are not a tuple");
-                    var f = Pop() as PickleGlobal ?? throw Corrupt("REDUCE on something that is not an allowed global");
-                    stack.Add(Call(f, args.Items));
-                    break;
-                }
-                case 0x81: // NEWOBJ: cls.__new__(cls, *args)
-                {
-                    var args = Pop() as PickleTuple ?? throw Corrupt("NEWOBJ arguments are not a tuple");
-                    var cls = Pop() as PickleGlobal ?? throw Corrupt("NEWOBJ on something that is not an allowed class");
-                    stack.Add(Call(cls, args.Items));
-                    break;
-                }
-                case 0x92: // NEWOBJ_EX
-                {
-                    Pop();
-                    var args = Pop() as PickleTuple ?? throw Corrupt("NEWOBJ_EX arguments are not a tuple");
-                    var cls = Pop() as PickleGlobal ?? throw Corrupt("NEWOBJ_EX on something that is not an allowed class");
-                    stack.Add(Call(cls, args.Items));
-                    break;
-                }
-                case (byte)'b': // BUILD: set state; recorded, never interpreted (no __setstate__ exists here)
-                {
-                    var state = Pop();
-                    switch (Top())
                     {
-                        case PickleDict d: d.State = state; break;
-                        case PickleObject o: o.State = state; break;
-                        case TensorRef: break; // _rebuild_tensor results carry no state that matters
-                        default: throw Corrupt($"BUILD on a {Top()?.GetType().Name ?? "None"}");
+                        var module = Line(data);
+                        var name = Line(data);
+                        stack.Add(Resolve(module, name));
+                        break;
                     }
-                    break;
-                }
+                case 0x93: // STACK_GLOBAL
+                    {
+                        var name = Pop() as string ?? throw Corrupt("STACK_GLOBAL needs strings");
+                        var module = Pop() as string ?? throw Corrupt("STACK_GLOBAL needs strings");
+                        stack.Add(Resolve(module, name));
+                        break;
+                    }
+                case (byte)'i': // INST (protocol 0): module, name, then MARKed args
+                    {
+                        var g = Resolve(Line(data), Line(data));
+                        stack.Add(Call(g, PopMark()));
+                        break;
+                    }
+                case (byte)'o': // OBJ
+                    {
+                        var items = PopMark();
+                        if (items.Length == 0 || items[0] is not PickleGlobal g) throw Corrupt("OBJ without a class");
+                        stack.Add(Call(g, items[1..]));
+                        break;
+                    }
+                case (byte)'R': // REDUCE
+                    {
+                        var args = Pop() as PickleTuple ?? throw Corrupt("REDUCE arguments are not a tuple");
+                        var f = Pop() as PickleGlobal ?? throw Corrupt("REDUCE on something that is not an allowed global");
+                        stack.Add(Call(f, args.Items));
+                        break;
+                    }
+                case 0x81: // NEWOBJ: cls.__new__(cls, *args)
+                    {
+                        var args = Pop() as PickleTuple ?? throw Corrupt("NEWOBJ arguments are not a tuple");
+                        var cls = Pop() as PickleGlobal ?? throw Corrupt("NEWOBJ on something that is not an allowed class");
+                        stack.Add(Call(cls, args.Items));
+                        break;
+                    }
+                case 0x92: // NEWOBJ_EX
+                    {
+                        Pop();
+                        var args = Pop() as PickleTuple ?? throw Corrupt("NEWOBJ_EX arguments are not a tuple");
+                        var cls = Pop() as PickleGlobal ?? throw Corrupt("NEWOBJ_EX on something that is not an allowed class");
+                        stack.Add(Call(cls, args.Items));
+                        break;
+                    }
+                case (byte)'b': // BUILD: set state; recorded, never interpreted (no __setstate__ exists here)
+                    {
+                        var state = Pop();
+                        switch (Top())
+                        {
+                            case PickleDict d: d.State = state; break;
+                            case PickleObject o: o.State = state; break;
+                            case TensorRef: break; // _rebuild_tensor results carry no state that matters
+                            default: throw Corrupt($"BUILD on a {Top()?.GetType().Name ?? "None"}");
+                        }
+                        break;
+                    }
                 case (byte)'s': { var v = Pop(); var k = Pop(); Dict(Top()).Set(k, v); break; } // SETITEM
                 case (byte)'u': // SETITEMS
-                {
-                    var items = PopMark();
-                    var d = Dict(Top());
-                    for (var i = 0; i + 1 < items.Length; i += 2) d.Set(items[i], items[i + 1]);
-                    break;
-                }
+                    {
+                        var items = PopMark();
+                        var d = Dict(Top());
+                        for (var i = 0; i + 1 < items.Length; i += 2) d.Set(items[i], items[i + 1]);
+                        break;
+                    }
                 case (byte)'a': { var v = Pop(); List(Top()).Add(v); break; } // APPEND
                 case (byte)'e': { var items = PopMark(); List(Top()).AddRange(items); break; } // APPENDS
                 case (byte)'Q': // BINPERSID
-                {
-                    var pid = Pop() as PickleTuple ?? throw Corrupt("persistent id is not a tuple");
-                    stack.Add(_persistentLoad is null ? throw Corrupt("persistent ids are not expected in this pickle") : _persistentLoad(pid));
-                    break;
-                }
+                    {
+                        var pid = Pop() as PickleTuple ?? throw Corrupt("persistent id is not a tuple");
+                        stack.Add(_persistentLoad is null ? throw Corrupt("persistent ids are not expected in this pickle") : _persistentLoad(pid));
+                        break;
+                    }
                 case (byte)'P': throw Corrupt("text persistent ids (PERSID) are not used by torch.save");
                 default:
                     throw Corrupt($"unsupported pickle opcode 0x{op:x2} at byte {at}");
