@@ -1,14 +1,14 @@
 using System.Diagnostics;
-using ControlNet.Benchmarks;
+using AdamW = ControlNet.Training.AdamW;
 using ControlNet.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ControlNet.Training;
+namespace ControlNet.Benchmarks;
 
 /// <summary>One measured configuration: seconds per optimizer step and the process's peak resident memory during the timed steps.</summary>
-public sealed record StepMeasurement(string Architecture, string Mode, int LatentSize, int BatchSize, double SecondsPerStep,
+internal sealed record StepMeasurement(string Architecture, string Mode, int LatentSize, int BatchSize, double SecondsPerStep,
     long PeakResidentBytes, long TrainableParameters, long TotalParameters, bool GradientCheckpointing = false);
 
 /// <summary>
@@ -19,7 +19,7 @@ public sealed record StepMeasurement(string Architecture, string Mode, int Laten
 /// fresh process for clean numbers (<c>controlnet train --benchmark</c> does). With <c>gradientCheckpointing</c> every
 /// U-Net/ControlNet block is recomputed in backward (<see cref="ActivationCheckpoint"/>).
 /// </summary>
-public static class TrainingBenchmark
+internal static class TrainingBenchmark
 {
     public const string ControlNetMode = "controlnet";
     public const string FineTuneMode = "finetune";

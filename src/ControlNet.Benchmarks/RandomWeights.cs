@@ -7,7 +7,7 @@ namespace ControlNet.Benchmarks;
 /// Fills every parameter with non-zero random values (weights U(±1/√fan_in), norm scales 1 ± 0.1, biases U(±0.1)), so no
 /// kernel sees the zero-initialised convs of a fresh U-Net or ControlNet and takes a shortcut. Values do not matter for speed.
 /// </summary>
-public static class RandomWeights
+internal static class RandomWeights
 {
     public static void Fill(nn.Module module, long seed)
     {

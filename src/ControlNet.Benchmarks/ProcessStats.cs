@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace ControlNet.Benchmarks;
 
 /// <summary>Linux process and machine figures from /proc (zero / NaN elsewhere).</summary>
-public static class ProcessStats
+internal static class ProcessStats
 {
     /// <summary>Peak resident set size (VmHWM) in bytes since start or the last <see cref="ResetPeak"/>.</summary>
     public static long PeakRssBytes() => StatusKb("VmHWM:") * 1024;

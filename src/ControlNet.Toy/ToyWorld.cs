@@ -1,4 +1,4 @@
-namespace ControlNet.Training;
+namespace ControlNet.Toy;
 
 /// <summary>One synthetic picture: RGB bytes, the shape's mask (255 inside) and its prompt.</summary>
 public sealed record ToyExample(int Size, byte[] Rgb, byte[] Mask, string Prompt, string Shape, string Color, string Background);

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace ControlNet.Benchmarks;
 
 /// <summary>The inputs of one denoising step at one size: a CFG batch of latents, timesteps, text context and hint.</summary>
-public sealed class StepInputs : IDisposable
+internal sealed class StepInputs : IDisposable
 {
     public StepInputs(UNetArchitecture a, int batch, int latentSide, long seed)
     {
@@ -36,7 +36,7 @@ public sealed class StepInputs : IDisposable
 /// One denoising step composed directly from the models, as a pipeline runs it: every ControlNet on the CFG batch, their
 /// residuals summed (multi-ControlNet), then the U-Net. <see cref="ExecutionOptions"/> decides how.
 /// </summary>
-public static class StepRunner
+internal static class StepRunner
 {
     public static IDisposable EnterGradMode(GradMode mode) => mode switch
     {

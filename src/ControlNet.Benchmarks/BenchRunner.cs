@@ -13,7 +13,7 @@ namespace ControlNet.Benchmarks;
 /// denoising steps (U-Net, ControlNet, both, two ControlNets, the plain eager port), one-switch ablations and training
 /// steps, all in one process so every figure shares the machine's state of the moment.
 /// </summary>
-public sealed class BenchRunner
+internal sealed class BenchRunner
 {
     readonly BenchOptions _o;
     readonly IProgress<string>? _log;

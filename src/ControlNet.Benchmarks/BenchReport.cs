@@ -13,26 +13,26 @@ namespace ControlNet.Benchmarks;
 /// <param name="Efficiency">GflopPerSecond ÷ <paramref name="ReferenceGflopPerSecond"/></param>
 /// <param name="PeakRssBytes">VmHWM after the row, reset to the current RSS before it (so it includes the models loaded then)</param>
 /// <param name="ReferenceGflopPerSecond">the reference 3×3 convolution's GFLOP/s, mean of one call just before and one just after the row</param>
-public sealed record Measurement(
+internal sealed record Measurement(
     string Id, string Group, string Name, int? Size, string Configuration, TimingStats Time,
     double? GigaMacs, double? GflopPerSecond, double? Efficiency, long PeakRssBytes, string? Note = null, double? ReferenceGflopPerSecond = null);
 
 /// <summary>A figure reported elsewhere (not measured by this run), shown beside ours and labelled as such.</summary>
-public sealed record ReportedBaseline(string Name, string Figure, double? SecondsPerStep512, string Source);
+internal sealed record ReportedBaseline(string Name, string Figure, double? SecondsPerStep512, string Source);
 
 /// <summary>A target of the issue and whether this run met it (null when the row was not measured).</summary>
-public sealed record TargetResult(string Name, string Goal, string Measured, bool? Met);
+internal sealed record TargetResult(string Name, string Goal, string Measured, bool? Met);
 
 /// <summary>Our MAC walker against REFERENCE §10, at 512 px, batch 1.</summary>
-public sealed record MacCheck(string Network, double CountedGigaMacs, double ReferenceGigaMacs)
+internal sealed record MacCheck(string Network, double CountedGigaMacs, double ReferenceGigaMacs)
 {
     public bool Matches => Math.Abs(CountedGigaMacs - ReferenceGigaMacs) <= 0.1;
 }
 
-public sealed record MachineInfo(string Cpu, int LogicalCores, int TorchThreads, string Os, string Runtime, string TorchSharp, long AvailableMemoryBytesAtStart);
+internal sealed record MachineInfo(string Cpu, int LogicalCores, int TorchThreads, string Os, string Runtime, string TorchSharp, long AvailableMemoryBytesAtStart);
 
 /// <summary>Everything one <c>controlnet bench</c> run measured, serialisable to JSON.</summary>
-public sealed record BenchReport(
+internal sealed record BenchReport(
     DateTimeOffset Started,
     TimeSpan Duration,
     MachineInfo Machine,

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using ControlNet.Text;
+using ControlNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ControlNet.Training;
+namespace ControlNet.Toy;
 
 /// <summary>
 /// The toy world's text side: a tiny CLIP-style BPE vocabulary made from <see cref="ToyWorld.Words"/> (the real CLIP
@@ -74,15 +75,8 @@ public static class ToyText
         embedding.mul_(keep);
         foreach (var (_, t) in state)
             if (t.is_floating_point()) t.copy_(t.to_type(ScalarType.Float16).to_type(t.dtype));
-        Freeze(encoder);
+        ModelFolder.Freeze(encoder);
         return encoder;
-    }
-
-    /// <summary>Eval mode and no gradients: the text encoder is never trained (paper §3.3: frozen CLIP).</summary>
-    public static void Freeze(nn.Module module)
-    {
-        module.eval();
-        foreach (var p in module.parameters()) p.requires_grad = false;
     }
 
     static void WriteText(string path, string text) =>

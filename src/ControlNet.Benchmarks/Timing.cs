@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace ControlNet.Benchmarks;
 
 /// <summary>Wall-clock seconds of each measured run, with the statistics the report shows.</summary>
-public sealed record TimingStats(IReadOnlyList<double> Seconds, int Warmup)
+internal sealed record TimingStats(IReadOnlyList<double> Seconds, int Warmup)
 {
     public double Median
     {
@@ -22,7 +22,7 @@ public sealed record TimingStats(IReadOnlyList<double> Seconds, int Warmup)
 }
 
 /// <summary>The harness: <c>warmup</c> untimed calls (allocator, oneDNN primitive caches), then <c>runs</c> timed calls.</summary>
-public static class Timing
+internal static class Timing
 {
     public static TimingStats Measure(Action run, int warmup, int runs, CancellationToken cancellationToken = default)
     {

@@ -1,7 +1,7 @@
 namespace ControlNet.Benchmarks;
 
 /// <summary>The groups of measurements <c>controlnet bench --only</c> can select.</summary>
-public static class BenchGroups
+internal static class BenchGroups
 {
     public const string Conv = "conv";            // the 3×3 convolution reference (always measured: efficiency needs it)
     public const string UNet = "unet";
@@ -20,7 +20,7 @@ public static class BenchGroups
 }
 
 /// <summary>What <see cref="BenchRunner"/> measures and how carefully.</summary>
-public sealed record BenchOptions
+internal sealed record BenchOptions
 {
     /// <summary>Image sides in pixels; the latent side is size ÷ the architecture's hint downsampling (8 for SD).</summary>
     public IReadOnlyList<int> Sizes { get; init; } = new[] { 512, 256 };

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace ControlNet.Benchmarks;
 
 /// <summary>Multiply-accumulates of one run, split as in REFERENCE §10.</summary>
-public sealed record MacCount(double ConvLinear, double Attention)
+internal sealed record MacCount(double ConvLinear, double Attention)
 {
     public double Total => ConvLinear + Attention;
     public double GigaMacs => Total / 1e9;
@@ -22,7 +22,7 @@ public sealed record MacCount(double ConvLinear, double Attention)
 /// Norms, activations, softmax, adds, concat and upsampling are not counted. Run it on the meta device to get the
 /// counts of a full-size model without computing anything.
 /// </summary>
-public static class MacCounter
+internal static class MacCounter
 {
     public static MacCount Count(IEnumerable<nn.Module> roots, Action run)
     {

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace ControlNet.Training;
 
-/// <summary>Reads and writes the pieces of a model folder (toy world: pixel space, identity autoencoder).</summary>
+/// <summary>Reads and writes the pieces of a model folder (<see cref="ModelFolderManifest"/>; the toy world's layout: pixel space, identity autoencoder).</summary>
 public static class ModelFolder
 {
     /// <summary>Writes a module's state dict as safetensors (bare generated names), converted to <paramref name="dtype"/>.</summary>
@@ -34,7 +34,7 @@ public static class ModelFolder
         var config = ClipTextConfig.FromJson(File.ReadAllText(Path.Combine(folder, manifest.TextEncoderConfig)));
         var encoder = new ClipTextEncoder(config);
         ReadWeights(encoder, Path.Combine(folder, manifest.TextEncoder), "text encoder");
-        ToyText.Freeze(encoder);
+        Freeze(encoder);
         return encoder;
     }
 
@@ -57,4 +57,11 @@ public static class ModelFolder
     /// <summary>Writes config.json for a text encoder (HF key names).</summary>
     public static void WriteTextEncoderConfig(ClipTextConfig config, string path) =>
         AtomicFile.Write(path, s => JsonSerializer.Serialize(s, config, new JsonSerializerOptions { WriteIndented = true }));
+
+    /// <summary>Eval mode and no gradients: the text encoder is never trained (paper §3.3: frozen CLIP).</summary>
+    public static void Freeze(nn.Module module)
+    {
+        module.eval();
+        foreach (var p in module.parameters()) p.requires_grad = false;
+    }
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ControlNet.Benchmarks;
 
 /// <summary>The targets of issue 10, checked against a report (Met = null when the run did not measure the figure).</summary>
-public static class BenchTargets
+internal static class BenchTargets
 {
     public const double StepSeconds512 = 10.0;
     public const double Efficiency = 0.65;

@@ -4,7 +4,7 @@ using System.Text;
 namespace ControlNet.Benchmarks;
 
 /// <summary>A <see cref="BenchReport"/> as Markdown tables (docs/performance.md pastes this output).</summary>
-public static class BenchMarkdown
+internal static class BenchMarkdown
 {
     public static string Render(BenchReport r)
     {

@@ -1,4 +1,4 @@
-namespace ControlNet.Training;
+namespace ControlNet.Toy;
 
 /// <summary>
 /// Control adherence in the toy world: IoU between the shape mask the condition was drawn from and the shape found in the

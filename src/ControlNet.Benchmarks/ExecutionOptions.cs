@@ -3,7 +3,7 @@ using ControlNet.Models;
 namespace ControlNet.Benchmarks;
 
 /// <summary>How autograd state is handled around a forward.</summary>
-public enum GradMode
+internal enum GradMode
 {
     /// <summary>Autograd on, parameters requiring grad: the graph and its saved activations are built and thrown away.</summary>
     Autograd,
@@ -21,7 +21,7 @@ public enum GradMode
 /// <param name="Attention">the <see cref="CrossAttention"/> kernel</param>
 /// <param name="ChannelsLast">convert 4-D weights and the latent input to channels-last (NHWC) memory format</param>
 /// <param name="HintEveryStep">run the hint encoder inside every step (LDM ControlNet.forward) instead of once per generation</param>
-public sealed record ExecutionOptions(GradMode Grad, AttentionKernel Attention, bool ChannelsLast, bool HintEveryStep)
+internal sealed record ExecutionOptions(GradMode Grad, AttentionKernel Attention, bool ChannelsLast, bool HintEveryStep)
 {
     /// <summary>What the SDK does: inference mode, SDPA, hint encoded once, default (NCHW) layout.</summary>
     public static ExecutionOptions Optimised { get; } = new(GradMode.InferenceMode, AttentionKernel.Sdpa, ChannelsLast: false, HintEveryStep: false);

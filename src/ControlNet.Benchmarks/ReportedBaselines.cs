@@ -4,7 +4,7 @@ namespace ControlNet.Benchmarks;
 /// Figures from issue 10, measured on this kind of machine (2 cores, AVX-512 with bf16/fp16, no AMX) by others and NOT
 /// re-measured here: U-Net + one ControlNet, 512×512, batch 2 (CFG), per step, unless the figure says otherwise.
 /// </summary>
-public static class ReportedBaselines
+internal static class ReportedBaselines
 {
     public const string Source = "reported in issue 10 (not measured by this run)";
 
