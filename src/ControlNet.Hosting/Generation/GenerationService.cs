@@ -15,11 +15,13 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
 {
     readonly SemaphoreSlim _gate = new(1, 1);
     readonly ControlNetOptions _options = options.Value;
+    // The host's defaults over the model folder's own (the toy model's 32 px and guidance 3).
+    readonly GenerationSettings _defaults = DefaultModel.WithFolderDefaults(options.Value.Defaults, options.Value.BaseModel);
 
     public GenerationSettings Resolve(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var d = _options.Defaults;
+        var d = _defaults;
         var settings = d with
         {
             Prompt = request.Prompt ?? "",
