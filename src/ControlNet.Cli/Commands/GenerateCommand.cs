@@ -72,7 +72,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--tokenizer <DIR>")]
-        [Description("Folder with vocab.json + merges.txt, for single-file models that carry no tokenizer.")]
+        [Description("Folder with vocab.json + merges.txt overriding the model's tokenizer (default: the model's own, else CLIP ViT-L/14's bundled vocabulary).")]
         public string? Tokenizer { get; init; }
 
         [CommandOption("--control <SPEC>")]
