@@ -52,7 +52,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public int? Steps { get; init; }
 
         [CommandOption("--sampler <NAME>")]
-        [Description("ddim (default), euler, euler_a, dpmpp_2m, dpmpp_2m_karras or plms.")]
+        [Description("Sampler: ddim, euler_a, dpmpp_2m_karras, unipc, lcm, tcd, … or its A1111 name (\"Euler a\"); `controlnet samplers` lists them. Default ddim.")]
         public string? Sampler { get; init; }
 
         [CommandOption("--cfg <SCALE>")]
