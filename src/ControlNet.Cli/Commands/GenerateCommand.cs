@@ -43,7 +43,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public int? Steps { get; init; }
 
         [CommandOption("--sampler <NAME>")]
-        [Description("ddim (default), euler, euler_a, dpmpp_2m, dpmpp_2m_karras or plms.")]
+        [Description("Sampler: ddim, euler_a, dpmpp_2m_karras, unipc, lcm, tcd, … or its A1111 name (\"Euler a\"); `controlnet samplers` lists them. Default ddim.")]
         public string? Sampler { get; init; }
 
         [CommandOption("--cfg <SCALE>")]
@@ -63,7 +63,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--tokenizer <DIR>")]
-        [Description("Folder with vocab.json + merges.txt, for single-file models that carry no tokenizer.")]
+        [Description("Folder with vocab.json + merges.txt overriding the model's tokenizer (default: the model's own, else CLIP ViT-L/14's bundled vocabulary).")]
         public string? Tokenizer { get; init; }
 
         [CommandOption("--control <SPEC>")]

@@ -61,9 +61,10 @@ public static class ControlNetPipelineLoader
         var entry = ArchitectureCatalog.Get(manifest.Architecture);
         log?.Report($"Loading {entry.Name} model folder {folder}");
 
-        var tokenizerFolder = Directory.Exists(In(manifest.Tokenizer)) ? In(manifest.Tokenizer) : options.Tokenizer
-            ?? throw new FileNotFoundException($"The model folder '{folder}' has no tokenizer folder '{manifest.Tokenizer}'; add vocab.json and merges.txt there or pass --tokenizer.");
-        var tokenizer = ClipTokenizer.FromFolder(tokenizerFolder);
+        // A model folder names its tokenizer (the toy model's vocabulary is its own): a missing one is an error, not a fallback.
+        if (!Directory.Exists(In(manifest.Tokenizer)) && options.Tokenizer is null)
+            throw new FileNotFoundException($"The model folder '{folder}' has no tokenizer folder '{manifest.Tokenizer}'; add vocab.json and merges.txt there or pass --tokenizer.");
+        var tokenizer = LoadTokenizer(In(manifest.Tokenizer), options.Tokenizer, log);
 
         nn.Module? unet = null;
         ClipTextEncoder? text = null;
@@ -89,7 +90,7 @@ public static class ControlNetPipelineLoader
         }
     }
 
-    /// <summary>An SD 1.x single file, diffusers folder or repo id; the tokenizer from its <c>tokenizer/</c> folder or <see cref="PipelineOptions.Tokenizer"/>.</summary>
+    /// <summary>An SD 1.x single file, diffusers folder or repo id; the tokenizer as <see cref="LoadTokenizer"/> picks it.</summary>
     public static DiffusionModel LoadCheckpoint(PipelineOptions options, Device device, ScalarType dtype, IProgress<string>? log = null)
     {
         using var checkpoint = CheckpointLoader.Open(options.BaseModel);
@@ -102,10 +103,7 @@ public static class ControlNetPipelineLoader
                 throw new InvalidDataException($"'{options.BaseModel}' ({checkpoint.Format}) has no {c.DisplayName()} weights; pass a full SD 1.5 model (e.g. v1-5-pruned-emaonly.safetensors or runwayml/stable-diffusion-v1-5).");
 
         var root = Directory.Exists(checkpoint.Source) ? checkpoint.Source : null;
-        var tokenizerFolder = root is not null && File.Exists(Path.Combine(root, "tokenizer", "vocab.json")) ? Path.Combine(root, "tokenizer") : options.Tokenizer
-            ?? throw new FileNotFoundException($"'{options.BaseModel}' carries no tokenizer (single files never do). Pass --tokenizer with a folder holding vocab.json and merges.txt " +
-                "(e.g. the tokenizer/ folder of runwayml/stable-diffusion-v1-5 or openai/clip-vit-large-patch14), or use a diffusers folder.");
-        var tokenizer = ClipTokenizer.FromFolder(tokenizerFolder);
+        var tokenizer = LoadTokenizer(root is not null && File.Exists(Path.Combine(root, "tokenizer", "vocab.json")) ? Path.Combine(root, "tokenizer") : null, options.Tokenizer, log);
 
         string? Config(string sub) => root is not null && File.Exists(Path.Combine(root, sub, "config.json")) ? File.ReadAllText(Path.Combine(root, sub, "config.json")) : null;
         nn.Module? unet = null;
@@ -131,6 +129,21 @@ public static class ControlNetPipelineLoader
             vae?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The tokenizer a model runs with: <paramref name="overrideFolder"/> (--tokenizer) when given, else the model's own
+    /// <c>tokenizer/</c> folder, else CLIP ViT-L/14's vocabulary bundled with the library (single files carry none;
+    /// A1111, ComfyUI and diffusers bring the same vocabulary themselves).
+    /// </summary>
+    public static ClipTokenizer LoadTokenizer(string? modelFolder, string? overrideFolder, IProgress<string>? log = null)
+    {
+        if (overrideFolder is not null)
+            return ClipTokenizer.FromFolder(overrideFolder);
+        if (modelFolder is not null)
+            return ClipTokenizer.FromFolder(modelFolder);
+        log?.Report("Tokenizer: CLIP ViT-L/14 vocabulary bundled with ControlNet.Core (the model carries none)");
+        return ClipTokenizer.Bundled();
     }
 
     static ClipTextEncoder LoadTextEncoder(string config, string weights, Device device, ScalarType dtype)
