@@ -136,6 +136,8 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             o.Tokenizer = run.Tokenizer;
             o.Device = run.Device;
             o.DType = run.Dtype;
+            o.AnnotatorPath = settings.AnnotatorPath is null ? null : Path.GetFullPath(settings.AnnotatorPath);
+            o.DownloadAnnotators = settings.DownloadAnnotators;
         });
         foreach (var (key, control) in keys.Zip(run.Controls).DistinctBy(k => k.First))
             builder.AddControl(key, control.Model!, c => c.Plugin = control.Type);
