@@ -45,11 +45,10 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
         if (!File.Exists(settings.Input))
             throw new UserFacingException($"Input '{settings.Input}' does not exist. Check the path.");
 
-        var source = (preprocessor.Input == PreprocessorInput.File
+        var source = preprocessor.Input == PreprocessorInput.File
             ? new PreprocessorSource(null, File.ReadAllBytes(settings.Input), settings.Input)
-            : new PreprocessorSource(ImageFile.Load(settings.Input, preprocessor.Input), null, settings.Input, ImageFile.LoadStored))
-            with
-        { Models = settings.Annotators() };
+            : new PreprocessorSource(ImageFile.Load(settings.Input, preprocessor.Input), null, settings.Input, ImageFile.LoadStored);
+        source = source with { Models = settings.Annotators() };
         ConditionImage map;
         try { map = preprocessor.Run(source, options, cancellationToken); }
         catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
