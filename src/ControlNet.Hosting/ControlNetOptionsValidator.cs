@@ -71,16 +71,9 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
             errors.Add(msg);
             return;
         }
-        if (c.Preprocessor is null || c.Preprocessor == ControlOptions.NoPreprocessor)
-        {
-            if (c.Preprocessor is null && plugin.Preprocessors.Count == 0)
-                errors.Add($"{who}: plug-in '{plugin.Id}' has no preprocessor; set Preprocessor = \"none\" and pass condition maps.");
-            if (c.Preprocessor is null && plugin.Preprocessors.Count > 0) ValidateOptionNames(who, plugin.Preprocessors[0], c.PreprocessorOptions, errors);
-            return;
-        }
-        var pre = plugin.Preprocessors.FirstOrDefault(p => string.Equals(p.Id, c.Preprocessor, StringComparison.OrdinalIgnoreCase));
-        if (pre is null)
-            errors.Add($"{who} names preprocessor '{c.Preprocessor}', which plug-in '{plugin.Id}' does not have. Its preprocessors: {string.Join(", ", plugin.Preprocessors.Select(p => p.Id))}, or \"none\".");
+        if (c.Preprocessor == ControlOptions.NoPreprocessor) return;
+        var pre = plugin.FindPreprocessor(c.Preprocessor);
+        if (pre is null) errors.Add(PreprocessorLookup.NotFound(plugin, c.Preprocessor, who));
         else ValidateOptionNames(who, pre, c.PreprocessorOptions, errors);
     }
 

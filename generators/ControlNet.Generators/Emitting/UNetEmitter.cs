@@ -9,7 +9,7 @@ namespace ControlNet.Generators.Emitting
         public static string Emit(UNetTypeModel model)
         {
             var a = model.Architecture;
-            var plan = new UNetPlan(a);
+            var plan = a.Layout();
             var n = plan.Input.Count;
             var w = new SourceWriter();
             Header(w, model.Type);

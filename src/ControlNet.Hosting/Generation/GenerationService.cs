@@ -56,10 +56,7 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             map = input.Source.RequireImage($"{reg.Key} (pre=none)");
         else
         {
-            var plugin = catalog.Get(reg.PluginId);
-            var pre = preId is null ? plugin.Preprocessors[0]
-                : plugin.Preprocessors.FirstOrDefault(p => string.Equals(p.Id, preId, StringComparison.OrdinalIgnoreCase))
-                  ?? throw new ArgumentException($"Control '{reg.Key}': plug-in '{plugin.Id}' has no preprocessor '{preId}'. Its preprocessors: {string.Join(", ", plugin.Preprocessors.Select(p => p.Id))}, or none.");
+            var pre = catalog.Get(reg.PluginId).GetPreprocessor(preId, $"Control '{reg.Key}'");
             // The registration's options, then the request's: a fresh dictionary per request.
             var merged = new Dictionary<string, string>(reg.PreprocessorOptions, StringComparer.OrdinalIgnoreCase);
             foreach (var (k, v) in input.Options ?? new Dictionary<string, string>()) merged[k] = v;
