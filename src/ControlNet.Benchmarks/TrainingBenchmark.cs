@@ -23,7 +23,7 @@ internal static class TrainingBenchmark
 {
     public const string ControlNetMode = "controlnet";
     public const string FineTuneMode = "finetune";
-    /// <summary>ControlNet training with the locked U-Net stored and run in bf16 (<see cref="TrainingPrecision.Bf16"/>).</summary>
+    /// <summary>ControlNet training with the locked U-Net stored and run in bf16 (<see cref="ControlNet.Training.TrainingPrecision.Bf16"/>).</summary>
     public const string ControlNetBf16Mode = "controlnet-bf16";
 
     public static StepMeasurement Measure(string architecture, string mode, int steps = 3, int latentSize = 32, int batchSize = 1,

@@ -20,7 +20,7 @@ public class PreprocessAnnotatorTests
             "--annotator-path", annotators, "--detect-resolution", "128");
         Assert.NotEqual(0, missing.Code);
         Assert.StartsWith("error: Annotator weights ControlNetHED.pth (29.4 MB", missing.Err);
-        Assert.Equal(1, missing.Err.Trim().Split('\n').Length);
+        Assert.Single(missing.Err.Trim().Split('\n'));
         Assert.False(File.Exists(output));
 
         TorchRuntime.EnsureInitialized();
