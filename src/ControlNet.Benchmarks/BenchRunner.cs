@@ -342,22 +342,17 @@ internal sealed class BenchRunner
         StepInputs inputs, IReadOnlyList<Tensor> features, params nn.Module[] modules)
     {
         foreach (var m in modules)
-        {
-            StepRunner.SetAttention(m, e.Attention);
             if (e.ChannelsLast) StepRunner.SetChannelsLast(m, true);
-        }
         try
         {
+            using var kernel = AttentionKernelScope.Use(e.Attention);   // this row's attention kernel, for its calls only
             Row(id, group, name, size, e.Label, () => StepRunner.Step(unet, cns, inputs, features, e), modules,
                 note: $"batch {_o.Batch} (CFG), latent {size / _arch.HintDownsampling}");
         }
         finally
         {
             foreach (var m in modules)
-            {
-                StepRunner.SetAttention(m, AttentionKernel.Sdpa);
                 if (e.ChannelsLast) StepRunner.SetChannelsLast(m, false);
-            }
         }
     }
 
@@ -372,7 +367,7 @@ internal sealed class BenchRunner
             RandomWeights.Fill(unetModule, _o.Seed + 1);
             using var cnModule = full ? null : ArchitectureCatalog.CreateControlNet(_o.Architecture);
             if (cnModule is not null) RandomWeights.Fill(cnModule, _o.Seed + 2);
-            var trained = full ? unetModule : cnModule!;
+            nn.Module trained = full ? unetModule : cnModule!;
             var trainedParameters = trained.parameters().Sum(p => p.numel());
             // trained weights + gradients + AdamW's two moments, plus the locked U-Net's weights, all fp32
             var lockedParameters = full ? 0 : unetModule.parameters().Sum(p => p.numel());
