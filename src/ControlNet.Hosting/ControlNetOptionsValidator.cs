@@ -31,6 +31,8 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
         if (!DTypes.Contains(o.DType))
             errors.Add($"DType is '{o.DType}'; expected one of {string.Join(", ", DTypes)}.");
         ValidateDefaults(o.Defaults, errors);
+        foreach (var folder in o.PluginFolders.Where(f => !Directory.Exists(f)))
+            errors.Add($"Plug-in folder '{folder}' does not exist; create it (one subfolder per plug-in) or remove AddPlugins(\"{folder}\").");
 
         foreach (var dup in o.Controls.GroupBy(c => c.Key, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             errors.Add($"Control key '{dup.Key}' is registered {dup.Count()} times; give each AddControl a distinct key.");

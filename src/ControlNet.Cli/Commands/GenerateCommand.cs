@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Text.Json;
 using ControlNet.Cli.Generation;
+using ControlNet.Hosting;
 using ControlNet.Hosting.Runs;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -120,7 +122,17 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        await using var runner = new GenerationRunner(settings.LoadCatalog(), (context.Data as GenerateHooks)?.ConfigureServices);
+        var hooks = (context.Data as GenerateHooks)?.ConfigureServices;
+        await using var runner = new GenerationRunner(settings.LoadCatalog(), services =>
+        {
+            // Neural preprocessors (hed, …) find their weights where --annotator-path says.
+            services.Configure<ControlNetOptions>(o =>
+            {
+                o.AnnotatorPath = settings.AnnotatorPath is null ? null : Path.GetFullPath(settings.AnnotatorPath);
+                o.DownloadAnnotators = settings.DownloadAnnotators;
+            });
+            hooks?.Invoke(services);
+        });
         GenerationRunResult done;
         try
         {

@@ -28,22 +28,27 @@ public static class CheckpointConverter
             WeightsFile.Write(output, components[0].AsDiffusers().Select(t => t.ConvertedTo(dtype)), new Dictionary<string, string> { ["format"] = "pt" });
             return;
         }
+        // Configs first: a checkpoint that cannot be described (missing or mis-shaped keys) fails before anything is written.
+        var configs = components.ToDictionary(c => c.Component, DiffusersConfigs.For);
+        // The folder is built beside the output and renamed into place whole: a kill or an error leaves the old folder (or none).
         if (components.Count == 1)
         {
-            WriteComponentFolder(output, components[0], dtype);
+            AtomicFile.WriteFolder(output, folder => WriteComponentFolder(folder, components[0], configs[components[0].Component], dtype));
             return;
         }
-        Directory.CreateDirectory(output);
-        var index = new JsonObject { ["_class_name"] = components.Any(c => c.Component == ModelComponent.ControlNet) ? "StableDiffusionControlNetPipeline" : "StableDiffusionPipeline", ["_diffusers_version"] = "0.27.0" };
-        foreach (var c in components)
+        AtomicFile.WriteFolder(output, root =>
         {
-            WriteComponentFolder(Path.Combine(output, c.Component.DiffusersFolder()), c, dtype);
-            index[c.Component.DiffusersFolder()] = new JsonArray(c.Component == ModelComponent.TextEncoder ? "transformers" : "diffusers",
-                DiffusersConfigs.For(c)["_class_name"]?.GetValue<string>() ?? "CLIPTextModel");
-        }
-        if (components.Any(c => c.Component == ModelComponent.TextEncoder) && components.Any(c => c.Component == ModelComponent.Unet))
-            WritePipelineExtras(checkpoint, output, index);
-        File.WriteAllText(Path.Combine(output, "model_index.json"), DiffusersConfigs.Serialize(index));
+            var index = new JsonObject { ["_class_name"] = components.Any(c => c.Component == ModelComponent.ControlNet) ? "StableDiffusionControlNetPipeline" : "StableDiffusionPipeline", ["_diffusers_version"] = "0.27.0" };
+            foreach (var c in components)
+            {
+                WriteComponentFolder(Path.Combine(root, c.Component.DiffusersFolder()), c, configs[c.Component], dtype);
+                index[c.Component.DiffusersFolder()] = new JsonArray(c.Component == ModelComponent.TextEncoder ? "transformers" : "diffusers",
+                    configs[c.Component]["_class_name"]?.GetValue<string>() ?? "CLIPTextModel");
+            }
+            if (components.Any(c => c.Component == ModelComponent.TextEncoder) && components.Any(c => c.Component == ModelComponent.Unet))
+                WritePipelineExtras(checkpoint, root, index);
+            File.WriteAllText(Path.Combine(root, "model_index.json"), DiffusersConfigs.Serialize(index));
+        });
     }
 
     /// <summary>
@@ -86,10 +91,10 @@ public static class CheckpointConverter
         index["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer");
     }
 
-    static void WriteComponentFolder(string folder, ComponentWeights c, TensorDType? dtype)
+    static void WriteComponentFolder(string folder, ComponentWeights c, JsonObject config, TensorDType? dtype)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "config.json"), DiffusersConfigs.Serialize(DiffusersConfigs.For(c)));
+        File.WriteAllText(Path.Combine(folder, "config.json"), DiffusersConfigs.Serialize(config));
         WeightsFile.Write(Path.Combine(folder, c.Component.DiffusersWeightsName() + ".safetensors"),
             c.AsDiffusers().Select(t => t.ConvertedTo(dtype)), new Dictionary<string, string> { ["format"] = "pt" });
     }

@@ -17,11 +17,11 @@ public sealed class CrossAttention : nn.Module<Tensor, Tensor?, Tensor>
     private readonly long _heads;
     private readonly long _dimHead;
 
-    /// <param name="queryDim">channels of x</param>
-    /// <param name="contextDim">channels of the context; equal to <paramref name="queryDim"/> for self-attention</param>
     /// <summary>The attention kernel; <see cref="AttentionKernel.Sdpa"/> unless a benchmark switches to the explicit baseline.</summary>
     public AttentionKernel Kernel { get; set; } = AttentionKernel.Sdpa;
 
+    /// <param name="queryDim">channels of x</param>
+    /// <param name="contextDim">channels of the context; equal to <paramref name="queryDim"/> for self-attention</param>
     public CrossAttention(long queryDim, long contextDim, long heads, long dimHead, Device? device = null, ScalarType? dtype = null) : base(nameof(CrossAttention))
     {
         var inner = heads * dimHead;

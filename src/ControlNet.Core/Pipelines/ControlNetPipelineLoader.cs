@@ -113,10 +113,10 @@ public static class ControlNetPipelineLoader
         {
             unet = ArchitectureCatalog.CreateUNet("sd15", device, dtype);
             checkpoint.LoadInto(unet, ModelComponent.Unet);
-            text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc) : ClipTextConfig.StableDiffusion15);
+            text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc, $"'{Path.Combine(root!, "text_encoder", "config.json")}'") : ClipTextConfig.StableDiffusion15);
             text.to(device, dtype);
             checkpoint.LoadInto(text, ModelComponent.TextEncoder);
-            vae = new AutoencoderKL(Config("vae") is { } vc ? AutoencoderConfig.FromDiffusersJson(vc) : AutoencoderConfig.StableDiffusion);
+            vae = new AutoencoderKL(Config("vae") is { } vc ? AutoencoderConfig.FromDiffusersJson(vc, $"'{Path.Combine(root!, "vae", "config.json")}'") : AutoencoderConfig.StableDiffusion);
             vae.to(device, dtype);
             checkpoint.LoadInto(vae, ModelComponent.Vae);
             unet.eval(); text.eval(); vae.eval();
@@ -150,7 +150,7 @@ public static class ControlNetPipelineLoader
     {
         if (!File.Exists(config))
             throw new FileNotFoundException($"Text encoder config '{config}' not found; the model folder needs a Hugging Face CLIP config.json (manifest field text_encoder_config).", config);
-        var text = new ClipTextEncoder(ClipTextConfig.FromJson(File.ReadAllText(config)));
+        var text = new ClipTextEncoder(ClipTextConfig.FromJson(File.ReadAllText(config), $"'{config}'"));
         try
         {
             text.to(device, dtype);

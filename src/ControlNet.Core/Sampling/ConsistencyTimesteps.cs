@@ -3,7 +3,7 @@ namespace ControlNet.Sampling;
 /// <summary>
 /// Timesteps of the consistency-distilled samplers (diffusers <c>LCMScheduler</c> / <c>TCDScheduler</c> <c>set_timesteps</c>):
 /// the distillation schedule k·i − 1 for i = 1…⌊N_orig·strength⌋ with k = T / N_orig, reversed, then
-/// <paramref name="steps"/> entries at the indices ⌊linspace(0, len, steps, endpoint=False)⌋. With T = 1000, N_orig = 50:
+/// <c>steps</c> entries at the indices ⌊linspace(0, len, steps, endpoint=False)⌋. With T = 1000, N_orig = 50:
 /// 4 steps → 999, 759, 499, 259.
 /// </summary>
 public static class ConsistencyTimesteps
