@@ -36,6 +36,7 @@ public static class Program
                 .WithExample("generate", "--prompt", "\"red square on blue background\"", "--seed", "1", "--out", "toy.png")
                 .WithExample("generate", "--prompt", "\"red square on blue background\"", "--control", "canny:samples/toy-square.png:detect-resolution=64", "--seed", "1", "--out", "toy.png");
             config.AddCommand<VersionCommand>("version").WithDescription("Print the SDK and libtorch versions.");
+            config.AddCommand<SamplersCommand>("samplers").WithDescription("List the samplers with their A1111 names (both work for --sampler).");
             config.AddCommand<InspectCommand>("inspect").WithDescription("Show the format, architecture and components of a checkpoint.");
             config.AddCommand<ConvertCommand>("convert").WithDescription("Convert a checkpoint between original (ldm) and diffusers layouts and precisions.");
             config.AddCommand<InitCommand>("init").WithDescription("Create a ControlNet from a base model, or random full-size SD 1.5 files.");

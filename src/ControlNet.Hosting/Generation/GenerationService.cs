@@ -1,4 +1,5 @@
 using ControlNet.Abstractions;
+using ControlNet.Annotators;
 using ControlNet.Hosting.Plugins;
 using ControlNet.Pipelines;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,8 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             InitImage = request.InitImage,
             DenoisingStrength = request.DenoisingStrength ?? d.DenoisingStrength,
             Mask = request.Mask,
+            Loras = request.Loras,
+            LoraFolders = request.LoraFolders,
             Controls = request.Controls.Select(c => ResolveControl(c, cancellationToken)).ToArray(),
         };
         var errors = new List<string>();
@@ -61,7 +64,9 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             // The registration's options, then the request's: a fresh dictionary per request.
             var merged = new Dictionary<string, string>(reg.PreprocessorOptions, StringComparer.OrdinalIgnoreCase);
             foreach (var (k, v) in input.Options ?? new Dictionary<string, string>()) merged[k] = v;
-            map = pre.Run(input.Source, merged, cancellationToken);
+            // Neural preprocessors find their weights where the options say, unless the caller brought its own provider.
+            var source = input.Source.Models is null ? input.Source with { Models = Annotators() } : input.Source;
+            map = pre.Run(source, merged, cancellationToken);
         }
         return new ControlSettings
         {
@@ -98,4 +103,6 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
     }
 
     public void Dispose() => _gate.Dispose();
+
+    AnnotatorFiles Annotators() => new(new AnnotatorFileOptions { Folder = _options.AnnotatorPath, Download = _options.DownloadAnnotators });
 }
