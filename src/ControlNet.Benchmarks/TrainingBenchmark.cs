@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using AdamW = ControlNet.Training.AdamW;
 using ControlNet.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using AdamW = ControlNet.Training.AdamW;
 
 namespace ControlNet.Benchmarks;
 

@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using ControlNet.Checkpoints;
-using ControlNet.Toy;
 using ControlNet.Models;
 using ControlNet.Pipelines;
 using ControlNet.Text;
+using ControlNet.Toy;
 using ControlNet.Training;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
