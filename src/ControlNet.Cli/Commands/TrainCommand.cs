@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using ControlNet.Abstractions;
+using ControlNet.Toy;
 using ControlNet.Models;
 using ControlNet.Pipelines;
 using ControlNet.Training;

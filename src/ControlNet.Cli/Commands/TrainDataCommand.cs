@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using ControlNet.Abstractions;
+using ControlNet.Toy;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Training;
 using Spectre.Console.Cli;

@@ -101,7 +101,7 @@ public static class CheckpointDetector
             if (c.Component is ModelComponent.Unet or ModelComponent.ControlNet
                 && c.ByName.TryGetValue("input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight", out var k) && k.Shape.Length == 2)
                 return k.Shape[1] switch { 768 => BaseArchitecture.Sd1, 1024 => BaseArchitecture.Sd2, _ => BaseArchitecture.Unknown };
-            if (c.Component == ModelComponent.TextEncoder && c.ByName.TryGetValue("text_model.final_layer_norm.weight", out var n))
+            if (c.Component == ModelComponent.TextEncoder && c.ByName.TryGetValue("text_model.final_layer_norm.weight", out var n) && n.Shape.Length == 1)
                 return n.Shape[0] == 768 ? BaseArchitecture.Sd1 : BaseArchitecture.Unknown;
         }
         return BaseArchitecture.Unknown;

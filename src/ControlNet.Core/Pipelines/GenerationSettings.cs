@@ -10,7 +10,7 @@ public sealed record GenerationSettings
     public int Width { get; init; } = 512;
     public int Height { get; init; } = 512;
     public int Steps { get; init; } = 20;
-    /// <summary>A <see cref="ControlNet.Sampling.SamplerFactory"/> name: ddim, euler, euler_a, dpmpp_2m, dpmpp_2m_karras, plms.</summary>
+    /// <summary>A <see cref="ControlNet.Sampling.SamplerFactory"/> name (ddim, euler_a, dpmpp_2m_karras, lcm, …) or its A1111 name ("Euler a", "DPM++ 2M Karras").</summary>
     public string Sampler { get; init; } = "ddim";
     /// <summary>Classifier-free guidance scale; ≤ 1 runs the conditional pass only.</summary>
     public double GuidanceScale { get; init; } = 9.0;

@@ -1,6 +1,7 @@
 using ControlNet.Abstractions;
 using ControlNet.Autoencoders;
 using ControlNet.Checkpoints;
+using ControlNet.Toy;
 using ControlNet.Models;
 using ControlNet.Pipelines;
 using ControlNet.Tests.Checkpoints;

@@ -1,4 +1,5 @@
 using ControlNet.Abstractions;
+using ControlNet.Toy;
 using ControlNet.Models;
 using ControlNet.Text;
 using ControlNet.Training;
