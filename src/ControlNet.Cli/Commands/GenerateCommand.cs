@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Text.Json;
 using ControlNet.Cli.Generation;
+using ControlNet.Hosting;
 using ControlNet.Hosting.Runs;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -43,7 +45,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public int? Steps { get; init; }
 
         [CommandOption("--sampler <NAME>")]
-        [Description("ddim (default), euler, euler_a, dpmpp_2m, dpmpp_2m_karras or plms.")]
+        [Description("Sampler: ddim, euler_a, dpmpp_2m_karras, unipc, lcm, tcd, … or its A1111 name (\"Euler a\"); `controlnet samplers` lists them. Default ddim.")]
         public string? Sampler { get; init; }
 
         [CommandOption("--cfg <SCALE>")]
@@ -63,7 +65,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--tokenizer <DIR>")]
-        [Description("Folder with vocab.json + merges.txt, for single-file models that carry no tokenizer.")]
+        [Description("Folder with vocab.json + merges.txt overriding the model's tokenizer (default: the model's own, else CLIP ViT-L/14's bundled vocabulary).")]
         public string? Tokenizer { get; init; }
 
         [CommandOption("--control <SPEC>")]
@@ -77,6 +79,14 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [CommandOption("--strength <S>")]
         [Description("img2img denoising strength, 0–1. Default 0.75.")]
         public double? Strength { get; init; }
+
+        [CommandOption("--lora <FILE>")]
+        [Description("FILE[[:weight]] or NAME[[:weight]] (found in --lora-dir), repeatable: kohya/A1111, diffusers/PEFT and LoCon LoRAs, merged for the run. The prompt may also say <lora:NAME:WEIGHT>.")]
+        public string[] Lora { get; init; } = [];
+
+        [CommandOption("--lora-dir <DIR>")]
+        [Description("Folder of LoRA files for names (A1111's models/Lora).")]
+        public string? LoraDir { get; init; }
 
         [CommandOption("--mask <FILE>")]
         [Description("Inpainting mask (white = repaint); needs --init-image.")]
@@ -112,7 +122,17 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        await using var runner = new GenerationRunner(settings.LoadCatalog(), (context.Data as GenerateHooks)?.ConfigureServices);
+        var hooks = (context.Data as GenerateHooks)?.ConfigureServices;
+        await using var runner = new GenerationRunner(settings.LoadCatalog(), services =>
+        {
+            // Neural preprocessors (hed, …) find their weights where --annotator-path says.
+            services.Configure<ControlNetOptions>(o =>
+            {
+                o.AnnotatorPath = settings.AnnotatorPath is null ? null : Path.GetFullPath(settings.AnnotatorPath);
+                o.DownloadAnnotators = settings.DownloadAnnotators;
+            });
+            hooks?.Invoke(services);
+        });
         GenerationRunResult done;
         try
         {
@@ -126,6 +146,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         catch (OptionsValidationException e) { throw new UserFacingException(string.Join(Environment.NewLine, e.Failures), ExitCodes.Usage); }
 
         var result = done.Result;
+        foreach (var warning in result.Warnings) Console.Error.WriteLine("warning: " + warning);
         if (settings.Json)
             Console.WriteLine(JsonSerializer.Serialize(new
             {
@@ -166,6 +187,8 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             InitImage = s.InitImage ?? run.InitImage,
             Strength = s.Strength ?? run.Strength,
             Mask = s.Mask ?? run.Mask,
+            Lora = s.Lora.Length > 0 ? s.Lora : run.Lora,
+            LoraDir = s.LoraDir ?? run.LoraDir,
         };
     }
 

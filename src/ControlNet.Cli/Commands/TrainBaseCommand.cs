@@ -51,7 +51,7 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
         var data = settings.ReadData(null);
         random.manual_seed(settings.Seed);
         using var unet = ArchitectureCatalog.CreateUNet(settings.Architecture);
-        if (((IUNet)unet).Architecture.InChannels != 3)
+        if (unet.Architecture.InChannels != 3)
             throw new UserFacingException($"train-base trains pixel-space models; '{settings.Architecture}' is a latent model. Use --architecture toy.", ExitCodes.Usage);
         var options = new TrainingOptions
         {

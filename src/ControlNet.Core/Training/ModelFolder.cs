@@ -31,7 +31,7 @@ public static class ModelFolder
 
     public static ClipTextEncoder LoadTextEncoder(string folder, ModelFolderManifest manifest)
     {
-        var config = ClipTextConfig.FromJson(File.ReadAllText(Path.Combine(folder, manifest.TextEncoderConfig)));
+        var config = ClipTextConfig.FromJson(File.ReadAllText(Path.Combine(folder, manifest.TextEncoderConfig)), $"'{Path.Combine(folder, manifest.TextEncoderConfig)}'");
         var encoder = new ClipTextEncoder(config);
         ReadWeights(encoder, Path.Combine(folder, manifest.TextEncoder), "text encoder");
         Freeze(encoder);

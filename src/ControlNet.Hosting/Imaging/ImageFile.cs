@@ -83,7 +83,18 @@ public static class ImageFile
     {
         Conditions.OpenCv.OpenCvNative.EnsureLoaded();
         if (!File.Exists(path)) throw new FileNotFoundException($"Image '{path}' does not exist. Check the path.", path);
-        var mat = Cv2.ImDecode(File.ReadAllBytes(path), ImreadModes.Unchanged);
+        var bytes = File.ReadAllBytes(path);
+        // The declared size is checked before OpenCV allocates it: a small file can declare a 30000×30000 image.
+        if (ImageHeader.TryReadSize(bytes) is { } size) ImageLimits.Check(size.Width, size.Height, $"'{path}'");
+        Mat mat;
+        try { mat = Cv2.ImDecode(bytes, ImreadModes.Unchanged); }
+        catch (OpenCVException e) { throw new InvalidDataException($"'{path}' could not be decoded ({e.Message}); the file is damaged or not an image.", e); }
+        if (!mat.Empty() && (long)mat.Rows * mat.Cols > ImageLimits.MaxPixels)
+        {
+            var (w, h) = (mat.Cols, mat.Rows);
+            mat.Dispose();
+            ImageLimits.Check(w, h, $"'{path}'");
+        }
         if (mat.Empty()) throw new InvalidDataException($"'{path}' could not be decoded as an image; use PNG, JPEG, BMP, TIFF or WebP.");
         if (mat.Depth() != MatType.CV_8U && mat.Depth() != MatType.CV_16U)
             throw new InvalidDataException($"'{path}' has {mat.Depth()} samples; only 8- and 16-bit images are supported.");
