@@ -12,7 +12,7 @@ namespace ControlNet.Hosting.Training;
 /// the base as the pipeline does, builds the trainable copy from it, runs the resumable loop, samples previews (with an
 /// adherence metric when the previews carry one), redraws the loss chart, and exports: a model folder (base folder +
 /// this ControlNet) for a model-folder base, else controlnet-NAME.safetensors with lllyasviel's <c>control_model.*</c> keys.
-/// Bad settings are ArgumentExceptions naming the fix. Progress lines go to <paramref name="log"/>.
+/// Bad settings are ArgumentExceptions naming the fix; progress lines go to the log callback of <see cref="Run"/>.
 /// </summary>
 public static class ControlNetTrainingSession
 {
