@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using ControlNet.Abstractions;
-using ControlNet.Toy;
 using ControlNet.Models;
 using ControlNet.Pipelines;
+using ControlNet.Toy;
 using ControlNet.Training;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;

@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Text.Json;
 using ControlNet.Abstractions;
-using ControlNet.Toy;
 using ControlNet.Hosting.Imaging;
+using ControlNet.Toy;
 using ControlNet.Training;
 using Spectre.Console.Cli;
 
