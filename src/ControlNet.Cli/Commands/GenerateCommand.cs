@@ -298,7 +298,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
     {
         var service = await Task.Run(provider.GetRequiredService<IGenerationService>, ct);   // loads the weights
         try { return await service.GenerateAsync(request, progress, ct); }
-        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
     }
 
     // Progress on stderr, so stdout stays clean for the paths (or --json): a live bar on a terminal, else one line per step.
@@ -327,7 +327,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
                     sampling.Value = p.Step;
                 });
                 try { result = await service.GenerateAsync(request, progress, ct); }
-                catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+                catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
                 sampling.Value = sampling.MaxValue;
             });
         return result!;

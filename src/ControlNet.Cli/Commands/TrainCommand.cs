@@ -134,7 +134,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         };
         DiffusionTrainer trainer;
         try { trainer = new DiffusionTrainer(unet, controlNet, prompts, data, options, model.Autoencoder, latentCache: latentCache); }
-        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
         using var _trainer = trainer;
 
         // Previews: held-out toy images with --toy-adherence (never trained on: another seed than train-data's default 1),

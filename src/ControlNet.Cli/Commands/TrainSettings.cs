@@ -114,7 +114,7 @@ public class TrainSettings : PluginFolderSettings
         }
         return target =>
         {
-            var map = preprocessor.Run(PreprocessorSource.From(target), parsed);
+            var map = Hosting.Plugins.PreprocessorGuard.Run(preprocessor, PreprocessorSource.From(target), parsed);
             return map.Width == target.Width && map.Height == target.Height ? map : ResizeArea(map, target.Width, target.Height);
         };
     }

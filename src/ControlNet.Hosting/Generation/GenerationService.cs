@@ -62,7 +62,7 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             // The registration's options, then the request's: a fresh dictionary per request.
             var merged = new Dictionary<string, string>(reg.PreprocessorOptions, StringComparer.OrdinalIgnoreCase);
             foreach (var (k, v) in input.Options ?? new Dictionary<string, string>()) merged[k] = v;
-            map = pre.Run(input.Source, merged, cancellationToken);
+            map = Plugins.PreprocessorGuard.Run(pre, input.Source, merged, cancellationToken);
         }
         return new ControlSettings
         {
