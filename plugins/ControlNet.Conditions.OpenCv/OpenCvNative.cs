@@ -20,6 +20,7 @@ public
     public static void EnsureLoaded()
     {
         if (_loaded) return;
+        LimitDecoderPixels();
         try
         {
             _ = Cv2.GetVersionString();
@@ -32,4 +33,20 @@ public
                 "install it with 'sudo apt-get install -y libgtk-3-0'. Original error: " + (e.InnerException?.Message ?? e.Message), e);
         }
     }
+
+    /// <summary>
+    /// OpenCV's decoders read OPENCV_IO_MAX_IMAGE_PIXELS (default 2^30) once, at their first use, from the native
+    /// environment: setting it to our limit caps what a frame inside a file (an APNG fcTL, a TIFF page) can allocate
+    /// even where the header check does not look. .NET's own environment is not the process's on Unix, so libc's setenv.
+    /// </summary>
+    static void LimitDecoderPixels()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        try { _ = setenv("OPENCV_IO_MAX_IMAGE_PIXELS", ControlNet.Abstractions.ImageLimits.MaxPixels.ToString(System.Globalization.CultureInfo.InvariantCulture), overwrite: 0); }
+        catch (EntryPointNotFoundException) { }
+        catch (DllNotFoundException) { }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", CharSet = System.Runtime.InteropServices.CharSet.Ansi)]
+    static extern int setenv(string name, string value, int overwrite);
 }

@@ -131,7 +131,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Samples = !settings.NoSamples, Previews = previews,
         };
         try { ControlNetTrainingSession.Run(session, data, Console.WriteLine, cancellationToken); }
-        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
         return ExitCodes.Success;
     }
 }

@@ -88,7 +88,7 @@ public class TrainSettings : PluginFolderSettings
     {
         if (string.IsNullOrWhiteSpace(Data)) throw new UserFacingException("--data <DIR> is required: the dataset folder (make a toy one with 'controlnet train-data').", ExitCodes.Usage);
         try { return TrainingData.Read(Data, Layout, makeCondition, Limit); }
-        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
     }
 
     /// <summary>A plug-in preprocessor as a condition maker (<see cref="TrainingData.ConditionMaker"/>), options as KEY=VALUE.</summary>
@@ -102,7 +102,7 @@ public class TrainSettings : PluginFolderSettings
             parsed[o[..eq].Trim()] = o[(eq + 1)..].Trim();
         }
         try { return TrainingData.ConditionMaker(LoadCatalog(), id, parsed); }
-        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
     }
 
     /// <summary>Canny with the toy world's settings: detect at 64 px (the smallest the reference resize allows), back to the image size.</summary>

@@ -86,6 +86,8 @@ public static class ImageFile
         var bytes = File.ReadAllBytes(path);
         // The declared size is checked before OpenCV allocates it: a small file can declare a 30000×30000 image.
         if (ImageHeader.TryReadSize(bytes) is { } size) ImageLimits.Check(size.Width, size.Height, $"'{path}'");
+        if (ImageHeader.FindOversizedPngChunk(bytes) is { } damage)
+            throw new InvalidDataException($"'{path}' is a damaged PNG: {damage}. Re-export or re-download the image.");
         Mat mat;
         try { mat = Cv2.ImDecode(bytes, ImreadModes.Unchanged); }
         catch (OpenCVException e) { throw new InvalidDataException($"'{path}' could not be decoded ({e.Message}); the file is damaged or not an image.", e); }

@@ -39,7 +39,7 @@ public static class TrainingData
         var fixedOptions = options ?? new Dictionary<string, string>();
         return target =>
         {
-            var map = preprocessor.Run(PreprocessorSource.From(target), fixedOptions);
+            var map = PreprocessorGuard.Run(preprocessor, PreprocessorSource.From(target), fixedOptions);
             return map.Width == target.Width && map.Height == target.Height ? map : ResizeArea(map, target.Width, target.Height);
         };
     }
