@@ -48,17 +48,7 @@ internal static class ProcessStats
     static extern int malloc_trim(nuint pad);
 
     /// <summary>MemAvailable in bytes, or −1 when unknown.</summary>
-    public static long AvailableMemoryBytes()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/meminfo"))
-                if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
-                    return ParseKb(line) * 1024;
-        }
-        catch (IOException) { }
-        return -1;
-    }
+    public static long AvailableMemoryBytes() => Runtime.MachineMemory.AvailableBytes();
 
     /// <summary>1, 5 and 15 minute load averages; NaN when unknown. Other work on the machine shows up here.</summary>
     public static double[] LoadAverage()

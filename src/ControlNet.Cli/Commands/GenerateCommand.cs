@@ -1,3 +1,4 @@
+using ControlNet.Abstractions;
 using System.ComponentModel;
 using System.Text.Json;
 using ControlNet.Cli.Generation;

@@ -1,3 +1,4 @@
+using ControlNet.Abstractions;
 using System.ComponentModel;
 using ControlNet.Checkpoints;
 using ControlNet.Hosting.Training;

@@ -75,6 +75,6 @@ public sealed record ModelFolderManifest
     public void Write(string folder)
     {
         var text = JsonSerializer.Serialize(this, Json);
-        ControlNet.Checkpoints.AtomicFile.Write(Path.Combine(folder, FileName), s => { using var w = new StreamWriter(s); w.Write(text); });
+        ControlNet.Checkpoints.AtomicFile.Write(Path.Combine(folder, FileName), s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); });
     }
 }

@@ -49,7 +49,7 @@ static class FuzzTargets
                 File.WriteAllBytes(Path.Combine(dir, ModelFolderManifest.FileName), b);
                 ModelFolderManifest.Read(dir);
             }, N(250)),
-            new("run-file", [Encoding.UTF8.GetBytes(RunSeed())], true, b => RunConfig.FromJson(Encoding.UTF8.GetString(b), "'run.json'"), N(450)),
+            new("run-file", [Encoding.UTF8.GetBytes(RunSeed())], true, b => ControlNet.Hosting.Runs.GenerationRun.FromJson(Encoding.UTF8.GetString(b), "'run.json'"), N(450)),
             new("png-metadata", [PngSeed()], false, b => PngMetadata.Read(b, "'out.png'"), N(450)),
             new("openpose-json", [Encoding.UTF8.GetBytes(PoseSeed())], true, b =>
             {
