@@ -16,13 +16,16 @@ public static class ImageFile
     };
 
     /// <summary>RGB 8-bit as the reference HWC3: gray replicated, 16-bit reduced, alpha composited on white.</summary>
-    public static ConditionImage LoadRgb(string path)
+    public static ConditionImage LoadRgb(string path) => LoadRgb(ReadFile(path), path);
+
+    /// <summary>As <see cref="LoadRgb(string)"/>, from encoded bytes (an upload); <paramref name="name"/> is for messages.</summary>
+    public static ConditionImage LoadRgb(byte[] encoded, string name)
     {
-        var stored = LoadStored(path);
+        var stored = LoadStored(encoded, name);
         var rgb = stored.ToRgb8();
         if (rgb.Mask is null) return rgb;
         // The alpha was kept by LoadStored; recompute the composite from it: color·a + 255·(1 − a), truncated.
-        var alpha = LoadAlpha(path)!;
+        var alpha = LoadAlpha(encoded, name)!;
         var data = (byte[])rgb.Data!.Clone();
         for (int p = 0; p < alpha.Length; p++)
         {
@@ -34,9 +37,12 @@ public static class ImageFile
     }
 
     /// <summary>Gray or RGB, 8- or 16-bit, as stored; an alpha channel becomes the mask (alpha &lt; 128 = masked).</summary>
-    public static ConditionImage LoadStored(string path)
+    public static ConditionImage LoadStored(string path) => LoadStored(ReadFile(path), path);
+
+    /// <summary>As <see cref="LoadStored(string)"/>, from encoded bytes (an upload); <paramref name="name"/> is for messages.</summary>
+    public static ConditionImage LoadStored(byte[] encoded, string path)
     {
-        using var mat = Decode(path);
+        using var mat = Decode(encoded, path);
         using var rgb = new Mat();
         byte[]? mask = null;
         switch (mat.Channels())
@@ -79,20 +85,22 @@ public static class ImageFile
         return bytes;
     }
 
-    static Mat Decode(string path)
+    static byte[] ReadFile(string path) =>
+        File.Exists(path) ? File.ReadAllBytes(path) : throw new FileNotFoundException($"Image '{path}' does not exist. Check the path.", path);
+
+    static Mat Decode(byte[] encoded, string path)
     {
         OpenCvRuntime.EnsureLoaded();
-        if (!File.Exists(path)) throw new FileNotFoundException($"Image '{path}' does not exist. Check the path.", path);
-        var mat = Cv2.ImDecode(File.ReadAllBytes(path), ImreadModes.Unchanged);
+        var mat = Cv2.ImDecode(encoded, ImreadModes.Unchanged);
         if (mat.Empty()) throw new InvalidDataException($"'{path}' could not be decoded as an image; use PNG, JPEG, BMP, TIFF or WebP.");
         if (mat.Depth() != MatType.CV_8U && mat.Depth() != MatType.CV_16U)
             throw new InvalidDataException($"'{path}' has {mat.Depth()} samples; only 8- and 16-bit images are supported.");
         return mat;
     }
 
-    static byte[]? LoadAlpha(string path)
+    static byte[]? LoadAlpha(byte[] encoded, string path)
     {
-        using var mat = Decode(path);
+        using var mat = Decode(encoded, path);
         if (mat.Channels() != 4) return null;
         using var a = mat.ExtractChannel(3);
         using var a8 = new Mat();
