@@ -186,7 +186,7 @@ public sealed class A1111ApiTests(ToyServerFixture fixture) : IClassFixture<ToyS
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"enabled": false}, {"module": "openpose_full", "model": "canny", "image": "IMAGE"}]}}}""", "alwayson_scripts.controlnet.args[1].module")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "control_v11p_sd15_depth", "image": "IMAGE"}]}}}""", "alwayson_scripts.controlnet.args[0].model")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "canny", "image": "not base64!"}]}}}""", "alwayson_scripts.controlnet.args[0].image")]
-    [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "canny", "image": "IMAGE", "guidance_start": 0.8, "guidance_end": 0.2}]}}}""", "alwayson_scripts.controlnet.args[0].weight")]
+    [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "canny", "image": "IMAGE", "guidance_start": 0.8, "guidance_end": 0.2}]}}}""", "alwayson_scripts.controlnet.args[0].guidance_start")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "canny", "image": "IMAGE", "control_mode": 7}]}}}""", "alwayson_scripts.controlnet.args[0].control_mode")]
     [InlineData("""{"prompt": "x",""", "body")]
     public async Task Bad_payloads_get_422_naming_the_field_on_one_line(string body, string field)
@@ -195,7 +195,7 @@ public sealed class A1111ApiTests(ToyServerFixture fixture) : IClassFixture<ToyS
             new StringContent(body.Replace("IMAGE", TestImages.SquareBase64()), Encoding.UTF8, "application/json"));
         var text = await response.Content.ReadAsStringAsync();
         Assert.Equal(422, (int)response.StatusCode);
-        Assert.Equal(1, text.TrimEnd('\n').Split('\n').Length);                              // one line, no stack trace
+        Assert.Single(text.TrimEnd('\n').Split('\n'));                              // one line, no stack trace
         var json = JsonDocument.Parse(text).RootElement;
         var loc = string.Join(".", json.GetProperty("detail")[0].GetProperty("loc").EnumerateArray().Skip(1).Select(e => e.GetString()));
         Assert.Equal(field, loc);

@@ -61,6 +61,20 @@ public sealed class ToyServerFixture : IAsyncLifetime
     public TestServer Server { get; private set; } = null!;
     public async Task InitializeAsync() => Server = await TestServer.StartAsync();
     public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    /// <summary>Polls a job until it finishes; its final state.</summary>
+    public async Task<Jobs.JobState> WaitDoneAsync(string id)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            var job = await Server.GetJsonAsync($"/v1/jobs/{id}");
+            var state = Enum.Parse<Jobs.JobState>(job.GetProperty("state").GetString()!, ignoreCase: true);
+            if (state is Jobs.JobState.Done or Jobs.JobState.Failed or Jobs.JobState.Cancelled) return state;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"job {id} did not finish in 5 minutes");
+    }
 }
 
 /// <summary>Test images made in code: a filled square (its Canny edges are a square outline).</summary>

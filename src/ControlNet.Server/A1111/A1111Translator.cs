@@ -74,7 +74,7 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
 
     static readonly Dictionary<string, string> UnitFields = new()
     {
-        ["preprocessor"] = "module", ["options"] = "module", ["strength"] = "weight", ["start"] = "guidance_start", ["end"] = "guidance_end",
+        ["preprocessor"] = "module", ["options"] = "module", ["strength"] = "weight", ["start"] = "guidance_start", ["end"] = "guidance_end", ["mode"] = "control_mode",
     };
 
     // controls[i].x → alwayson_scripts.controlnet.args[k].y, where k counts the disabled units too.

@@ -63,10 +63,21 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             var c = spec.Controls[i];
             string at = $"controls[{i}]";
             var model = models.Find(c.Model) ?? throw new RequestValidationException($"{at}.model", models.NotFound(c.Model));
-            var schedule = new List<string>();
-            ControlNetOptionsValidator.ValidateSchedule("it", c.Strength, c.Start, c.End, schedule);
-            if (schedule.Count > 0) throw new RequestValidationException($"{at}.strength", string.Join(" ", schedule));
             var map = Preprocess(c.Preprocessor ?? DefaultPreprocessor(model), c.Image, c.Mask, c.Options, at, cancellationToken);
+            try
+            {
+                ControlWeights.Validate(new ControlSettings
+                {
+                    ControlNet = model.Name, Condition = map, Strength = c.Strength, Start = c.Start, End = c.End,
+                    Mode = c.Mode, GuessMode = c.GuessMode, CfgResolutionWeighting = c.CfgResolutionWeighting,
+                });
+            }
+            catch (ArgumentException e)
+            {
+                string field = !double.IsFinite(c.Strength) || c.Strength < 0 ? "strength" : !(c.Start >= 0 && c.Start < c.End && c.End <= 1) ? "start" : "mode";
+                throw new RequestValidationException($"{at}.{field}", e.Message);
+            }
+            if (c.Strength < 0) throw new RequestValidationException($"{at}.strength", $"is {c.Strength}; expected 0 or more (1 is full strength).");
             maps.Add(map);
             used.Add(model);
             inputs.Add(new ControlInput
