@@ -45,18 +45,29 @@ public sealed class RedisWorker(IConnectionMultiplexer redis, RedisKeys keys, Jo
     // Abandoned jobs first (their lease ran out), then new ones. The client library cannot block on XREADGROUP, so an idle worker polls.
     async Task<StreamEntry?> NextAsync()
     {
-        var claimed = await Db.StreamAutoClaimAsync(keys.Stream, RedisKeys.Group, _name, (long)options.Lease.TotalMilliseconds, "0-0", 1);
-        if (claimed.ClaimedEntries.FirstOrDefault(e => !e.IsNull) is { IsNull: false } stale)
+        // XAUTOCLAIM … JUSTID, then XRANGE for the fields: the ids-only reply parses the same on every Redis version.
+        var claimed = await Db.StreamAutoClaimIdsOnlyAsync(keys.Stream, RedisKeys.Group, _name, (long)options.Lease.TotalMilliseconds, "0-0", 1);
+        foreach (var staleId in claimed.ClaimedIds.Where(i => !i.IsNull))
         {
-            log.LogWarning("worker {Name} re-claims job {Id} (its lease of {Lease} ran out)", _name, (string?)stale["id"], options.Lease);
-            return stale;
+            var range = await Db.StreamRangeAsync(keys.Stream, staleId, staleId, 1);
+            if (range.Length == 1 && !range[0]["id"].IsNull)
+            {
+                log.LogWarning("worker {Name} re-claims job {Id} (its lease of {Lease} ran out)", _name, (string?)range[0]["id"], options.Lease);
+                return range[0];
+            }
+            await Db.StreamAcknowledgeAsync(keys.Stream, RedisKeys.Group, staleId);   // trimmed or not a job entry
         }
         var fresh = await Db.StreamReadGroupAsync(keys.Stream, RedisKeys.Group, _name, ">", 1);
-        return fresh.Length == 0 ? null : fresh[0];
+        return fresh.Length == 0 || fresh[0].IsNull ? null : fresh[0];
     }
 
     async Task ProcessAsync(StreamEntry entry, CancellationToken stopping)
     {
+        if (entry["id"].IsNull)
+        {
+            await Db.StreamAcknowledgeAsync(keys.Stream, RedisKeys.Group, entry.Id);   // not a job entry
+            return;
+        }
         string id = (string)entry["id"]!;
         var job = keys.Job(id);
         var fields = await Db.HashGetAsync(job, ["state", "spec"]);
