@@ -26,6 +26,7 @@ public sealed class ConditionImage
     ConditionImage(int width, int height, int channels, byte[]? data, ushort[]? data16, byte[]? mask)
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"Image size {width}×{height} is invalid: both sides must be positive.");
+        ImageLimits.Check(width, height, "The image");
         if (channels is not (1 or 3)) throw new ArgumentException($"An image has {channels} channels; a condition image has 1 (gray) or 3 (RGB). Convert RGBA to RGB (composite on white) first.");
         long n = (long)width * height * channels;
         if (data is not null && data.Length != n) throw new ArgumentException($"Pixel buffer has {data.Length} bytes; {width}×{height}×{channels} needs {n}.");

@@ -13,8 +13,10 @@ public static class ReferenceResize
         if (resolution < 64) throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "The detect resolution must be at least 64 (sides are rounded to multiples of 64).");
         double k = resolution / (double)Math.Min(width, height);
         // np.round rounds half to even, as Math.Round does by default.
-        int h = (int)Math.Round(height * k / 64.0) * 64;
-        int w = (int)Math.Round(width * k / 64.0) * 64;
+        double hd = Math.Round(height * k / 64.0) * 64, wd = Math.Round(width * k / 64.0) * 64;
+        // Checked as doubles before the int cast: a large resolution or an elongated image can exceed any int.
+        if (wd >= 1 && hd >= 1) ImageLimits.Check((long)Math.Min(wd, long.MaxValue / 2), (long)Math.Min(hd, long.MaxValue / 2), $"The resize target of a {width}×{height} image at detect resolution {resolution}");
+        int h = (int)hd, w = (int)wd;
         if (w == 0 || h == 0) throw new ArgumentException($"A {width}×{height} image at resolution {resolution} rounds a side to 0 pixels; use a less elongated image or a larger resolution.");
         return (w, h, k > 1);
     }

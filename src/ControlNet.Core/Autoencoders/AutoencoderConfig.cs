@@ -28,7 +28,17 @@ public sealed record AutoencoderConfig(
     /// Reads a diffusers <c>vae/config.json</c> (<c>block_out_channels</c>, <c>layers_per_block</c>, <c>latent_channels</c>,
     /// <c>in_channels</c>, <c>out_channels</c>, <c>norm_num_groups</c>, <c>scaling_factor</c>; other keys are ignored).
     /// </summary>
-    public static AutoencoderConfig FromDiffusersJson(string json)
+    public static AutoencoderConfig FromDiffusersJson(string json, string source = "The VAE config.json")
+    {
+        // Wrong JSON types (a string where a number belongs) surface as InvalidOperationException from JsonElement.
+        try { return ParseDiffusersJson(json); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{source} is not a valid diffusers AutoencoderKL config ({e.Message}); fields are numbers and block_out_channels an array of numbers.", e);
+        }
+    }
+
+    static AutoencoderConfig ParseDiffusersJson(string json)
     {
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
@@ -37,6 +47,8 @@ public sealed record AutoencoderConfig(
             throw new InvalidDataException("The VAE config.json has no block_out_channels; expected e.g. [128, 256, 512, 512] (diffusers AutoencoderKL).");
         var channels = blocks.EnumerateArray().Select(e => e.GetInt32()).ToArray();
         int baseChannels = channels[0];
+        if (channels.Any(c => c <= 0))
+            throw new InvalidDataException($"block_out_channels [{string.Join(", ", channels)}] must be positive.");
         if (channels.Any(c => c % baseChannels != 0))
             throw new InvalidDataException($"block_out_channels [{string.Join(", ", channels)}] are not multiples of the first entry {baseChannels}; LDM's ch × ch_mult layout cannot express them.");
         double scaling = root.TryGetProperty("scaling_factor", out var s) ? s.GetDouble() : 0.18215;

@@ -74,13 +74,7 @@ public static class CheckpointDetector
         foreach (var (c, list) in groups.OrderBy(g => g.Key))
         {
             if (layouts[c] == KeyLayout.Ldm) { components.Add(new ComponentWeights(c, KeyLayout.Ldm, sd.Source, list, Array.Empty<string>())); continue; }
-            var mapped = new List<TensorRef>();
-            var unmapped = new List<string>();
-            foreach (var t in list)
-            {
-                if (KeyMap.ToLdm(c, t) is { } m) mapped.Add(m);
-                else unmapped.Add(t.Name);
-            }
+            var (mapped, unmapped) = KeyMap.ToLdm(c, list);
             components.Add(new ComponentWeights(c, KeyLayout.Diffusers, sd.Source, mapped, unmapped));
         }
 
@@ -107,7 +101,7 @@ public static class CheckpointDetector
             if (c.Component is ModelComponent.Unet or ModelComponent.ControlNet
                 && c.ByName.TryGetValue("input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight", out var k) && k.Shape.Length == 2)
                 return k.Shape[1] switch { 768 => BaseArchitecture.Sd1, 1024 => BaseArchitecture.Sd2, _ => BaseArchitecture.Unknown };
-            if (c.Component == ModelComponent.TextEncoder && c.ByName.TryGetValue("text_model.final_layer_norm.weight", out var n))
+            if (c.Component == ModelComponent.TextEncoder && c.ByName.TryGetValue("text_model.final_layer_norm.weight", out var n) && n.Shape.Length == 1)
                 return n.Shape[0] == 768 ? BaseArchitecture.Sd1 : BaseArchitecture.Unknown;
         }
         return BaseArchitecture.Unknown;

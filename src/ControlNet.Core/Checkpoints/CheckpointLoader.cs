@@ -122,7 +122,12 @@ public static class CheckpointLoader
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(config));
-            var cls = doc.RootElement.TryGetProperty("_class_name", out var c) ? c.GetString() : doc.RootElement.TryGetProperty("architectures", out var a) ? a[0].GetString() : null;
+            // Any JSON may sit here: only a string _class_name or a non-empty array of strings in architectures counts.
+            var root = doc.RootElement;
+            var cls = root.ValueKind != JsonValueKind.Object ? null
+                : root.TryGetProperty("_class_name", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()
+                : root.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0 && a[0].ValueKind == JsonValueKind.String ? a[0].GetString()
+                : null;
             return cls switch
             {
                 "ControlNetModel" => ModelComponent.ControlNet,

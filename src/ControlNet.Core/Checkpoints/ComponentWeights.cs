@@ -13,7 +13,24 @@ public sealed class ComponentWeights
         Source = source;
         Tensors = tensors;
         UnmappedKeys = unmappedKeys;
-        ByName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var byName = new Dictionary<string, TensorRef>(tensors.Count, StringComparer.Ordinal);
+        foreach (var t in tensors)
+            if (!byName.TryAdd(t.Name, t))
+                throw new InvalidDataException($"'{source}' holds the {component.DisplayName()} tensor '{t.Name}' twice (two keys map to one name); the file is corrupt.");
+        ByName = byName;
+    }
+
+    /// <summary>
+    /// The tensor <paramref name="key"/> with the given rank (any rank when null), or an error naming the key: structure is checked before
+    /// use, because a hostile or damaged file can hold any shape under any name.
+    /// </summary>
+    public TensorRef Require(string key, int? rank, string purpose)
+    {
+        if (!ByName.TryGetValue(key, out var t))
+            throw new InvalidDataException($"'{Source}': the {Component.DisplayName()} has no '{key}', needed for {purpose}; the weights are not a complete SD 1.x/2.x {Component.DisplayName()}.");
+        if (rank is not null && t.Shape.Length != rank)
+            throw new InvalidDataException($"'{Source}': '{key}' has shape [{string.Join(", ", t.Shape)}] but {purpose} needs a {rank}-D tensor; the file is corrupt.");
+        return t;
     }
 
     public ModelComponent Component { get; }
@@ -31,8 +48,12 @@ public sealed class ComponentWeights
     public IReadOnlyList<TensorDType> DTypes => Tensors.Select(t => t.DType).Distinct().OrderBy(d => d).ToList();
 
     /// <summary>The same tensors in diffusers naming (for writing diffusers files).</summary>
-    public IEnumerable<TensorRef> AsDiffusers() => Tensors.Select(t => KeyMap.ToDiffusers(Component, t)
-        ?? throw new InvalidOperationException($"{Component.DisplayName()} key '{t.Name}' has no diffusers name in the key map."));
+    public IEnumerable<TensorRef> AsDiffusers()
+    {
+        // Block numbers differ between layouts: map with the catalogue architecture these weights have (else SD 1.x / 2.x).
+        var unet = Models.ArchitectureCatalog.Detect(this)?.Architecture;
+        return Tensors.Select(t => KeyMap.ToDiffusers(Component, t, unet) ?? throw new InvalidOperationException($"{Component.DisplayName()} key '{t.Name}' has no diffusers name in the key map."));
+    }
 
     /// <summary>The same tensors with the original single-file prefix (model.diffusion_model., control_model., ...).</summary>
     public IEnumerable<TensorRef> AsLdmSingleFile() => Tensors.Select(t => t.As(Component.LdmPrefix() + t.Name));

@@ -118,8 +118,8 @@ public static class SafetensorsFile
         }
         if (!v.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
             throw Bad(path, $"tensor '{p.Name}' needs data_offsets [begin, end].");
-        var b = off[0].TryGetInt64(out var bb) ? bb : -1;
-        var e = off[1].TryGetInt64(out var ee) ? ee : -1;
+        var b = off[0].ValueKind == JsonValueKind.Number && off[0].TryGetInt64(out var bb) ? bb : -1;
+        var e = off[1].ValueKind == JsonValueKind.Number && off[1].TryGetInt64(out var ee) ? ee : -1;
         if (b < 0 || e < b) throw Bad(path, $"tensor '{p.Name}' has invalid data_offsets [{off[0].GetRawText()}, {off[1].GetRawText()}].");
         long numel;
         try { numel = shape.Aggregate(1L, (a, x) => checked(a * x)); var bytes = checked(numel * dtype.Size()); if (bytes != e - b) throw Bad(path, $"tensor '{p.Name}' is {dtype.SafetensorsName()} [{string.Join(", ", shape)}] = {bytes:N0} bytes but its data_offsets span {e - b:N0}."); }

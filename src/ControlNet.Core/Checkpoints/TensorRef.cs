@@ -17,13 +17,14 @@ public abstract class TensorRef
         DType = dtype;
         Shape = shape;
         NumElements = Checked(shape);
+        ByteLength = CheckedBytes(NumElements, dtype.Size(), shape);
     }
 
     public string Name { get; }
     public TensorDType DType { get; }
     public long[] Shape { get; }
     public long NumElements { get; }
-    public long ByteLength => NumElements * DType.Size();
+    public long ByteLength { get; }
 
     /// <summary>Copies the tensor's contiguous little-endian bytes (in <see cref="DType"/>) into <paramref name="destination"/>.</summary>
     public abstract void ReadBytes(Span<byte> destination);
@@ -32,9 +33,10 @@ public abstract class TensorRef
     public Tensor ToTensor(ScalarType? dtype = null)
     {
         var own = DType.ToScalarType();
-        var t = empty(Shape, own);
+        // Checked before allocating: a hostile header can declare any shape.
         if (ByteLength > int.MaxValue)
             throw new NotSupportedException($"Tensor '{Name}' has {ByteLength:N0} bytes; tensors above 2 GiB are not supported.");
+        var t = empty(Shape, own);
         if (ByteLength > 0)
             ReadBytes(Span(t));
         if (dtype is null || dtype == own) return t;
@@ -71,10 +73,17 @@ public abstract class TensorRef
         foreach (var d in shape)
         {
             if (d < 0) throw new InvalidDataException($"Negative dimension {d} in shape [{string.Join(", ", shape)}].");
-            n = checked(n * d);
+            if (d != 0 && n > long.MaxValue / d) throw TooLarge(shape);
+            n *= d;
         }
         return n;
     }
+
+    static long CheckedBytes(long elements, int size, long[] shape) =>
+        elements > long.MaxValue / Math.Max(size, 1) ? throw TooLarge(shape) : elements * size;
+
+    static InvalidDataException TooLarge(long[] shape) =>
+        new($"Shape [{string.Join(", ", shape)}] has more elements than any tensor can hold; the file is corrupt or hostile.");
 
     sealed class AliasTensorRef(TensorRef inner, string name, long[] shape) : TensorRef(name, inner.DType, shape)
     {

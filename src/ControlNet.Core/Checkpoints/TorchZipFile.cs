@@ -18,8 +18,9 @@ public static class TorchZipFile
         return fs.Read(b) == 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
     }
 
-    public static StateDict Open(string path)
+    public static StateDict Open(string path, PickleLimits? limits = null)
     {
+        limits ??= PickleLimits.Default;
         ZipArchive zip;
         try { zip = ZipFile.OpenRead(path); }
         catch (InvalidDataException e)
@@ -28,16 +29,18 @@ public static class TorchZipFile
         }
         try
         {
+            if (zip.Entries.Count > MaxEntries)
+                throw new InvalidDataException($"'{path}' has {zip.Entries.Count:N0} zip entries (limit {MaxEntries:N0}); a checkpoint has one per tensor storage. The file is corrupt or hostile.");
             var pkl = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl")
                 ?? throw new InvalidDataException($"'{path}' is a zip file but has no data.pkl record, so it is not a torch.save checkpoint.");
             var root = pkl.FullName[..^"data.pkl".Length];
             var bytes = ReadAll(pkl, path);
             var reader = new ZipReader(zip, root, path);
-            var unpickler = new RestrictedUnpickler(Path.GetFileName(path), reader.PersistentLoad, reader.RebuildTensor);
+            var unpickler = new RestrictedUnpickler(Path.GetFileName(path), reader.PersistentLoad, reader.RebuildTensor, limits);
             var obj = unpickler.Load(bytes);
             var tensors = new List<TensorRef>();
             var other = new List<string>();
-            Flatten(Unwrap(obj, path), "", tensors, other);
+            Flatten(Unwrap(obj, path), tensors, other, limits.MaxDepth, path);
             return new StateDict(tensors, null, path, "torch-zip", zip) { NonTensorEntries = other };
         }
         catch
@@ -55,15 +58,33 @@ public static class TorchZipFile
         return d.Get("state_dict") is PickleDict inner && !d.Items.Any(kv => kv.Value is TensorRef) ? inner : d;
     }
 
-    static void Flatten(PickleDict d, string prefix, List<TensorRef> tensors, List<string> other)
+    /// <summary>
+    /// Nested dicts become dotted keys. Iterative with a visited set and a depth bound: a hostile pickle can nest a dict
+    /// in itself (a cycle) or chain thousands of dicts, and recursion would overflow the stack.
+    /// </summary>
+    static void Flatten(PickleDict root, List<TensorRef> tensors, List<string> other, int maxDepth, string path)
     {
-        foreach (var (k, v) in d.Items)
+        var visited = new HashSet<PickleDict>(ReferenceEqualityComparer.Instance) { root };
+        // A stack of (dict, next item, prefix) keeps the file's key order, as a recursive walk would.
+        var pending = new Stack<(PickleDict Dict, int Next, string Prefix)>();
+        pending.Push((root, 0, ""));
+        while (pending.Count > 0)
         {
+            var (d, next, prefix) = pending.Pop();
+            if (next >= d.Items.Count) continue;
+            pending.Push((d, next + 1, prefix));
+            var (k, v) = d.Items[next];
             var name = prefix + (k as string ?? k?.ToString() ?? "None");
             switch (v)
             {
                 case TensorRef t: tensors.Add(t.Name == name ? t : t.As(name)); break;
-                case PickleDict inner when inner.Items.Any(kv => kv.Value is TensorRef or PickleDict): Flatten(inner, name + ".", tensors, other); break;
+                case PickleDict inner when inner.Items.Any(kv => kv.Value is TensorRef or PickleDict):
+                    if (!visited.Add(inner))
+                        throw new InvalidDataException($"'{path}': the state dict contains itself under '{name}' (a cycle); the file is corrupt or hostile.");
+                    if (pending.Count > maxDepth)
+                        throw new InvalidDataException($"'{path}': state dict nesting under '{name}' is deeper than {maxDepth}; the file is corrupt or hostile.");
+                    pending.Push((inner, 0, name + "."));
+                    break;
                 default: other.Add(name); break;
             }
         }
@@ -72,13 +93,23 @@ public static class TorchZipFile
     /// <summary>data.pkl of the largest public checkpoints is about a megabyte; a far larger one is hostile or corrupt.</summary>
     const long MaxPickleBytes = 256L << 20;
 
+    /// <summary>torch.save stores records uncompressed; a deflated data.pkl that expands more than this is a zip bomb.</summary>
+    const long MaxCompressionRatio = 100;
+
+    /// <summary>One record per storage plus a few; SD 1.5 with EMA and optimizer state has a few thousand.</summary>
+    const int MaxEntries = 200_000;
+
     static byte[] ReadAll(ZipArchiveEntry e, string path)
     {
         if (e.Length > MaxPickleBytes)
             throw new InvalidDataException($"'{path}': {e.FullName} declares {e.Length:N0} bytes, far more than any state dict pickle (limit {MaxPickleBytes:N0}); the file is corrupt or hostile.");
+        if (e.Length > (1 << 20) && e.Length > MaxCompressionRatio * Math.Max(e.CompressedLength, 1))
+            throw new InvalidDataException($"'{path}': {e.FullName} expands {e.CompressedLength:N0} bytes into {e.Length:N0} (more than {MaxCompressionRatio}:1, a zip bomb); the file is corrupt or hostile.");
         using var s = e.Open();
         var buffer = new byte[e.Length];
-        s.ReadExactly(buffer);
+        // The declared length is a claim: a record that ends early is truncated, one that runs on is ignored past it.
+        try { s.ReadExactly(buffer); }
+        catch (EndOfStreamException) { throw new InvalidDataException($"'{path}': {e.FullName} is shorter than its declared {e.Length:N0} bytes; the file is truncated. Re-download it."); }
         return buffer;
     }
 
@@ -97,7 +128,7 @@ public static class TorchZipFile
                 throw new InvalidDataException($"'{path}': unsupported storage type {type.FullName}.");
             var entry = zip.GetEntry(root + "data/" + key)
                 ?? throw new InvalidDataException($"'{path}': storage record '{root}data/{key}' is missing; the file is truncated or corrupt. Re-download it.");
-            if (entry.Length < numel * dtype.Size())
+            if (numel < 0 || numel > entry.Length / dtype.Size())
                 throw new InvalidDataException($"'{path}': storage '{key}' has {entry.Length} bytes but {type.Name} × {numel} needs {numel * dtype.Size()}; the file is corrupt.");
             return new Storage(key, dtype, numel);
         }
@@ -110,9 +141,16 @@ public static class TorchZipFile
             var shape = size.Items.Select(x => x is long l ? l : throw new InvalidDataException($"'{path}': non-integer tensor size.")).ToArray();
             var strides = stride.Items.Select(x => x is long l ? l : throw new InvalidDataException($"'{path}': non-integer tensor stride.")).ToArray();
             if (shape.Length != strides.Length) throw new InvalidDataException($"'{path}': tensor size and stride ranks differ.");
+            if (offset < 0 || strides.Any(s => s < 0) || shape.Any(d => d < 0))
+                throw new InvalidDataException($"'{path}': a tensor view of storage '{st.Key}' has a negative offset, size or stride; the file is corrupt.");
+            // Sizes and strides come from the file: sums that overflow mean the view cannot lie inside the storage.
             long maxIndex = offset;
-            for (var i = 0; i < shape.Length; i++) if (shape[i] > 0) maxIndex += (shape[i] - 1) * strides[i];
-            if (offset < 0 || (shape.All(d => d > 0) && maxIndex >= st.Numel))
+            try
+            {
+                for (var i = 0; i < shape.Length; i++) if (shape[i] > 0) maxIndex = checked(maxIndex + (shape[i] - 1) * strides[i]);
+            }
+            catch (OverflowException) { maxIndex = long.MaxValue; }
+            if (shape.All(d => d > 0) && maxIndex >= st.Numel)
                 throw new InvalidDataException($"'{path}': a tensor view reaches element {maxIndex} of storage '{st.Key}' which has {st.Numel}; the file is corrupt.");
             return new ZipTensorRef(this, st, offset, shape, strides);
         }

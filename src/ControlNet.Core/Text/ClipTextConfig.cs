@@ -53,6 +53,14 @@ public sealed record ClipTextConfig(
     }
 
     /// <summary>Reads a Hugging Face <c>config.json</c> (unknown keys such as projection_dim are ignored).</summary>
-    public static ClipTextConfig FromJson(string json)
-        => (JsonSerializer.Deserialize<ClipTextConfig>(json) ?? throw new InvalidDataException("The CLIP text config JSON is empty.")).Validate();
+    public static ClipTextConfig FromJson(string json, string source = "The CLIP text config JSON")
+    {
+        ClipTextConfig? config;
+        try { config = JsonSerializer.Deserialize<ClipTextConfig>(json); }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source} is not a valid CLIP text config ({e.Message}); sizes are integers, hidden_act a string (Hugging Face CLIPTextConfig).", e);
+        }
+        return (config ?? throw new InvalidDataException($"{source} is empty ('null').")).Validate();
+    }
 }

@@ -40,9 +40,9 @@ public static class ImageFile
     public static ConditionImage LoadStored(string path) => LoadStored(ReadFile(path), path);
 
     /// <summary>As <see cref="LoadStored(string)"/>, from encoded bytes (an upload); <paramref name="name"/> is for messages.</summary>
-    public static ConditionImage LoadStored(byte[] encoded, string path)
+    public static ConditionImage LoadStored(byte[] encoded, string name)
     {
-        using var mat = Decode(encoded, path);
+        using var mat = Decode(encoded, name);
         using var rgb = new Mat();
         byte[]? mask = null;
         switch (mat.Channels())
@@ -53,9 +53,9 @@ public static class ImageFile
                 Cv2.CvtColor(mat, rgb, ColorConversionCodes.BGRA2RGB);
                 mask = AlphaToMask(mat);
                 break;
-            default: throw new InvalidDataException($"'{path}' has {mat.Channels()} channels; expected gray, RGB or RGBA.");
+            default: throw new InvalidDataException($"'{name}' has {mat.Channels()} channels; expected gray, RGB or RGBA.");
         }
-        return ToImage(rgb, path).WithMask(mask);
+        return ToImage(rgb, name).WithMask(mask);
     }
 
     /// <summary>Saves as PNG atomically (16-bit stays 16-bit; a mask becomes transparency), with optional text metadata.</summary>
@@ -68,7 +68,7 @@ public static class ImageFile
 
     public static byte[] EncodePng(ConditionImage image)
     {
-        OpenCvRuntime.EnsureLoaded();
+        Conditions.OpenCv.OpenCvNative.EnsureLoaded();
         using var mat = ToMat(image);
         using var bgr = new Mat();
         if (image.Channels == 1 && image.Mask is null) mat.CopyTo(bgr);
@@ -90,8 +90,18 @@ public static class ImageFile
 
     static Mat Decode(byte[] encoded, string path)
     {
-        OpenCvRuntime.EnsureLoaded();
-        var mat = Cv2.ImDecode(encoded, ImreadModes.Unchanged);
+        Conditions.OpenCv.OpenCvNative.EnsureLoaded();
+        // The declared size is checked before OpenCV allocates it: a small file can declare a 30000×30000 image.
+        if (ImageHeader.TryReadSize(encoded) is { } size) ImageLimits.Check(size.Width, size.Height, $"'{path}'");
+        Mat mat;
+        try { mat = Cv2.ImDecode(encoded, ImreadModes.Unchanged); }
+        catch (OpenCVException e) { throw new InvalidDataException($"'{path}' could not be decoded ({e.Message}); the file is damaged or not an image.", e); }
+        if (!mat.Empty() && (long)mat.Rows * mat.Cols > ImageLimits.MaxPixels)
+        {
+            var (w, h) = (mat.Cols, mat.Rows);
+            mat.Dispose();
+            ImageLimits.Check(w, h, $"'{path}'");
+        }
         if (mat.Empty()) throw new InvalidDataException($"'{path}' could not be decoded as an image; use PNG, JPEG, BMP, TIFF or WebP.");
         if (mat.Depth() != MatType.CV_8U && mat.Depth() != MatType.CV_16U)
             throw new InvalidDataException($"'{path}' has {mat.Depth()} samples; only 8- and 16-bit images are supported.");

@@ -94,15 +94,16 @@ public static class PngMetadata
         while (pos < png.Length)
         {
             if (pos + 12 > png.Length) throw new InvalidDataException($"{name}: truncated chunk at byte {pos}; the file is damaged.");
-            int length = checked((int)BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos)));
+            // The PNG spec caps chunk lengths at 2^31 − 1; a larger (or any past-the-end) length is damage, not an overflow.
+            long length = BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos));
             if (pos + 12L + length > png.Length) throw new InvalidDataException($"{name}: chunk at byte {pos} runs past the end of the file; the file is damaged.");
             var type = Encoding.ASCII.GetString(png, pos + 4, 4);
-            var data = png.AsSpan(pos + 8, length).ToArray();
-            uint crc = BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos + 8 + length));
+            var data = png.AsSpan(pos + 8, (int)length).ToArray();
+            uint crc = BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos + 8 + (int)length));
             if (crc != Crc32.Compute(png.AsSpan(pos + 4, 4), data))
                 throw new InvalidDataException($"{name}: CRC mismatch in the {type} chunk at byte {pos}; the file is damaged.");
             yield return (type, data);
-            pos += 12 + length;
+            pos += 12 + (int)length;
             if (type == "IEND") yield break;
         }
         throw new InvalidDataException($"{name} has no IEND chunk; the file is truncated.");

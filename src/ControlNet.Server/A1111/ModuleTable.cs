@@ -9,7 +9,7 @@ namespace ControlNet.Server.A1111;
 /// </summary>
 public static class ModuleTable
 {
-    /// <param name="Module">The name clients send.</param>
+    /// <param name="Name">The name clients send.</param>
     /// <param name="Preprocessor">The SDK preprocessor id; null for "none".</param>
     /// <param name="ThresholdA">The option threshold_a sets, if any.</param>
     /// <param name="ThresholdB">The option threshold_b sets, if any.</param>

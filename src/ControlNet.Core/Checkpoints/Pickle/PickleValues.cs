@@ -7,9 +7,11 @@ public sealed record PickleGlobal(string Module, string Name)
     public override string ToString() => FullName;
 }
 
-/// <summary>A pickled tuple.</summary>
-public sealed record PickleTuple(object?[] Items)
+/// <summary>A pickled tuple (reference equality: its items may contain the tuple itself).</summary>
+public sealed class PickleTuple(object?[] items)
 {
+    public object?[] Items { get; } = items;
+    public override string ToString() => $"tuple[{Items.Length}]";
     public int Count => Items.Length;
     public object? this[int i] => Items[i];
 }
@@ -38,8 +40,13 @@ public sealed class PickleDict
 /// <summary>
 /// An object of an allowed but inert class (numpy scalar, Lightning callback state): its constructor arguments and
 /// state are recorded as data. No code of the class exists here, so nothing can run.
+/// Equality is by reference (not a record): a hostile pickle can make an object its own state, and a structural
+/// hash or ToString would then recurse until the stack overflows.
 /// </summary>
-public sealed record PickleObject(PickleGlobal Type, object? Args)
+public sealed class PickleObject(PickleGlobal type, object? args)
 {
+    public PickleGlobal Type { get; } = type;
+    public object? Args { get; } = args;
     public object? State { get; set; }
+    public override string ToString() => Type.FullName + "(...)";
 }

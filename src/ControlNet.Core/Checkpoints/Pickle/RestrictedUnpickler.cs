@@ -39,13 +39,16 @@ public sealed class RestrictedUnpickler
     readonly Func<PickleTuple, object?>? _persistentLoad;
     readonly Func<PickleGlobal, object?[], object?>? _rebuildTensor;
     readonly string _source;
+    readonly PickleLimits _limits;
 
     /// <param name="source">file name for error messages</param>
     /// <param name="persistentLoad">resolves BINPERSID tuples (torch storages)</param>
     /// <param name="rebuildTensor">builds a tensor from _rebuild_tensor(_v2) arguments</param>
-    public RestrictedUnpickler(string source, Func<PickleTuple, object?>? persistentLoad = null, Func<PickleGlobal, object?[], object?>? rebuildTensor = null)
+    /// <param name="limits">bounds on objects and memo size (<see cref="PickleLimits.Default"/> when null)</param>
+    public RestrictedUnpickler(string source, Func<PickleTuple, object?>? persistentLoad = null, Func<PickleGlobal, object?[], object?>? rebuildTensor = null, PickleLimits? limits = null)
     {
         _source = source;
+        _limits = limits ?? PickleLimits.Default;
         _persistentLoad = persistentLoad;
         _rebuildTensor = rebuildTensor;
     }
@@ -64,6 +67,7 @@ public sealed class RestrictedUnpickler
         var marks = new Stack<int>();
         var memo = new Dictionary<long, object?>();
         var pos = 0;
+        long created = 0;
 
         byte U8() => pos < data.Length ? data[pos++] : throw Truncated();
         ReadOnlySpan<byte> Take(byte[] d, long n)
@@ -97,6 +101,11 @@ public sealed class RestrictedUnpickler
         {
             var at = pos;
             var op = U8();
+            // Every opcode creates at most a few values; counting opcodes bounds objects, and PUT opcodes bound the memo.
+            if (++created > _limits.MaxObjects)
+                throw Limit($"more than {_limits.MaxObjects:N0} objects");
+            if (memo.Count > _limits.MaxMemo)
+                throw Limit($"more than {_limits.MaxMemo:N0} memo entries");
             switch (op)
             {
                 case 0x80: var proto = U8(); if (proto > 5) throw Corrupt($"pickle protocol {proto} is newer than 5"); break; // PROTO
@@ -130,16 +139,16 @@ public sealed class RestrictedUnpickler
                 case (byte)'K': stack.Add((long)U8()); break; // BININT1
                 case (byte)'M': stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(data, 2))); break; // BININT2
                 case 0x8a: stack.Add(Long(Take(data, U8()))); break; // LONG1
-                case 0x8b: stack.Add(Long(Take(data, BinaryPrimitives.ReadInt32LittleEndian(Take(data, 4))))); break; // LONG4
+                case 0x8b: stack.Add(Long(Take(data, LongLength(BinaryPrimitives.ReadInt32LittleEndian(Take(data, 4)))))); break; // LONG4
                 case (byte)'I': // INT (text)
                     {
                         var s = Line(data);
-                        stack.Add(s == "01" ? true : s == "00" ? false : long.Parse(s, System.Globalization.CultureInfo.InvariantCulture));
+                        stack.Add(s == "01" ? true : s == "00" ? false : TextInteger(s, "INT"));
                         break;
                     }
-                case (byte)'L': stack.Add(long.Parse(Line(data).TrimEnd('L'), System.Globalization.CultureInfo.InvariantCulture)); break;
+                case (byte)'L': stack.Add(TextInteger(Line(data).TrimEnd('L'), "LONG")); break;
                 case (byte)'G': stack.Add(BinaryPrimitives.ReadDoubleBigEndian(Take(data, 8))); break; // BINFLOAT
-                case (byte)'F': stack.Add(double.Parse(Line(data), System.Globalization.CultureInfo.InvariantCulture)); break;
+                case (byte)'F': stack.Add(TextFloat(Line(data))); break;
                 case 0x8c: stack.Add(Encoding.UTF8.GetString(Take(data, U8()))); break; // SHORT_BINUNICODE
                 case (byte)'X': stack.Add(Encoding.UTF8.GetString(Take(data, BinaryPrimitives.ReadUInt32LittleEndian(Take(data, 4))))); break;
                 case 0x8d: stack.Add(Encoding.UTF8.GetString(Take(data, (long)BinaryPrimitives.ReadUInt64LittleEndian(Take(data, 8))))); break;
@@ -153,11 +162,11 @@ public sealed class RestrictedUnpickler
                 case (byte)'S': stack.Add(Line(data).Trim('\'', '"')); break; // STRING
                 case (byte)'q': memo[U8()] = Top(); break; // BINPUT
                 case (byte)'r': memo[BinaryPrimitives.ReadUInt32LittleEndian(Take(data, 4))] = Top(); break; // LONG_BINPUT
-                case (byte)'p': memo[long.Parse(Line(data), System.Globalization.CultureInfo.InvariantCulture)] = Top(); break; // PUT
+                case (byte)'p': memo[MemoKey(Line(data), "PUT")] = Top(); break; // PUT
                 case 0x94: memo[memo.Count] = Top(); break; // MEMOIZE
                 case (byte)'h': stack.Add(Memo(memo, U8())); break; // BINGET
                 case (byte)'j': stack.Add(Memo(memo, BinaryPrimitives.ReadUInt32LittleEndian(Take(data, 4)))); break;
-                case (byte)'g': stack.Add(Memo(memo, long.Parse(Line(data), System.Globalization.CultureInfo.InvariantCulture))); break;
+                case (byte)'g': stack.Add(Memo(memo, MemoKey(Line(data), "GET"))); break;
                 case (byte)'0': Pop(); break; // POP
                 case (byte)'1': PopMark(); break; // POP_MARK
                 case (byte)'2': stack.Add(Top()); break; // DUP
@@ -278,8 +287,28 @@ public sealed class RestrictedUnpickler
         }
     }
 
-    static object Long(ReadOnlySpan<byte> b)
+    int LongLength(int n) => n < 0 || n > _limits.MaxIntegerBytes ? throw Limit($"a {n:N0}-byte integer (limit {_limits.MaxIntegerBytes})") : n;
+
+    /// <summary>Text integers (protocol 0) of any length parse to long or BigInteger; longer than the limit is refused, not overflowed.</summary>
+    object TextInteger(string s, string opcode)
     {
+        if (long.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var l)) return l;
+        if (s.Length > 2 * _limits.MaxIntegerBytes + 1) throw Limit($"an {opcode} integer of {s.Length:N0} digits");
+        return BigInteger.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var b)
+            ? b : throw Corrupt($"{opcode} '{Clip(s)}' is not an integer");
+    }
+
+    object TextFloat(string s) =>
+        double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : throw Corrupt($"FLOAT '{Clip(s)}' is not a number");
+
+    long MemoKey(string s, string opcode) =>
+        long.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var k) ? k : throw Corrupt($"{opcode} memo key '{Clip(s)}' is not a small non-negative integer");
+
+    static string Clip(string s) => s.Length <= 24 ? s : s[..24] + "…";
+
+    object Long(ReadOnlySpan<byte> b)
+    {
+        if (b.Length > _limits.MaxIntegerBytes) throw Limit($"a {b.Length:N0}-byte integer (limit {_limits.MaxIntegerBytes})");
         if (b.Length == 0) return 0L;
         var v = new BigInteger(b, isUnsigned: false, isBigEndian: false);
         return v >= long.MinValue && v <= long.MaxValue ? (long)v : v;
@@ -290,6 +319,9 @@ public sealed class RestrictedUnpickler
 
     PickleDict Dict(object? o) => o as PickleDict ?? throw Corrupt($"SETITEM on a {o?.GetType().Name ?? "None"}");
     List<object?> List(object? o) => o as List<object?> ?? throw Corrupt($"APPEND on a {o?.GetType().Name ?? "None"}");
+
+    InvalidDataException Limit(string what) =>
+        new($"'{_source}': refused, the pickle builds {what}, far beyond any weights file; it is corrupt or hostile. Use the model's .safetensors version.");
 
     InvalidDataException Truncated() => new($"'{_source}': the pickle ends unexpectedly (truncated file). Re-download it.");
     InvalidDataException Corrupt(string why) => new($"'{_source}': the pickle is not a weights state dict ({why}). Re-download the file or use its .safetensors version.");

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+
+namespace ControlNet.Checkpoints;
+
+/// <summary>
+/// Writes files and folders beside their target and renames them into place whole, so a reader (or a process killed
+/// mid-write) sees the old output or the new one, never a partial one. Temporary names carry the writer's process id:
+/// the next write into the same folder deletes those of processes that no longer run (a SIGKILL cannot clean up).
+/// Failures name the path and the likely cause (read-only folder, full disk).
+/// </summary>
+public static class AtomicFile
+{
+    const string TempSuffix = ".tmp";
+    const string PartialSuffix = ".partial";
+
+    public static void Write(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Guard(full, () => Directory.CreateDirectory(dir));
+        RemoveStale(dir);
+        var tmp = TempName(full, TempSuffix);
+        try
+        {
+            Guard(full, () =>
+            {
+                using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+                {
+                    write(fs);
+                    fs.Flush(flushToDisk: true);
+                }
+                File.Move(tmp, full, overwrite: true);
+            });
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds a folder beside <paramref name="folder"/> with <paramref name="write"/>, then swaps it into place: the old
+    /// folder (if any) is renamed aside, the new one renamed in, the old one deleted. A failure leaves the old folder.
+    /// </summary>
+    public static void WriteFolder(string folder, Action<string> write)
+    {
+        var full = Path.GetFullPath(folder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        var parent = Path.GetDirectoryName(full)!;
+        if (File.Exists(full)) throw new IOException($"Cannot write the folder '{folder}': a file has that name. Pick another output path.");
+        Guard(full, () => Directory.CreateDirectory(parent));
+        RemoveStale(parent);
+        var staging = TempName(full, PartialSuffix);
+        string? old = null;
+        try
+        {
+            Guard(full, () => Directory.CreateDirectory(staging));
+            write(staging);
+            Guard(full, () =>
+            {
+                if (Directory.Exists(full))
+                {
+                    old = TempName(full, PartialSuffix);
+                    Directory.Move(full, old);
+                }
+                Directory.Move(staging, full);
+            });
+        }
+        catch
+        {
+            if (old is not null && !Directory.Exists(full)) Directory.Move(old, full);
+            TryDelete(staging);
+            throw;
+        }
+        if (old is not null) TryDelete(old);
+    }
+
+    /// <summary>Deletes temporary files and folders in <paramref name="dir"/> left by writers that no longer run.</summary>
+    public static int RemoveStale(string dir)
+    {
+        var removed = 0;
+        if (!Directory.Exists(dir)) return 0;
+        IEnumerable<string> entries;
+        try { entries = Directory.EnumerateFileSystemEntries(dir, ".*").ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+        foreach (var entry in entries)
+        {
+            var name = Path.GetFileName(entry);
+            if (!(name.EndsWith(TempSuffix, StringComparison.Ordinal) || name.EndsWith(PartialSuffix, StringComparison.Ordinal))) continue;
+            // .NAME.PID.RANDOM.tmp — anything else (another tool's dot file) is left alone.
+            var parts = name.Split('.');
+            if (parts.Length < 5 || !int.TryParse(parts[^3], out var pid) || IsRunning(pid)) continue;
+            if (TryDelete(entry)) removed++;
+        }
+        return removed;
+    }
+
+    static string TempName(string full, string suffix) =>
+        Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid().ToString("N")[..8]}{suffix}");
+
+    static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try { using var p = Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+
+    static bool TryDelete(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            else File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>Runs a file-system step and rewrites its failure as one line naming <paramref name="target"/> and the fix.</summary>
+    static void Guard(string target, Action step)
+    {
+        try { step(); }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"Cannot write '{target}': permission denied or a read-only location ({e.Message}). Choose an output path in a writable folder.", e);
+        }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            throw new IOException($"Cannot write '{target}': the disk is full ({e.Message}). Free space or choose an output path on another disk; the previous file is unchanged.", e);
+        }
+        catch (IOException e) when (e.HResult == 30 || e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new IOException($"Cannot write '{target}': the file system is read-only ({e.Message}). Choose an output path in a writable folder.", e);
+        }
+    }
+
+    static bool IsDiskFull(IOException e) =>
+        (e.HResult & 0xFFFF) is 28 or 0x70 or 0x27 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+}
