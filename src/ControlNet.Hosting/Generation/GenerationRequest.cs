@@ -48,6 +48,9 @@ public sealed record ControlInput
     public double? End { get; init; }
     public Pipelines.ControlMode? Mode { get; init; }
     public bool? GuessMode { get; init; }
+    public Pipelines.GuessModeVariant? GuessModeVariant { get; init; }
+    /// <summary>The paper's CFG resolution weighting (§3.4) for this request; null takes the registration's.</summary>
+    public Pipelines.CfgResolutionWeighting? CfgResolutionWeighting { get; init; }
     public Pipelines.ResizeMode? Resize { get; init; }
 
     /// <summary>An image for the control registered as <paramref name="control"/>.</summary>

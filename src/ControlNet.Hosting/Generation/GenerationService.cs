@@ -77,8 +77,8 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             End = input.End ?? reg.End,
             Mode = input.Mode ?? reg.Mode,
             GuessMode = input.GuessMode ?? reg.GuessMode,
-            GuessModeVariant = reg.GuessModeVariant,
-            CfgResolutionWeighting = reg.CfgResolutionWeighting,
+            GuessModeVariant = input.GuessModeVariant ?? reg.GuessModeVariant,
+            CfgResolutionWeighting = input.CfgResolutionWeighting ?? reg.CfgResolutionWeighting,
             Resize = input.Resize ?? reg.Resize,
         };
     }

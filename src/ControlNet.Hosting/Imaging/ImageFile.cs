@@ -16,13 +16,16 @@ public static class ImageFile
     };
 
     /// <summary>RGB 8-bit as the reference HWC3: gray replicated, 16-bit reduced, alpha composited on white.</summary>
-    public static ConditionImage LoadRgb(string path)
+    public static ConditionImage LoadRgb(string path) => LoadRgb(ReadFile(path), path);
+
+    /// <summary>As <see cref="LoadRgb(string)"/>, from encoded bytes (an upload); <paramref name="name"/> is for messages.</summary>
+    public static ConditionImage LoadRgb(byte[] encoded, string name)
     {
-        var stored = LoadStored(path);
+        var stored = LoadStored(encoded, name);
         var rgb = stored.ToRgb8();
         if (rgb.Mask is null) return rgb;
         // The alpha was kept by LoadStored; recompute the composite from it: color·a + 255·(1 − a), truncated.
-        var alpha = LoadAlpha(path)!;
+        var alpha = LoadAlpha(encoded, name)!;
         var data = (byte[])rgb.Data!.Clone();
         for (int p = 0; p < alpha.Length; p++)
         {
@@ -34,9 +37,12 @@ public static class ImageFile
     }
 
     /// <summary>Gray or RGB, 8- or 16-bit, as stored; an alpha channel becomes the mask (alpha &lt; 128 = masked).</summary>
-    public static ConditionImage LoadStored(string path)
+    public static ConditionImage LoadStored(string path) => LoadStored(ReadFile(path), path);
+
+    /// <summary>As <see cref="LoadStored(string)"/>, from encoded bytes (an upload); <paramref name="name"/> is for messages.</summary>
+    public static ConditionImage LoadStored(byte[] encoded, string name)
     {
-        using var mat = Decode(path);
+        using var mat = Decode(encoded, name);
         using var rgb = new Mat();
         byte[]? mask = null;
         switch (mat.Channels())
@@ -47,9 +53,9 @@ public static class ImageFile
                 Cv2.CvtColor(mat, rgb, ColorConversionCodes.BGRA2RGB);
                 mask = AlphaToMask(mat);
                 break;
-            default: throw new InvalidDataException($"'{path}' has {mat.Channels()} channels; expected gray, RGB or RGBA.");
+            default: throw new InvalidDataException($"'{name}' has {mat.Channels()} channels; expected gray, RGB or RGBA.");
         }
-        return ToImage(rgb, path).WithMask(mask);
+        return ToImage(rgb, name).WithMask(mask);
     }
 
     /// <summary>Saves as PNG atomically (16-bit stays 16-bit; a mask becomes transparency), with optional text metadata.</summary>
@@ -79,17 +85,18 @@ public static class ImageFile
         return bytes;
     }
 
-    static Mat Decode(string path)
+    static byte[] ReadFile(string path) =>
+        File.Exists(path) ? File.ReadAllBytes(path) : throw new FileNotFoundException($"Image '{path}' does not exist. Check the path.", path);
+
+    static Mat Decode(byte[] encoded, string path)
     {
         Conditions.OpenCv.OpenCvNative.EnsureLoaded();
-        if (!File.Exists(path)) throw new FileNotFoundException($"Image '{path}' does not exist. Check the path.", path);
-        var bytes = File.ReadAllBytes(path);
         // The declared size is checked before OpenCV allocates it: a small file can declare a 30000×30000 image.
-        if (ImageHeader.TryReadSize(bytes) is { } size) ImageLimits.Check(size.Width, size.Height, $"'{path}'");
-        if (ImageHeader.FindOversizedPngChunk(bytes) is { } damage)
+        if (ImageHeader.TryReadSize(encoded) is { } size) ImageLimits.Check(size.Width, size.Height, $"'{path}'");
+        if (ImageHeader.FindOversizedPngChunk(encoded) is { } damage)
             throw new InvalidDataException($"'{path}' is a damaged PNG: {damage}. Re-export or re-download the image.");
         Mat mat;
-        try { mat = Cv2.ImDecode(bytes, ImreadModes.Unchanged); }
+        try { mat = Cv2.ImDecode(encoded, ImreadModes.Unchanged); }
         catch (OpenCVException e) { throw new InvalidDataException($"'{path}' could not be decoded ({e.Message}); the file is damaged or not an image.", e); }
         if (!mat.Empty() && (long)mat.Rows * mat.Cols > ImageLimits.MaxPixels)
         {
@@ -103,9 +110,9 @@ public static class ImageFile
         return mat;
     }
 
-    static byte[]? LoadAlpha(string path)
+    static byte[]? LoadAlpha(byte[] encoded, string path)
     {
-        using var mat = Decode(path);
+        using var mat = Decode(encoded, path);
         if (mat.Channels() != 4) return null;
         using var a = mat.ExtractChannel(3);
         using var a8 = new Mat();

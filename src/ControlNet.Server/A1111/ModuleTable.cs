@@ -1,0 +1,61 @@
+using ControlNet.Hosting.Plugins;
+
+namespace ControlNet.Server.A1111;
+
+/// <summary>
+/// The extension's preprocessor ("module") names and the SDK's preprocessors behind them, with which of the unit's
+/// sliders (processor_res, threshold_a, threshold_b) feed which preprocessor option. Modules that need a neural
+/// estimator the SDK does not ship are refused with a message that says so and how to send a ready map instead.
+/// </summary>
+public static class ModuleTable
+{
+    /// <param name="Name">The name clients send.</param>
+    /// <param name="Preprocessor">The SDK preprocessor id; null for "none".</param>
+    /// <param name="ThresholdA">The option threshold_a sets, if any.</param>
+    /// <param name="ThresholdB">The option threshold_b sets, if any.</param>
+    /// <param name="Note">How it relates to the extension's module of that name.</param>
+    public sealed record Module(string Name, string? Preprocessor, string? ThresholdA, string? ThresholdB, string Note);
+
+    /// <summary>The option processor_res sets when the preprocessor has it.</summary>
+    public const string ResolutionOption = "detect-resolution";
+
+    public static readonly IReadOnlyList<Module> All =
+    [
+        new("none", null, null, null, "the image is the condition map"),
+        new("canny", "canny", "low", "high", "same as the extension's (threshold_a = low, threshold_b = high)"),
+        new("invert", "scribble", "threshold", null, "the extension's 'invert (from white bg & black line)', binarised at threshold_a (default 127)"),
+        new("scribble", "scribble", "threshold", null, "ControlNet 1.0's simple scribble: dark strokes on white to white on black"),
+        new("shuffle", "shuffle", null, null, "content shuffle (a different random flow than the extension's)"),
+        new("tile_resample", "tile", null, null, "the image itself, resized; threshold_a (down-sampling rate) is not applied"),
+        new("inpaint", "inpaint", null, null, "the image with the unit's mask (or its transparent pixels) marked for repainting"),
+        new("inpaint_only", "inpaint", null, null, "as inpaint: the mask marks the pixels to repaint"),
+        // The SDK's own, under names that do not collide with the extension's estimator modules:
+        new("fake_scribble_from_softedge", "fake-scribble", "threshold", null, "SDK: fake scribble from a soft-edge (HED-like) map you send"),
+        new("depth_map", "depth", null, null, "SDK: a depth image you send (near = bright), normalised; no estimation"),
+        new("normal_from_depth", "normal", "bg-threshold", null, "SDK: a normal map computed from a depth image you send"),
+        new("openpose_json", "openpose", null, null, "SDK: OpenPose JSON keypoints (as the extension's render_openpose_json takes) drawn as a pose map"),
+    ];
+
+    // Extension modules that run neural annotators; the SDK has none of these estimators.
+    static readonly string[] EstimatorPrefixes =
+        ["depth", "normal", "openpose", "dw_openpose", "animal_openpose", "densepose", "mlsd", "lineart", "softedge", "scribble_", "seg_", "hed", "pidinet", "clip_vision", "ip-adapter", "reference", "t2ia", "revision", "recolor", "blur_gaussian", "mediapipe", "instant_id", "lama", "tile_colorfix", "threshold", "color"];
+
+    /// <summary>The modules whose preprocessor is loaded, in table order.</summary>
+    public static IReadOnlyList<Module> Available(PluginCatalog catalog) =>
+        All.Where(m => m.Preprocessor is null || catalog.Plugins.Any(p => p.Plugin.Preprocessors.Any(pre => pre.Id == m.Preprocessor))).ToArray();
+
+    /// <summary>The module named <paramref name="name"/>, or the reason it cannot be used (listing what can).</summary>
+    public static (Module? Module, string? Error) Find(string? name, PluginCatalog catalog)
+    {
+        var text = string.IsNullOrWhiteSpace(name) ? "none" : name.Trim();
+        var available = Available(catalog);
+        var found = available.FirstOrDefault(m => string.Equals(m.Name, text, StringComparison.OrdinalIgnoreCase));
+        if (found is not null) return (found, null);
+        var list = string.Join(", ", available.Select(m => m.Name));
+        if (All.Any(m => string.Equals(m.Name, text, StringComparison.OrdinalIgnoreCase)))
+            return (null, $"module '{text}' needs a condition plug-in that is not loaded on this server. Available modules: {list}.");
+        if (EstimatorPrefixes.Any(p => text.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+            return (null, $"module '{text}' runs a neural annotator that this server does not have. Send a ready condition map with module 'none', or use one of: {list}.");
+        return (null, $"module '{text}' is unknown. Available modules: {list}.");
+    }
+}

@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ControlNet.Abstractions;
+using ControlNet.Hosting;
+using ControlNet.Hosting.Generation;
+using ControlNet.Hosting.Imaging;
+using ControlNet.Hosting.Plugins;
+using ControlNet.Pipelines;
+using ControlNet.Sampling;
+using ControlNet.Server.A1111;
+using ControlNet.Server.Api;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ControlNet.Server.Jobs;
+
+/// <summary>
+/// Turns a <see cref="JobSpec"/> into images with the host's <see cref="IGenerationService"/>: <see cref="Plan"/>
+/// validates and preprocesses (the API calls it before accepting a job, so bad input is a 422, not a failed job),
+/// <see cref="RunAsync"/> generates each batch and encodes the PNGs. The same code runs in the server process and in
+/// <c>controlnet worker</c>.
+/// </summary>
+public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, ModelRegistry models, ServerOptions server, IOptions<ControlNetOptions> host)
+{
+    // Resolved on the first run, not in Plan: an API process that only queues jobs for Redis workers never loads the weights.
+    IGenerationService Generation => services.GetRequiredService<IGenerationService>();
+
+    /// <summary>PNG text key holding the job (images left out) that produced the file.</summary>
+    public const string JobKey = "controlnet:job";
+
+    public ModelRegistry Models => models;
+    public PluginCatalog Catalog => catalog;
+
+    /// <summary>Checks every field (errors name the field as written in the server's own API) and preprocesses the controls.</summary>
+    public JobPlan Plan(JobSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var errors = new List<FieldError>();
+        var d = host.Value.Defaults;
+        int width = spec.Width ?? d.Width, height = spec.Height ?? d.Height;
+        if (width <= 0 || width % 8 != 0) errors.Add(new("width", $"is {width}; expected a positive multiple of 8."));
+        if (height <= 0 || height % 8 != 0) errors.Add(new("height", $"is {height}; expected a positive multiple of 8."));
+        if ((long)width * height > server.MaxPixels) errors.Add(new("width", $"{width}×{height} is more than the server's cap of {server.MaxPixels:N0} pixels."));
+        if (spec.Steps is { } steps && (steps < 1 || steps > server.MaxSteps)) errors.Add(new("steps", $"is {steps}; expected 1–{server.MaxSteps}."));
+        if (spec.Sampler is { } sampler && !SamplerFactory.Names.Contains(sampler)) errors.Add(new("sampler", $"is '{sampler}'; expected one of {string.Join(", ", SamplerFactory.Names)}."));
+        if (spec.Cfg is { } cfg && (cfg < 0 || double.IsNaN(cfg))) errors.Add(new("cfg", $"is {cfg}; expected 0 or more."));
+        if (spec.Batch < 1) errors.Add(new("batch", $"is {spec.Batch}; expected 1 or more."));
+        if (spec.Iterations < 1) errors.Add(new("iterations", $"is {spec.Iterations}; expected 1 or more."));
+        if ((long)spec.Batch * spec.Iterations > server.MaxImages)
+            errors.Add(new("batch", $"{spec.Batch} × {spec.Iterations} iterations is more than the server's cap of {server.MaxImages} images per request."));
+        if (spec.Strength is { } s && s is < 0 or > 1) errors.Add(new("strength", $"is {s}; expected 0–1."));
+        if (spec.Mask is not null && spec.InitImage is null) errors.Add(new("mask", "needs initImage: the mask marks what to repaint in that image."));
+        if (errors.Count > 0) throw new RequestValidationException(errors);
+
+        var init = spec.InitImage is null ? null : JobImages.Decode(spec.InitImage, "initImage", PreprocessorInput.RgbImage, server.MaxPixels);
+        var mask = spec.Mask is null ? null : JobImages.Decode(spec.Mask, "mask", PreprocessorInput.StoredImage, server.MaxPixels);
+        var maps = new List<ConditionImage>();
+        var used = new List<RegisteredControlNet>();
+        var inputs = new List<ControlInput>();
+        for (int i = 0; i < spec.Controls.Count; i++)
+        {
+            var c = spec.Controls[i];
+            string at = $"controls[{i}]";
+            var model = models.Find(c.Model) ?? throw new RequestValidationException($"{at}.model", models.NotFound(c.Model));
+            var map = Preprocess(c.Preprocessor ?? DefaultPreprocessor(model), c.Image, c.Mask, c.Options, at, cancellationToken);
+            try
+            {
+                ControlWeights.Validate(new ControlSettings
+                {
+                    ControlNet = model.Name, Condition = map, Strength = c.Strength, Start = c.Start, End = c.End,
+                    Mode = c.Mode, GuessMode = c.GuessMode, CfgResolutionWeighting = c.CfgResolutionWeighting,
+                });
+            }
+            catch (ArgumentException e)
+            {
+                string field = !double.IsFinite(c.Strength) || c.Strength < 0 ? "strength" : !(c.Start >= 0 && c.Start < c.End && c.End <= 1) ? "start" : "mode";
+                throw new RequestValidationException($"{at}.{field}", e.Message);
+            }
+            if (c.Strength < 0) throw new RequestValidationException($"{at}.strength", $"is {c.Strength}; expected 0 or more (1 is full strength).");
+            maps.Add(map);
+            used.Add(model);
+            inputs.Add(new ControlInput
+            {
+                Control = model.Name,
+                Source = PreprocessorSource.From(map),
+                Preprocessor = ControlOptions.NoPreprocessor,
+                Strength = c.Strength,
+                Start = c.Start,
+                End = c.End,
+                Mode = c.Mode,
+                GuessMode = c.GuessMode,
+                GuessModeVariant = c.GuessModeVariant,
+                CfgResolutionWeighting = c.CfgResolutionWeighting,
+                Resize = c.Resize,
+            });
+        }
+        var request = new GenerationRequest
+        {
+            Prompt = spec.Prompt,
+            NegativePrompt = spec.Negative,
+            Width = width,
+            Height = height,
+            Steps = spec.Steps,
+            Sampler = spec.Sampler,
+            GuidanceScale = spec.Cfg,
+            Seed = spec.Seed,
+            BatchSize = spec.Batch,
+            Eta = spec.Eta,
+            Controls = inputs,
+            InitImage = init,
+            DenoisingStrength = spec.Strength,
+            Mask = mask,
+        };
+        // The host's own checks on what the pipeline will get (the fields above were checked with their names already).
+        var settingsErrors = new List<string>();
+        ControlNetOptionsValidator.ValidateDefaults(d with
+        {
+            Width = width,
+            Height = height,
+            Steps = spec.Steps ?? d.Steps,
+            Sampler = spec.Sampler ?? d.Sampler,
+            GuidanceScale = spec.Cfg ?? d.GuidanceScale,
+            BatchSize = spec.Batch,
+            DenoisingStrength = spec.Strength ?? d.DenoisingStrength,
+        }, settingsErrors, prefix: "");
+        if (settingsErrors.Count > 0) throw new RequestValidationException("request", string.Join(" ", settingsErrors));
+        return new JobPlan(spec, request, spec.Iterations, maps, used);
+    }
+
+    string DefaultPreprocessor(RegisteredControlNet model)
+    {
+        var plugin = catalog.Plugins.FirstOrDefault(p => string.Equals(p.Plugin.Id, model.Type, StringComparison.OrdinalIgnoreCase))?.Plugin;
+        return plugin?.Preprocessors.FirstOrDefault()?.Id ?? ControlOptions.NoPreprocessor;
+    }
+
+    /// <summary>
+    /// Runs preprocessor <paramref name="preprocessor"/> ("none" passes the image through) on a base64 input, with an
+    /// optional mask; errors name <paramref name="at"/>. Used by jobs and by the detect endpoints.
+    /// </summary>
+    public ConditionImage Preprocess(string preprocessor, string image, string? mask, IReadOnlyDictionary<string, string>? options, string at, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(image)) throw new RequestValidationException($"{at}.image", "is missing; send the input image as base64.");
+        if (preprocessor == ControlOptions.NoPreprocessor)
+        {
+            var map = JobImages.Decode(image, $"{at}.image", PreprocessorInput.RgbImage, server.MaxPixels);
+            return mask is null ? map : map.WithMask(JobImages.Mask(mask, $"{at}.mask", map, server.MaxPixels));
+        }
+        IPreprocessor pre;
+        try { pre = catalog.FindPreprocessor(preprocessor).Preprocessor; }
+        catch (KeyNotFoundException)
+        {
+            var known = catalog.Plugins.SelectMany(p => p.Plugin.Preprocessors).Select(p => p.Id).Append(ControlOptions.NoPreprocessor);
+            throw new RequestValidationException($"{at}.preprocessor", $"'{preprocessor}' is not available here. Available: {string.Join(", ", known)}.");
+        }
+        PreprocessorSource source;
+        if (pre.Input == PreprocessorInput.File) source = PreprocessorSource.From(JobImages.Bytes(image, $"{at}.image"), "upload");
+        else
+        {
+            var decoded = JobImages.Decode(image, $"{at}.image", pre.Input, server.MaxPixels);
+            if (mask is not null) decoded = decoded.WithMask(JobImages.Mask(mask, $"{at}.mask", decoded, server.MaxPixels));
+            source = PreprocessorSource.From(decoded);
+        }
+        try { return pre.Run(source, options, cancellationToken); }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or JsonException)
+        {
+            throw new RequestValidationException($"{at}.options", $"preprocessor '{pre.Id}': {e.Message}");
+        }
+    }
+
+    /// <summary>Generates every batch of the job, reporting progress (with a preview PNG at most every 200 ms).</summary>
+    public async Task<JobOutput> RunAsync(JobSpec spec, string worker, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
+        var plan = Plan(spec, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var images = new List<JobImage>();
+        var seeds = new List<long>();
+        var infotexts = new List<string>();
+        GenerationSettings? first = null;
+        long lastPreview = -1000;
+        for (int iteration = 0; iteration < plan.Iterations; iteration++)
+        {
+            var settings = Generation.Resolve(plan.Request with { Seed = spec.Seed + (long)iteration * spec.Batch }, cancellationToken) with { ReportLatents = progress is not null };
+            first ??= settings;
+            int done = iteration;
+            var report = progress is null ? null : new SyncProgress<GenerationProgress>(p =>
+            {
+                byte[]? preview = null;
+                if (p.Latent is not null && clock.ElapsedMilliseconds - lastPreview >= 200)
+                {
+                    lastPreview = clock.ElapsedMilliseconds;
+                    preview = LatentPreview.ToImage(p.Latent) is { } img ? ImageFile.EncodePng(img) : null;
+                }
+                progress.Report(new JobProgress(done * p.TotalSteps + p.Step, p.TotalSteps * plan.Iterations, preview));
+            });
+            var result = await Generation.GenerateAsync(settings, report, cancellationToken).ConfigureAwait(false);
+            for (int k = 0; k < result.Images.Count; k++)
+            {
+                var text = Infotext(settings, plan, result.Seeds[k]);
+                infotexts.Add(text);
+                seeds.Add(result.Seeds[k]);
+                images.Add(new JobImage("image", PngMetadata.Add(ImageFile.EncodePng(result.Images[k]), new Dictionary<string, string>
+                {
+                    ["parameters"] = text,
+                    [JobKey] = JsonSerializer.Serialize(WithoutImages(spec) with { Seed = result.Seeds[k], Batch = 1, Iterations = 1 }, ServerJson.Options),
+                })));
+            }
+        }
+        for (int i = 0; i < plan.Maps.Count; i++)
+            if (spec.Controls[i].ReturnMap) images.Add(new JobImage("map", ImageFile.EncodePng(MapForDisplay(plan.Maps[i]))));
+        return new JobOutput
+        {
+            Images = images,
+            Seeds = seeds,
+            Prompt = first!.Prompt,
+            Negative = first.NegativePrompt,
+            Width = first.Width,
+            Height = first.Height,
+            Steps = first.Steps,
+            Sampler = first.Sampler,
+            Cfg = first.GuidanceScale,
+            Batch = first.BatchSize,
+            ElapsedSeconds = clock.Elapsed.TotalSeconds,
+            Infotexts = infotexts,
+            Worker = worker,
+        };
+    }
+
+    /// <summary>A condition map as a viewable PNG: 8-bit, the masked pixels (carried as −1 in the control) left transparent.</summary>
+    public static ConditionImage MapForDisplay(ConditionImage map) => map.Depth == SampleDepth.Eight ? map : map.ToRgb8();
+
+    static JobSpec WithoutImages(JobSpec spec) => spec with
+    {
+        InitImage = spec.InitImage is null ? null : "(omitted)",
+        Mask = spec.Mask is null ? null : "(omitted)",
+        Controls = spec.Controls.Select(c => c with { Image = "(omitted)", Mask = c.Mask is null ? null : "(omitted)" }).ToArray(),
+    };
+
+    // A1111's infotext: what image viewers and A1111's "PNG Info" show.
+    string Infotext(GenerationSettings s, JobPlan plan, long seed)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = s.Prompt + (s.NegativePrompt.Length > 0 ? "\nNegative prompt: " + s.NegativePrompt : "") +
+                   string.Format(inv, "\nSteps: {0}, Sampler: {1}, CFG scale: {2}, Seed: {3}, Size: {4}x{5}, Model hash: {6}, Model: {7}",
+                       s.Steps, SamplerNames.ToA1111(s.Sampler), s.GuidanceScale, seed, s.Width, s.Height, models.BaseHash, models.BaseName);
+        if (s.InitImage is not null) text += string.Format(inv, ", Denoising strength: {0}", s.DenoisingStrength);
+        for (int i = 0; i < s.Controls.Count; i++)
+        {
+            var c = s.Controls[i];
+            var unit = plan.Spec.Controls[i];
+            text += string.Format(inv, ", ControlNet {0}: \"Module: {1}, Model: {2}, Weight: {3}, Resize Mode: {4}, Guidance Start: {5}, Guidance End: {6}, Control Mode: {7}\"",
+                i, unit.Preprocessor ?? plan.Models[i].Type, plan.Models[i].Title, c.Strength, A1111Enums.ResizeLabel(c.Resize), c.Start, c.End, A1111Enums.ModeLabel(c.Mode));
+        }
+        return text;
+    }
+}
