@@ -67,7 +67,8 @@ namespace ControlNet.Generators.Emitting
             w.Open("for (var k = 0; k < " + S(plan.Output.Count) + "; k++)");
             w.Line("var skip = hs[" + S(n - 1) + " - k];");
             w.Line("if (controlResiduals is not null && !onlyMidControl) skip = skip + controlResiduals[" + S(n - 1) + " - k];");
-            w.Line("h = output_blocks[k].call(global::TorchSharp.torch.cat(new[] { h, skip }, 1), emb, context);");
+            w.Line("// an upsampling block goes to the next skip's size (odd sizes when the latent side is not a multiple of 8)");
+            w.Line("h = output_blocks[k].forward(global::TorchSharp.torch.cat(new[] { h, skip }, 1), emb, context, k < " + S(plan.Output.Count - 1) + " ? hs[" + S(n - 2) + " - k].shape[2..] : null);");
             w.Close();
             w.Line("// 5. output head");
             w.Line("return @out.call(h).MoveToOuterDisposeScope(); // [B, " + S(a.OutChannels) + ", h, w]");

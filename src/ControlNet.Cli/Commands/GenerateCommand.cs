@@ -80,6 +80,14 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [Description("img2img denoising strength, 0–1. Default 0.75.")]
         public double? Strength { get; init; }
 
+        [CommandOption("--lora <FILE>")]
+        [Description("FILE[[:weight]] or NAME[[:weight]] (found in --lora-dir), repeatable: kohya/A1111, diffusers/PEFT and LoCon LoRAs, merged for the run. The prompt may also say <lora:NAME:WEIGHT>.")]
+        public string[] Lora { get; init; } = [];
+
+        [CommandOption("--lora-dir <DIR>")]
+        [Description("Folder of LoRA files for names (A1111's models/Lora).")]
+        public string? LoraDir { get; init; }
+
         [CommandOption("--mask <FILE>")]
         [Description("Inpainting mask (white = repaint); needs --init-image.")]
         public string? Mask { get; init; }
@@ -138,6 +146,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         catch (OptionsValidationException e) { throw new UserFacingException(string.Join(Environment.NewLine, e.Failures), ExitCodes.Usage); }
 
         var result = done.Result;
+        foreach (var warning in result.Warnings) Console.Error.WriteLine("warning: " + warning);
         if (settings.Json)
             Console.WriteLine(JsonSerializer.Serialize(new
             {
@@ -178,6 +187,8 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             InitImage = s.InitImage ?? run.InitImage,
             Strength = s.Strength ?? run.Strength,
             Mask = s.Mask ?? run.Mask,
+            Lora = s.Lora.Length > 0 ? s.Lora : run.Lora,
+            LoraDir = s.LoraDir ?? run.LoraDir,
         };
     }
 

@@ -29,4 +29,8 @@ public sealed record GenerationSettings
     public ConditionImage? Mask { get; init; }
     /// <summary>Attach a copy of the current latent to every progress report (for live previews); off by default.</summary>
     public bool ReportLatents { get; init; }
+    /// <summary>LoRAs merged for this generation (and unmerged after it), besides the prompt's <c>&lt;lora:NAME:WEIGHT&gt;</c> tags.</summary>
+    public IReadOnlyList<ControlNet.Adapters.LoraReference> Loras { get; init; } = [];
+    /// <summary>Folders where LoRA names (prompt tags, --lora NAME) are looked up as NAME.safetensors / .pt.</summary>
+    public IReadOnlyList<string> LoraFolders { get; init; } = [];
 }

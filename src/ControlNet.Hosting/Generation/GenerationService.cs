@@ -38,6 +38,8 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             InitImage = request.InitImage,
             DenoisingStrength = request.DenoisingStrength ?? d.DenoisingStrength,
             Mask = request.Mask,
+            Loras = request.Loras,
+            LoraFolders = request.LoraFolders,
             Controls = request.Controls.Select(c => ResolveControl(c, cancellationToken)).ToArray(),
         };
         var errors = new List<string>();

@@ -39,6 +39,10 @@ public sealed record GenerationRun
     /// <summary>img2img denoising strength (0–1).</summary>
     public double Strength { get; init; } = 0.75;
     public string? Mask { get; init; }
+    /// <summary>LoRAs as <c>FILE[:weight]</c> or <c>NAME[:weight]</c> (looked up in <see cref="LoraDir"/>); the prompt may add &lt;lora:NAME:WEIGHT&gt;.</summary>
+    public IReadOnlyList<string> Lora { get; init; } = [];
+    /// <summary>Folder of LoRA files for names (A1111's models/Lora).</summary>
+    public string? LoraDir { get; init; }
 
     /// <summary>The run file's JSON: camelCase option names, nulls left out, comments allowed, unknown fields refused.</summary>
     public static readonly JsonSerializerOptions Json = new()
@@ -97,6 +101,9 @@ public sealed record GenerationRun
         Out = Path.GetFullPath(Out, baseFolder),
         InitImage = InitImage is null ? null : Path.GetFullPath(InitImage, baseFolder),
         Mask = Mask is null ? null : Path.GetFullPath(Mask, baseFolder),
+        LoraDir = LoraDir is null ? null : Path.GetFullPath(LoraDir, baseFolder),
+        Lora = Lora.Select(l => ControlNet.Adapters.LoraReference.Parse(l) is var r && File.Exists(Path.GetFullPath(r.PathOrName, baseFolder))
+            ? Path.GetFullPath(r.PathOrName, baseFolder) + (l.Length > r.PathOrName.Length ? l[r.PathOrName.Length..] : "") : l).ToArray(),
         Controls = Controls.Select(c => c with { Image = Path.GetFullPath(c.Image, baseFolder), Model = LocalOrId(c.Model, baseFolder) }).ToArray(),
     };
 

@@ -135,6 +135,8 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
             InitImage = resolved.InitImage is { } init ? ImageFile.LoadRgb(Existing(init, "init-image")) : null,
             DenoisingStrength = resolved.Strength,
             Mask = resolved.Mask is { } mask ? ImageFile.LoadStored(Existing(mask, "mask")) : null,
+            Loras = resolved.Lora.Select(ControlNet.Adapters.LoraReference.Parse).ToArray(),
+            LoraFolders = resolved.LoraDir is { } loraDir ? [loraDir] : [],
             Controls = resolved.Controls.Select((c, i) => new ControlInput
             {
                 Control = keys[i],
