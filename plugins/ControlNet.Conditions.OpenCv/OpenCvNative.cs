@@ -2,8 +2,17 @@ using OpenCvSharp;
 
 namespace ControlNet.Conditions.OpenCv;
 
-/// <summary>Turns a missing OpenCV native library into an error that names the Debian package to install.</summary>
-public static class OpenCvNative
+/// <summary>
+/// Turns a missing OpenCV native library into an error that names the Debian package to install. The one copy: the
+/// host (ControlNet.Hosting, image files) compiles this file too, as an internal type, since it cannot reference a
+/// plug-in helper and plug-ins cannot reference the host.
+/// </summary>
+#if CONTROLNET_HOSTING
+internal
+#else
+public
+#endif
+    static class OpenCvNative
 {
     static volatile bool _loaded;
 

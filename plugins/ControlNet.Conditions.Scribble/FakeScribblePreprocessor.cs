@@ -5,7 +5,7 @@ namespace ControlNet.Conditions.Scribble;
 
 /// <summary>
 /// Fake scribble from a soft-edge map (the HED/PiDiNet output, white on black). The neural edge estimators are a
-/// separate issue: until one is installed, pass an edge map; a future "hed" preprocessor feeds this one.
+/// separate step: pass an edge map (e.g. the output of "hed"), or use "scribble-hed" to start from a photo.
 /// </summary>
 public sealed class FakeScribblePreprocessor : Preprocessor<FakeScribbleOptions>
 {

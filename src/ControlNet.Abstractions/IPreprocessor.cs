@@ -18,11 +18,19 @@ public enum PreprocessorInput
 /// <param name="ReadImage">Opens another image the options name (e.g. an inpainting mask), as stored; absolute or relative to the working folder.</param>
 public sealed record PreprocessorSource(ConditionImage? Image, byte[]? Bytes, string? FileName, Func<string, ConditionImage>? ReadImage = null)
 {
+    /// <summary>Where neural preprocessors find their weights (<see cref="IPreprocessor"/>s that need none ignore it); null when the host offers none.</summary>
+    public IModelFileProvider? Models { get; init; }
+
     public static PreprocessorSource From(ConditionImage image) => new(image, null, null);
     public static PreprocessorSource From(byte[] bytes, string? fileName = null) => new(null, bytes, fileName);
 
     public ConditionImage RequireImage(string preprocessor) => Image ?? throw new ArgumentException(
         $"Preprocessor '{preprocessor}' reads an image but was given {(Bytes is null ? "nothing" : "raw bytes")}{(FileName is null ? "" : $" ('{FileName}')")}; pass a PNG or JPEG file.");
+
+    /// <summary>The weights provider, or an error naming the file the preprocessor needs and how to supply it.</summary>
+    public IModelFileProvider RequireModels(string preprocessor, ModelFile file) => Models ?? throw new InvalidOperationException(
+        $"Preprocessor '{preprocessor}' needs the weight file {file.Describe()}, but no annotator folder was configured. " +
+        "Pass --annotator-path DIR (CLI) or set AnnotatorPath in the ControlNet options, with the file in DIR or in the Hugging Face cache of lllyasviel/Annotators.");
 
     public byte[] RequireBytes(string preprocessor) => Bytes ?? throw new ArgumentException(
         $"Preprocessor '{preprocessor}' reads a file's bytes but was given {(Image is null ? "nothing" : "an image")}; pass the file.");

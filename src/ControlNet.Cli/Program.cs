@@ -23,6 +23,8 @@ public static class Program
         app.Configure(config =>
         {
             config.SetApplicationName("controlnet");
+            // `controlnet --version`: the package version (`controlnet version` adds libtorch's, which needs it loaded).
+            config.SetApplicationVersion(VersionCommand.SdkVersion);
             // Bound to the current Console.Out on every run (AnsiConsole's default binds once, which in-process callers
             // that redirect the console would miss); an unknown option is an error, not a silently ignored argument.
             config.ConfigureConsole(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }));
@@ -30,8 +32,13 @@ public static class Program
             config.PropagateExceptions();
             config.AddCommand<GenerateCommand>("generate").WithData(new GenerateHooks(configureServices))
                 .WithDescription("Generate images from a prompt with any number of ControlNets (--control TYPE:IMAGE[[:key=value,…]]).")
-                .WithExample("generate", "--prompt", "a red house", "--control", "canny:house.png", "--out", "house.png");
+                // Both run when pasted: the first anywhere the shipped toy model is (build output, publish folder, tool),
+                // the second from a checkout's root (the README's main job).
+                // Spectre prints the arguments as given, so the prompt carries its shell quotes.
+                .WithExample("generate", "--prompt", "\"red square on blue background\"", "--seed", "1", "--out", "toy.png")
+                .WithExample("generate", "--prompt", "\"red square on blue background\"", "--control", "canny:samples/toy-square.png:detect-resolution=64", "--seed", "1", "--out", "toy.png");
             config.AddCommand<VersionCommand>("version").WithDescription("Print the SDK and libtorch versions.");
+            config.AddCommand<SamplersCommand>("samplers").WithDescription("List the samplers with their A1111 names (both work for --sampler).");
             config.AddCommand<InspectCommand>("inspect").WithDescription("Show the format, architecture and components of a checkpoint.");
             config.AddCommand<ConvertCommand>("convert").WithDescription("Convert a checkpoint between original (ldm) and diffusers layouts and precisions.");
             config.AddCommand<InitCommand>("init").WithDescription("Create a ControlNet from a base model, or random full-size SD 1.5 files.");

@@ -36,6 +36,12 @@ public sealed class ControlNetOptions
     /// <summary>Also scan the built-in folder next to the application and $CONTROLNET_HOME/plugins (default true).</summary>
     public bool UseDefaultPluginFolders { get; set; } = true;
 
+    /// <summary>Folder with annotator weights (ControlNetHED.pth, …) for neural preprocessors; the Hugging Face cache of lllyasviel/Annotators is searched after it.</summary>
+    public string? AnnotatorPath { get; set; }
+
+    /// <summary>Download a missing annotator weight file from the Hub into its cache (default false: no surprise downloads).</summary>
+    public bool DownloadAnnotators { get; set; }
+
     /// <summary>The control registered under <paramref name="key"/>, or null.</summary>
     public ControlOptions? FindControl(string key) =>
         Controls.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase));

@@ -31,6 +31,8 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
         if (!DTypes.Contains(o.DType))
             errors.Add($"DType is '{o.DType}'; expected one of {string.Join(", ", DTypes)}.");
         ValidateDefaults(o.Defaults, errors);
+        foreach (var folder in o.PluginFolders.Where(f => !Directory.Exists(f)))
+            errors.Add($"Plug-in folder '{folder}' does not exist; create it (one subfolder per plug-in) or remove AddPlugins(\"{folder}\").");
 
         foreach (var dup in o.Controls.GroupBy(c => c.Key, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             errors.Add($"Control key '{dup.Key}' is registered {dup.Count()} times; give each AddControl a distinct key.");
@@ -46,8 +48,8 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
         if (d.Width <= 0 || d.Width % 8 != 0) errors.Add($"{prefix}Width is {d.Width}; expected a positive multiple of 8 (e.g. 512).");
         if (d.Height <= 0 || d.Height % 8 != 0) errors.Add($"{prefix}Height is {d.Height}; expected a positive multiple of 8 (e.g. 512).");
         if (d.Steps < 1) errors.Add($"{prefix}Steps is {d.Steps}; expected at least 1 (20 is typical).");
-        if (!SamplerFactory.Names.Contains(d.Sampler))
-            errors.Add($"{prefix}Sampler is '{d.Sampler}'; expected one of {string.Join(", ", SamplerFactory.Names)}.");
+        try { SamplerFactory.Canonical(d.Sampler); }
+        catch (ArgumentException) { errors.Add($"{prefix}Sampler is '{d.Sampler}'; expected one of {string.Join(", ", SamplerFactory.Names)} or an A1111 name (\"Euler a\", \"DPM++ 2M Karras\", …)."); }
         if (d.GuidanceScale < 0 || double.IsNaN(d.GuidanceScale)) errors.Add($"{prefix}GuidanceScale is {d.GuidanceScale}; expected 0 or more (1 disables guidance, 9 is the ControlNet apps' default).");
         if (d.BatchSize < 1) errors.Add($"{prefix}BatchSize is {d.BatchSize}; expected at least 1.");
         if (d.DenoisingStrength is < 0 or > 1) errors.Add($"{prefix}DenoisingStrength is {d.DenoisingStrength}; expected 0–1.");
@@ -71,16 +73,9 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
             errors.Add(msg);
             return;
         }
-        if (c.Preprocessor is null || c.Preprocessor == ControlOptions.NoPreprocessor)
-        {
-            if (c.Preprocessor is null && plugin.Preprocessors.Count == 0)
-                errors.Add($"{who}: plug-in '{plugin.Id}' has no preprocessor; set Preprocessor = \"none\" and pass condition maps.");
-            if (c.Preprocessor is null && plugin.Preprocessors.Count > 0) ValidateOptionNames(who, plugin.Preprocessors[0], c.PreprocessorOptions, errors);
-            return;
-        }
-        var pre = plugin.Preprocessors.FirstOrDefault(p => string.Equals(p.Id, c.Preprocessor, StringComparison.OrdinalIgnoreCase));
-        if (pre is null)
-            errors.Add($"{who} names preprocessor '{c.Preprocessor}', which plug-in '{plugin.Id}' does not have. Its preprocessors: {string.Join(", ", plugin.Preprocessors.Select(p => p.Id))}, or \"none\".");
+        if (c.Preprocessor == ControlOptions.NoPreprocessor) return;
+        var pre = plugin.FindPreprocessor(c.Preprocessor);
+        if (pre is null) errors.Add(PreprocessorLookup.NotFound(plugin, c.Preprocessor, who));
         else ValidateOptionNames(who, pre, c.PreprocessorOptions, errors);
     }
 

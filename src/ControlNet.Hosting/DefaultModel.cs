@@ -35,6 +35,25 @@ public static class DefaultModel
     }
 
     /// <summary>
+    /// <paramref name="defaults"/> with a model folder's <c>image_size</c> and <c>guidance_scale</c> where they are still the
+    /// library's (512 × 512, scale 9): a host on the toy model generates at its 32 px without saying so, and a size or
+    /// scale the host did set wins. Unchanged for checkpoints, diffusers folders and hub ids.
+    /// </summary>
+    public static GenerationSettings WithFolderDefaults(GenerationSettings defaults, string baseModel)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        var (size, guidance) = FolderDefaults(baseModel);
+        var library = new GenerationSettings();
+        bool sizeUnset = defaults.Width == library.Width && defaults.Height == library.Height;
+        return defaults with
+        {
+            Width = sizeUnset && size is int w ? w : defaults.Width,
+            Height = sizeUnset && size is int h ? h : defaults.Height,
+            GuidanceScale = defaults.GuidanceScale == library.GuidanceScale && guidance is double g ? g : defaults.GuidanceScale,
+        };
+    }
+
+    /// <summary>
     /// The ControlNet trained for condition <paramref name="conditionType"/> that a model folder ships, as listed in its
     /// manifest under <c>"controlnets": { "canny": "controlnet-canny.safetensors" }</c> (the toy model's layout,
     /// docs/training.md); an absolute path, or null when the folder lists none for the type.

@@ -56,12 +56,13 @@ public static class ServiceCollectionExtensions
     }
 
     // Plug-ins registered as services first (AddPlugin), then the folders: the catalog reports an id found twice.
+    // A missing folder is skipped here; the validator reports an explicit one (AddPlugins) with its fix.
     static PluginCatalog CreateCatalog(ControlNetOptions options, IEnumerable<IConditionPlugin> registered)
     {
         var catalog = new PluginCatalog();
         foreach (var plugin in registered) catalog.Add(plugin, "registered service");
         var folders = options.UseDefaultPluginFolders ? new[] { PluginCatalog.BuiltInFolder, ControlNetHome.Plugins } : [];
-        foreach (var folder in folders.Where(Directory.Exists).Concat(options.PluginFolders).Distinct(StringComparer.Ordinal))
+        foreach (var folder in folders.Concat(options.PluginFolders).Where(Directory.Exists).Distinct(StringComparer.Ordinal))
             catalog.AddFolder(folder);
         return catalog;
     }

@@ -36,7 +36,7 @@ public class DiagnosticTests
     [MemberData(nameof(Cases))]
     public void Bad_description_reports_the_diagnostic_at_the_offending_text(string id, string source, string at, string message)
     {
-        var (result, _) = GeneratorHarness.Run(source);
+        var (result, output) = GeneratorHarness.Run(source);
         var diagnostic = result.Diagnostics.FirstOrDefault(d => d.Id == id);
         Assert.True(diagnostic is not null, $"expected {id}, got: {string.Join("; ", result.Diagnostics)}");
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
@@ -52,7 +52,31 @@ public class DiagnosticTests
         Assert.True(expectedStart >= 0);
         Assert.Equal(expectedStart, span.Start);
         Assert.StartsWith(at, text.Substring(span.Start, span.Length), StringComparison.Ordinal);
-        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.StartsWith("Acme.Net.", StringComparison.Ordinal) && id != "CNET0011");
+        // No code for the offending type, and nothing generated that breaks the build (CNET0012 once emitted both
+        // partials of one class: CS0102/CS0111/CS0579).
+        var offender = OffendingType(id);
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.StartsWith("Acme." + offender + ".", StringComparison.Ordinal));
+        var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, $"{id}: the generated code does not compile: {string.Join("; ", errors.Take(5))}");
+    }
+
+    private static string OffendingType(string id) => id switch
+    {
+        "CNET0008" or "CNET0011" => "Cn",
+        "CNET0010" => "Inner",
+        "CNET0012" => "B",
+        _ => "Net",
+    };
+
+    [Fact]
+    public void A_class_with_both_descriptions_gets_no_code_while_the_valid_unet_beside_it_does()
+    {
+        var source = "using ControlNet.Models;\nnamespace Acme;\n[UNetDescription(" + Valid + ")]\npublic partial class A { }\n" +
+                     "[UNetDescription(" + Valid + ")]\n[ControlNetDescription(typeof(A))]\npublic partial class B { }\n";
+        var (result, output) = GeneratorHarness.Run(source);
+        Assert.Equal("CNET0012", Assert.Single(result.Diagnostics).Id);
+        Assert.Equal("Acme.A.UNet.g.cs", Assert.Single(result.GeneratedSources).HintName);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
     [Fact]

@@ -32,18 +32,15 @@ internal sealed class OfflineTemplateWorkspace : IDisposable
     public static void Ok(ProcessResult r, string what) => Assert.True(r.ExitCode == 0, $"{what} failed ({r.ExitCode}):\n{r.All}");
 
     /// <summary>
-    /// `dotnet pack` repository projects (csproj paths relative to the root) and the template pack into the feed. One
-    /// pack of a solution filter: the shared dependencies are evaluated and built once (several times faster than one
-    /// `dotnet pack` per project).
+    /// Puts the packages of repository projects (csproj paths relative to the root) and the template pack into this
+    /// workspace's feed: copies of <see cref="SdkFeed"/>, which packs them once per test run.
     /// </summary>
     public void Pack(params string[] projects)
     {
-        var filter = Path.Combine(Dir("pack"), "feed.slnf");
-        var all = projects.Append("templates/ControlNet.Templates/ControlNet.Templates.csproj").Select(p => $"\"{p}\"");
-        File.WriteAllText(filter, $$"""
-            { "solution": { "path": "{{Path.Combine(RepoPaths.Root, "Sdk.sln")}}", "projects": [ {{string.Join(", ", all)}} ] } }
-            """);
-        Ok(ProcessRunner.Run("dotnet", $"pack \"{filter}\" -o \"{Feed}\" -nodeReuse:false"), "pack " + string.Join(", ", projects));
+        foreach (var p in projects)
+            Assert.True(SdkFeed.Projects.Contains(p), $"{p} is not among the packed projects; add it to SdkFeed.Projects.");
+        foreach (var package in Directory.GetFiles(SdkFeed.Folder, "*.nupkg"))
+            File.Copy(package, Path.Combine(Feed, Path.GetFileName(package)), overwrite: true);
     }
 
     /// <summary>Installs the packed template pack (see <see cref="Pack"/>) into the private hive.</summary>

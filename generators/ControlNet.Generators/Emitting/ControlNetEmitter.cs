@@ -1,5 +1,7 @@
+using System.Collections.Generic;
 using System.Linq;
 using ControlNet.Generators.Models;
+using ControlNet.Models.Layout;
 using static ControlNet.Generators.Emitting.ModuleCode;
 
 namespace ControlNet.Generators.Emitting
@@ -10,14 +12,10 @@ namespace ControlNet.Generators.Emitting
     /// </summary>
     internal static class ControlNetEmitter
     {
-        // Hint encoder widths and the conv indices (among the 7) that may stride 2 (CN cldm.py; REFERENCE §2.1).
-        private static readonly int[] HintWidths = { 16, 16, 32, 32, 96, 96, 256 };
-        private static readonly int[] StridedConvs = { 2, 4, 6 };
-
         public static string Emit(ControlNetTypeModel model)
         {
             var a = model.Architecture;
-            var plan = new UNetPlan(a);
+            var plan = a.Layout();
             var n = plan.Input.Count;
             var w = new SourceWriter();
             Header(w, model.Type);
@@ -25,8 +23,8 @@ namespace ControlNet.Generators.Emitting
             w.Line("/// <summary>ControlNet of <see cref=\"" + model.UNetFullName + "\"/> generated from its [ControlNetDescription]: " + S(n) +
                    " zero convs + middle_block_out, " + S(n + 1) + " residuals. Parameter names are the LDM keys without <c>control_model.</c>.</summary>");
             w.Line(GeneratedCode);
-            w.Open("partial class " + model.Type.Name + " : " + Nn + ".Module, " + Blocks + ".IControlNet");
-            ArchitectureProperty(w, a, "IControlNet");
+            w.Open("partial class " + model.Type.Name + " : " + Blocks + ".ControlNetModule");
+            ArchitectureProperty(w, a);
 
             w.Line("private readonly " + Sequential + " time_embed;");
             w.Line("private readonly " + Sequential + " input_hint_block;");
@@ -40,24 +38,24 @@ namespace ControlNet.Generators.Emitting
             w.Line("/// <param name=\"device\">where to allocate; <c>meta</c> builds the structure without memory</param>");
             Constructor(w, model.Type.Name);
             TimeEmbed(w, a);
-            HintBlock(w, a);
+            HintBlock(w, plan.HintEncoder(a.HintChannels, a.HintDownsampling));
             BlockList(w, "input_blocks", plan.Input, a);
             w.Line("zero_convs = new global::TorchSharp.Modules.ModuleList<" + Sequential + ">(");
             w.Indent();
             for (var i = 0; i < n; i++)
-                w.Line(Blocks + ".ZeroModule.Conv1x1(" + S(plan.Input[i].OutChannels) + ", device, dtype)" + (i == n - 1 ? ");" : ","));
+                w.Line(Blocks + ".ZeroModule.Conv1x1(" + S(plan.ZeroConvs[i].OutChannels) + ", device, dtype)" + (i == n - 1 ? ");" : ","));
             w.Unindent();
             w.Line("middle_block =");
             w.Indent();
             Block(w, plan.Middle, a, ";");
             w.Unindent();
-            w.Line("middle_block_out = " + Blocks + ".ZeroModule.Conv1x1(" + S(plan.Middle.OutChannels) + ", device, dtype);");
+            w.Line("middle_block_out = " + Blocks + ".ZeroModule.Conv1x1(" + S(plan.MiddleOut.OutChannels) + ", device, dtype);");
             w.Line("RegisterComponents();");
             w.Close();
             w.Line();
 
             w.Line("/// <inheritdoc cref=\"ControlNet.Models.IControlNet.EncodeHint\"/>");
-            w.Open("public " + Tensor + " EncodeHint(" + Tensor + " hint)");
+            w.Open("public override " + Tensor + " EncodeHint(" + Tensor + " hint)");
             w.Line(Blocks + ".ModelInputs.CheckHint(Architecture, hint);");
             w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
             w.Line("return input_hint_block.call(hint).MoveToOuterDisposeScope(); // [B, " + S(a.ModelChannels) + ", H/" + S(a.HintDownsampling) + ", W/" + S(a.HintDownsampling) + "]");
@@ -65,7 +63,7 @@ namespace ControlNet.Generators.Emitting
             w.Line();
 
             w.Line("/// <inheritdoc cref=\"ControlNet.Models.IControlNet.Forward\"/>");
-            w.Open("public global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> Forward(" + Tensor + " x, " + Tensor + " hintFeatures, " + Tensor + " timesteps, " + Tensor + " context)");
+            w.Open("public override global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> Forward(" + Tensor + " x, " + Tensor + " hintFeatures, " + Tensor + " timesteps, " + Tensor + " context)");
             w.Line(Blocks + ".ModelInputs.CheckControlNet(Architecture, x, hintFeatures, timesteps, context);");
             w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
             w.Line("// 1. time embedding, [cos | sin] sinusoid then MLP");
@@ -87,7 +85,7 @@ namespace ControlNet.Generators.Emitting
             w.Line();
 
             w.Line("/// <inheritdoc cref=\"ControlNet.Models.IControlNet.ForwardWithHint\"/>");
-            w.Open("public global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> ForwardWithHint(" + Tensor + " x, " + Tensor + " hint, " + Tensor + " timesteps, " + Tensor + " context)");
+            w.Open("public override global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> ForwardWithHint(" + Tensor + " x, " + Tensor + " hint, " + Tensor + " timesteps, " + Tensor + " context)");
             w.Line("using var hintFeatures = EncodeHint(hint);");
             w.Line("return Forward(x, hintFeatures, timesteps, context);");
             w.Close();
@@ -97,30 +95,23 @@ namespace ControlNet.Generators.Emitting
             return w.ToString();
         }
 
-        private static void HintBlock(SourceWriter w, ArchitectureModel a)
+        private static void HintBlock(SourceWriter w, IReadOnlyList<LayerSpec> hint)
         {
-            var strided = StridedConvs.Take(Log2(a.HintDownsampling)).ToArray();
-            w.Line("// Hint encoder: 7 convs with SiLU between, stride 2 at " + (strided.Length == 0 ? "none (pixel space)" : "keys " + string.Join(", ", strided.Select(i => S(2 * i)))) +
-                   ", then a zero 3x3 conv to the model width (keys 0..14).");
+            var strided = hint.Where(l => l.Stride == 2).Select(l => l.Ldm.Substring(l.Ldm.LastIndexOf('.') + 1)).ToArray();
+            w.Line("// Hint encoder: " + S(hint.Count - 1) + " convs with SiLU between, stride 2 at " + (strided.Length == 0 ? "none (pixel space)" : "keys " + string.Join(", ", strided)) +
+                   ", then a zero 3x3 conv to the model width (keys 0.." + S(2 * (hint.Count - 1)) + ").");
             w.Line("input_hint_block = " + Nn + ".Sequential(");
             w.Indent();
-            var cin = a.HintChannels;
-            for (var i = 0; i < HintWidths.Length; i++)
+            for (var i = 0; i < hint.Count - 1; i++)
             {
-                var stride = strided.Contains(i) ? ", stride: 2" : "";
-                w.Line(Nn + ".Conv2d(" + S(cin) + ", " + S(HintWidths[i]) + ", 3" + stride + ", padding: 1, " + DeviceArgs + "),");
+                var l = hint[i];
+                var stride = l.Stride == 2 ? ", stride: 2" : "";
+                w.Line(Nn + ".Conv2d(" + S(l.InChannels) + ", " + S(l.OutChannels) + ", 3" + stride + ", padding: 1, " + DeviceArgs + "),");
                 w.Line(Nn + ".SiLU(),");
-                cin = HintWidths[i];
             }
-            w.Line(Blocks + ".ZeroModule.Zeroed(" + Nn + ".Conv2d(" + S(cin) + ", " + S(a.ModelChannels) + ", 3, padding: 1, " + DeviceArgs + ")));");
+            var last = hint[hint.Count - 1];
+            w.Line(Blocks + ".ZeroModule.Zeroed(" + Nn + ".Conv2d(" + S(last.InChannels) + ", " + S(last.OutChannels) + ", 3, padding: 1, " + DeviceArgs + ")));");
             w.Unindent();
-        }
-
-        private static int Log2(int value)
-        {
-            var log = 0;
-            while ((1 << log) < value) log++;
-            return log;
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using ControlNet.Generators.Models;
+using ControlNet.Models.Layout;
 
 namespace ControlNet.Generators.Emitting
 {
@@ -31,10 +32,10 @@ namespace ControlNet.Generators.Emitting
             if (type.Namespace is not null) w.Close();
         }
 
-        public static void ArchitectureProperty(SourceWriter w, ArchitectureModel a, string interfaceName)
+        public static void ArchitectureProperty(SourceWriter w, ArchitectureModel a)
         {
-            w.Line("/// <summary>The description this type was generated from.</summary>");
-            w.Line("public static " + Blocks + ".UNetArchitecture Architecture { get; } = new " + Blocks + ".UNetArchitecture(");
+            w.Line("/// <summary>The description this type was generated from (the instance property of the base class returns the same).</summary>");
+            w.Line("public static new " + Blocks + ".UNetArchitecture Architecture { get; } = new " + Blocks + ".UNetArchitecture(");
             w.Indent();
             w.Line("InChannels: " + S(a.InChannels) + ", OutChannels: " + S(a.OutChannels) + ", ModelChannels: " + S(a.ModelChannels) + ",");
             w.Line("ChannelMult: " + IntArray(a.ChannelMult) + ",");
@@ -45,8 +46,6 @@ namespace ControlNet.Generators.Emitting
             w.Line("HintChannels: " + S(a.HintChannels) + ", HintDownsampling: " + S(a.HintDownsampling) + ");");
             w.Unindent();
             w.Line();
-            w.Line(Blocks + ".UNetArchitecture " + Blocks + "." + interfaceName + ".Architecture => Architecture;");
-            w.Line();
         }
 
         private static string IntArray(EquatableArray<int> values) =>
@@ -56,7 +55,7 @@ namespace ControlNet.Generators.Emitting
         {
             w.Line("public " + typeName + "(global::TorchSharp.torch.Device? device = null, global::TorchSharp.torch.ScalarType? dtype = null)");
             w.Indent();
-            w.Line(": base(nameof(" + typeName + "))");
+            w.Line(": base(nameof(" + typeName + "), Architecture)");
             w.Unindent();
             w.Line("{");
             w.Indent();
@@ -72,7 +71,7 @@ namespace ControlNet.Generators.Emitting
             w.Unindent();
         }
 
-        public static void BlockList(SourceWriter w, string field, List<BlockPlan> blocks, ArchitectureModel a)
+        public static void BlockList(SourceWriter w, string field, IReadOnlyList<BlockSpec> blocks, ArchitectureModel a)
         {
             w.Line(field + " = new " + BlockListType + "(");
             w.Indent();
@@ -85,7 +84,7 @@ namespace ControlNet.Generators.Emitting
             w.Unindent();
         }
 
-        public static void Block(SourceWriter w, BlockPlan b, ArchitectureModel a, string terminator)
+        public static void Block(SourceWriter w, BlockSpec b, ArchitectureModel a, string terminator)
         {
             w.Line("new " + Blocks + ".TimestepEmbedSequential(");
             w.Indent();
@@ -94,27 +93,29 @@ namespace ControlNet.Generators.Emitting
             w.Unindent();
         }
 
-        private static string Describe(BlockPlan b) =>
-            string.Join(" + ", b.Layers.Select(l => l.Kind == "Transformer" ? "SpatialTransformer" : l.Kind)) +
+        private static string Describe(BlockSpec b) =>
+            string.Join(" + ", b.Layers.Select(l => l.Kind == LayerKind.Transformer ? "SpatialTransformer" : l.Kind.ToString())) +
             " " + S(b.Layers[0].InChannels) + " -> " + S(b.OutChannels);
 
-        private static string Layer(LayerPlan l, ArchitectureModel a)
+        private static string Layer(LayerSpec l, ArchitectureModel a)
         {
             switch (l.Kind)
             {
-                case "ConvIn":
+                case LayerKind.ConvIn:
                     return Nn + ".Conv2d(" + S(l.InChannels) + ", " + S(l.OutChannels) + ", 3, padding: 1, " + DeviceArgs + ")";
-                case "ResBlock":
+                case LayerKind.ResBlock:
                     return "new " + Blocks + ".ResBlock(" + S(l.InChannels) + ", " + S(l.OutChannels) + ", " + S(a.TimeEmbedDim) + ", device, dtype)";
-                case "Transformer":
+                case LayerKind.Transformer:
                     var (heads, dimHead) = a.AttentionHeads(l.OutChannels);
                     return "new " + Blocks + ".SpatialTransformer(" + S(l.OutChannels) + ", heads: " + S(heads) + ", dimHead: " + S(dimHead) +
                            ", depth: " + S(a.TransformerDepth) + ", contextDim: " + S(a.ContextDim) +
                            ", useLinearProjection: " + (a.UseLinearProjection ? "true" : "false") + ", device, dtype)";
-                case "Downsample":
+                case LayerKind.Downsample:
                     return "new " + Blocks + ".Downsample(" + S(l.OutChannels) + ", device, dtype)";
-                default:
+                case LayerKind.Upsample:
                     return "new " + Blocks + ".Upsample(" + S(l.OutChannels) + ", device, dtype)";
+                default:
+                    throw new System.InvalidOperationException("A U-Net block holds no " + l.Kind + " layer.");
             }
         }
     }

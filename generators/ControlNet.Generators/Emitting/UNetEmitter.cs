@@ -9,7 +9,7 @@ namespace ControlNet.Generators.Emitting
         public static string Emit(UNetTypeModel model)
         {
             var a = model.Architecture;
-            var plan = new UNetPlan(a);
+            var plan = a.Layout();
             var n = plan.Input.Count;
             var w = new SourceWriter();
             Header(w, model.Type);
@@ -17,8 +17,8 @@ namespace ControlNet.Generators.Emitting
             w.Line("/// <summary>U-Net generated from its [UNetDescription]: " + S(n) + " input blocks, a middle block, " +
                    S(plan.Output.Count) + " output blocks. Parameter names are the LDM checkpoint keys without <c>model.diffusion_model.</c>.</summary>");
             w.Line(GeneratedCode);
-            w.Open("partial class " + model.Type.Name + " : " + Nn + ".Module, " + Blocks + ".IUNet");
-            ArchitectureProperty(w, a, "IUNet");
+            w.Open("partial class " + model.Type.Name + " : " + Blocks + ".UNetModule");
+            ArchitectureProperty(w, a);
 
             w.Line("private readonly " + Sequential + " time_embed;");
             w.Line("private readonly " + BlockListType + " input_blocks;");
@@ -48,7 +48,7 @@ namespace ControlNet.Generators.Emitting
             w.Line();
 
             w.Line("/// <inheritdoc cref=\"" + Blocks.Substring(8) + ".IUNet.Forward\"/>");
-            w.Open("public " + Tensor + " Forward(" + Tensor + " x, " + Tensor + " timesteps, " + Tensor + " context, global::System.Collections.Generic.IReadOnlyList<" + Tensor + ">? controlResiduals = null, bool onlyMidControl = false)");
+            w.Open("public override " + Tensor + " Forward(" + Tensor + " x, " + Tensor + " timesteps, " + Tensor + " context, global::System.Collections.Generic.IReadOnlyList<" + Tensor + ">? controlResiduals = null, bool onlyMidControl = false)");
             w.Line(Blocks + ".ModelInputs.CheckUNet(Architecture, x, timesteps, context, controlResiduals);");
             w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
             w.Line("// 1. time embedding, [cos | sin] sinusoid then MLP");
@@ -67,7 +67,8 @@ namespace ControlNet.Generators.Emitting
             w.Open("for (var k = 0; k < " + S(plan.Output.Count) + "; k++)");
             w.Line("var skip = hs[" + S(n - 1) + " - k];");
             w.Line("if (controlResiduals is not null && !onlyMidControl) skip = skip + controlResiduals[" + S(n - 1) + " - k];");
-            w.Line("h = output_blocks[k].call(global::TorchSharp.torch.cat(new[] { h, skip }, 1), emb, context);");
+            w.Line("// an upsampling block goes to the next skip's size (odd sizes when the latent side is not a multiple of 8)");
+            w.Line("h = output_blocks[k].forward(global::TorchSharp.torch.cat(new[] { h, skip }, 1), emb, context, k < " + S(plan.Output.Count - 1) + " ? hs[" + S(n - 2) + " - k].shape[2..] : null);");
             w.Close();
             w.Line("// 5. output head");
             w.Line("return @out.call(h).MoveToOuterDisposeScope(); // [B, " + S(a.OutChannels) + ", h, w]");

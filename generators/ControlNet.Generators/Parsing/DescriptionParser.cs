@@ -28,10 +28,13 @@ namespace ControlNet.Generators.Parsing
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var diagnostics = new List<DiagnosticInfo>();
             var target = ParseTarget(symbol, context.TargetNode, "UNetDescription", diagnostics);
-            if (symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ControlNetAttribute))
+            // CNET0012: a class that is both gets neither partial (two would collide: CS0102/CS0111/CS0579);
+            // the ControlNet side stays silent and emits nothing too (ParseControlNet).
+            var both = HasControlNetDescription(symbol);
+            if (both)
                 diagnostics.Add(Diag(DiagnosticDescriptors.BothDescriptions, Identifier(context.TargetNode), symbol.Name));
             var arch = ParseArchitecture(symbol.Name, context.Attributes[0], diagnostics, ct);
-            return Result(diagnostics, target is null || arch is null ? null : new UNetTypeModel(target, arch));
+            return Result(diagnostics, target is null || arch is null || both ? null : new UNetTypeModel(target, arch));
         }
 
         public static ParseResult<ControlNetTypeModel> ParseControlNet(GeneratorAttributeSyntaxContext context, CancellationToken ct)
@@ -55,11 +58,17 @@ namespace ControlNet.Generators.Parsing
             var arch = ParseArchitecture(unet.Name, unetAttribute, new List<DiagnosticInfo>(), ct);
             if (arch is null)
                 diagnostics.Add(Diag(DiagnosticDescriptors.ControlNetTargetInvalid, attributeLocation, symbol.Name, unet.ToDisplayString()));
-            var model = target is null || arch is null
+            var model = target is null || arch is null || HasUNetDescription(symbol)
                 ? null
                 : new ControlNetTypeModel(target, unet.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), arch);
             return Result(diagnostics, model);
         }
+
+        private static bool HasControlNetDescription(INamedTypeSymbol symbol) =>
+            symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ControlNetAttribute);
+
+        private static bool HasUNetDescription(INamedTypeSymbol symbol) =>
+            symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == UNetAttribute);
 
         private static TypeTarget? ParseTarget(INamedTypeSymbol symbol, SyntaxNode node, string attributeName, List<DiagnosticInfo> diagnostics)
         {

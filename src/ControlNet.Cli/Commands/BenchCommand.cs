@@ -53,7 +53,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("sd15 (default; full size, random weights) or toy (seconds-long smoke run).")]
         public string Arch { get; init; } = "sd15";
 
-        public BenchOptions ToOptions()
+        internal BenchOptions ToOptions()
         {
             var baseline = Quick ? BenchOptions.Quick : new BenchOptions();
             var sizes = Sizes is null ? baseline.Sizes : ParseList(Sizes, "--sizes").Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
@@ -123,7 +123,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 }
 
 /// <summary>The Spectre.Console rendering of a <see cref="BenchReport"/>.</summary>
-public static class BenchTable
+internal static class BenchTable
 {
     public static void Write(BenchReport r)
     {

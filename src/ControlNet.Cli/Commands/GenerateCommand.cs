@@ -1,13 +1,9 @@
-using System.ComponentModel;
-using System.Globalization;
-using System.Text.Json;
 using ControlNet.Abstractions;
+using System.ComponentModel;
+using System.Text.Json;
 using ControlNet.Cli.Generation;
 using ControlNet.Hosting;
-using ControlNet.Hosting.Generation;
-using ControlNet.Hosting.Imaging;
-using ControlNet.Hosting.Plugins;
-using ControlNet.Pipelines;
+using ControlNet.Hosting.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
@@ -17,14 +13,12 @@ namespace ControlNet.Cli.Commands;
 
 /// <summary>
 /// <c>controlnet generate</c>: text-to-image (or img2img / inpainting) with any number of ControlNets. Settings come from
-/// the options, a run file (<c>--config</c>) or a PNG this command wrote (<c>--from</c>), options overriding the file;
-/// every output PNG carries the whole run as metadata so <c>--from</c> repeats it.
+/// the options, a run file (<c>--config</c>) or a PNG this command wrote (<c>--from</c>), options overriding the file.
+/// The command only parses them into a <see cref="GenerationRun"/> and prints: <see cref="GenerationRunner"/> (the
+/// library) resolves defaults, opens the inputs, generates and writes the PNGs with the run in their metadata.
 /// </summary>
 public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
 {
-    /// <summary>PNG text keys written on every output.</summary>
-    public const string RunKey = "controlnet:run", SeedKey = "controlnet:seed", IndexKey = "controlnet:index", ParametersKey = "parameters";
-
     public sealed class Settings : PluginFolderSettings
     {
         [CommandOption("--model <MODEL>")]
@@ -52,7 +46,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public int? Steps { get; init; }
 
         [CommandOption("--sampler <NAME>")]
-        [Description("ddim (default), euler, euler_a, dpmpp_2m, dpmpp_2m_karras or plms.")]
+        [Description("Sampler: ddim, euler_a, dpmpp_2m_karras, unipc, lcm, tcd, … or its A1111 name (\"Euler a\"); `controlnet samplers` lists them. Default ddim.")]
         public string? Sampler { get; init; }
 
         [CommandOption("--cfg <SCALE>")]
@@ -72,7 +66,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--tokenizer <DIR>")]
-        [Description("Folder with vocab.json + merges.txt, for single-file models that carry no tokenizer.")]
+        [Description("Folder with vocab.json + merges.txt overriding the model's tokenizer (default: the model's own, else CLIP ViT-L/14's bundled vocabulary).")]
         public string? Tokenizer { get; init; }
 
         [CommandOption("--control <SPEC>")]
@@ -86,6 +80,14 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [CommandOption("--strength <S>")]
         [Description("img2img denoising strength, 0–1. Default 0.75.")]
         public double? Strength { get; init; }
+
+        [CommandOption("--lora <FILE>")]
+        [Description("FILE[[:weight]] or NAME[[:weight]] (found in --lora-dir), repeatable: kohya/A1111, diffusers/PEFT and LoCon LoRAs, merged for the run. The prompt may also say <lora:NAME:WEIGHT>.")]
+        public string[] Lora { get; init; } = [];
+
+        [CommandOption("--lora-dir <DIR>")]
+        [Description("Folder of LoRA files for names (A1111's models/Lora).")]
+        public string? LoraDir { get; init; }
 
         [CommandOption("--mask <FILE>")]
         [Description("Inpainting mask (white = repaint); needs --init-image.")]
@@ -121,55 +123,52 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = settings.LoadCatalog();
-        var run = ResolveRun(settings, catalog);
-        if (settings.SaveConfig is { } saveTo) run.Save(saveTo);
-        if (run.Model is null && !DefaultModel.IsInstalled) throw new UserFacingException(DefaultModel.MissingMessage);
-
-        var keys = ControlKeys(run.Controls);
-        var services = new ServiceCollection();
-        services.AddSingleton(catalog);   // already loaded for the defaults above; TryAdd in AddControlNet keeps it
-        (context.Data as GenerateHooks)?.ConfigureServices?.Invoke(services);
-        var builder = services.AddControlNet(o =>
+        var hooks = (context.Data as GenerateHooks)?.ConfigureServices;
+        await using var runner = new GenerationRunner(settings.LoadCatalog(), services =>
         {
-            o.BaseModel = run.Model ?? DefaultModel.Path;
-            o.Tokenizer = run.Tokenizer;
-            o.Device = run.Device;
-            o.DType = run.Dtype;
+            // Neural preprocessors (hed, …) find their weights where --annotator-path says.
+            services.Configure<ControlNetOptions>(o =>
+            {
+                o.AnnotatorPath = settings.AnnotatorPath is null ? null : Path.GetFullPath(settings.AnnotatorPath);
+                o.DownloadAnnotators = settings.DownloadAnnotators;
+            });
+            hooks?.Invoke(services);
         });
-        foreach (var (key, control) in keys.Zip(run.Controls).DistinctBy(k => k.First))
-            builder.AddControl(key, control.Model!, c => c.Plugin = control.Type);
-        await using var provider = services.BuildServiceProvider();
-        try { provider.ValidateControlNet(); }
+        GenerationRunResult done;
+        try
+        {
+            var run = runner.Resolve(Parse(settings));
+            if (settings.SaveConfig is { } saveTo) run.Save(saveTo);
+            done = settings.Quiet || settings.Json
+                ? await runner.RunAsync(run, null, cancellationToken)
+                : await RunWithProgress(runner, run, cancellationToken);
+        }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
         catch (OptionsValidationException e) { throw new UserFacingException(string.Join(Environment.NewLine, e.Failures), ExitCodes.Usage); }
 
-        var request = BuildRequest(run, keys, catalog);
-        var result = settings.Quiet || settings.Json
-            ? await Generate(provider, request, null, cancellationToken)
-            : await GenerateWithProgress(provider, request, cancellationToken);
-
-        var files = Write(run, result);
+        var result = done.Result;
+        foreach (var warning in result.Warnings) Console.Error.WriteLine("warning: " + warning);
         if (settings.Json)
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                images = files.Select((f, i) => new { path = f, seed = result.Seeds[i], width = result.Images[i].Width, height = result.Images[i].Height }),
+                images = done.Files.Select((f, i) => new { path = f, seed = result.Seeds[i], width = result.Images[i].Width, height = result.Images[i].Height }),
                 elapsedSeconds = result.Elapsed.TotalSeconds,
-                run,
-            }, RunConfig.Json));
+                run = done.Run,
+            }, GenerationRun.Json));
         else if (!settings.Quiet)
-            foreach (var f in files) Console.WriteLine(f);
+            foreach (var f in done.Files) Console.WriteLine(f);
         return ExitCodes.Success;
     }
 
-    /// <summary>The run file or PNG metadata, then the options on top; absolute paths, a concrete seed and a model for every control.</summary>
-    static RunConfig ResolveRun(Settings s, PluginCatalog catalog)
+    /// <summary>The run file or PNG metadata, then the options on top (relative paths: to the working folder).</summary>
+    static GenerationRun Parse(Settings s)
     {
-        RunConfig run;
-        if (s.From is not null) run = FromPng(s.From) with { Out = "out.png" };   // never overwrite the original by default
-        else if (s.Config is not null) run = RunConfig.Load(s.Config);
-        else run = new RunConfig();
+        GenerationRun run;
+        if (s.From is not null) run = GenerationRun.FromPng(s.From) with { Out = "out.png" };   // never overwrite the original by default
+        else if (s.Config is not null) run = GenerationRun.Load(s.Config);
+        else run = new GenerationRun();
 
-        run = run with
+        return run with
         {
             Model = s.Model ?? run.Model,
             Tokenizer = s.Tokenizer ?? run.Tokenizer,
@@ -189,184 +188,48 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             InitImage = s.InitImage ?? run.InitImage,
             Strength = s.Strength ?? run.Strength,
             Mask = s.Mask ?? run.Mask,
+            Lora = s.Lora.Length > 0 ? s.Lora : run.Lora,
+            LoraDir = s.LoraDir ?? run.LoraDir,
         };
-        run = run.WithAbsolutePaths(Directory.GetCurrentDirectory());
-        var (size, cfg) = DefaultModel.FolderDefaults(run.Model ?? DefaultModel.Path);
-        run = run with { Width = run.Width ?? size ?? 512, Height = run.Height ?? size ?? 512, Cfg = run.Cfg ?? cfg ?? 9.0 };
-
-        if (!string.Equals(Path.GetExtension(run.Out), ".png", StringComparison.OrdinalIgnoreCase))
-            throw new UserFacingException($"Output '{run.Out}' must be a .png file (the run is stored in its metadata); pass e.g. --out image.png.", ExitCodes.Usage);
-        if (run.Batch < 1) throw new UserFacingException($"--batch is {run.Batch}; expected 1 or more.", ExitCodes.Usage);
-        if (run.Mask is not null && run.InitImage is null)
-            throw new UserFacingException("--mask needs --init-image: the mask marks what to repaint in that image.", ExitCodes.Usage);
-        if (run.Seed < 0) run = run with { Seed = Random.Shared.NextInt64(0, uint.MaxValue) };
-        foreach (var c in run.Controls) { RunEnums.Mode(c.Mode); RunEnums.Resize(c.Resize); }   // fail before loading anything
-        return run with { Controls = run.Controls.Select(c => c with { Model = c.Model ?? DefaultControlModel(run, c, catalog) }).ToArray() };
     }
 
-    static RunConfig FromPng(string path)
-    {
-        if (!File.Exists(path)) throw new UserFacingException($"--from '{path}' does not exist. Pass a PNG written by controlnet generate.", ExitCodes.Usage);
-        var meta = PngMetadata.Read(path);
-        if (!meta.TryGetValue(RunKey, out var json))
-            throw new UserFacingException($"'{path}' has no '{RunKey}' metadata, so it was not written by controlnet generate (or the metadata was stripped). Use --config with a run file instead.", ExitCodes.Usage);
-        return RunConfig.FromJson(json, $"The '{RunKey}' metadata of '{path}'");
-    }
-
-    /// <summary>
-    /// A control without model=: the ControlNet for its type listed by the base-model folder's controlnet-model.json (the toy model),
-    /// else the plug-in's first paired checkpoint with a Hugging Face id.
-    /// </summary>
-    static string DefaultControlModel(RunConfig run, RunControl c, PluginCatalog catalog)
-    {
-        if (DefaultModel.ControlNetInside(run.Model ?? DefaultModel.Path, c.Type) is { } inside) return inside;
-        IConditionPlugin plugin;
-        try { plugin = catalog.Get(c.Type); }
-        catch (KeyNotFoundException e) { throw new UserFacingException($"--control {c.Type}:…: {e.Message} Pass a plug-in id from 'controlnet plugins list', or --plugins DIR where it is installed.", ExitCodes.Usage); }
-        var paired = plugin.Checkpoints.FirstOrDefault(p => p.Name.Contains('/')) ?? plugin.Checkpoints.FirstOrDefault();
-        return paired?.Name ?? throw new UserFacingException($"Plug-in '{c.Type}' names no paired ControlNet checkpoint; pass one with --control {c.Type}:IMAGE:model=FILE_OR_ID.", ExitCodes.Usage);
-    }
-
-    /// <summary>One pipeline key per distinct (type, model): the type itself, then type-2, type-3 … for other models of that type.</summary>
-    public static string[] ControlKeys(IReadOnlyList<RunControl> controls)
-    {
-        var byModel = new Dictionary<(string, string), string>();
-        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        return controls.Select(c =>
-        {
-            var id = (c.Type.ToLowerInvariant(), c.Model ?? "");
-            if (byModel.TryGetValue(id, out var key)) return key;
-            key = c.Type;
-            for (int n = 2; used.Contains(key); n++) key = $"{c.Type}-{n}";
-            used.Add(key);
-            return byModel[id] = key;
-        }).ToArray();
-    }
-
-    static GenerationRequest BuildRequest(RunConfig run, string[] keys, PluginCatalog catalog) => new()
-    {
-        Prompt = run.Prompt,
-        NegativePrompt = run.Negative,
-        Width = run.Width,
-        Height = run.Height,
-        Steps = run.Steps,
-        Sampler = run.Sampler,
-        GuidanceScale = run.Cfg,
-        Seed = run.Seed,
-        BatchSize = run.Batch,
-        InitImage = run.InitImage is { } init ? ImageFile.LoadRgb(Existing(init, "--init-image")) : null,
-        DenoisingStrength = run.Strength,
-        Mask = run.Mask is { } mask ? ImageFile.LoadStored(Existing(mask, "--mask")) : null,
-        Controls = run.Controls.Select((c, i) => new ControlInput
-        {
-            Control = keys[i],
-            Source = LoadSource(c, catalog),
-            Preprocessor = c.Pre,
-            Options = c.Options,
-            Strength = c.Strength,
-            Start = c.Start,
-            End = c.End,
-            Mode = RunEnums.Mode(c.Mode),
-            GuessMode = c.Guess,
-            Resize = RunEnums.Resize(c.Resize),
-        }).ToArray(),
-    };
-
-    // Opens the control's file the way its preprocessor reads it (image as RGB or as stored, or raw bytes).
-    static PreprocessorSource LoadSource(RunControl c, PluginCatalog catalog)
-    {
-        var path = Existing(c.Image, $"--control {c.Type}");
-        var plugin = catalog.Get(c.Type);
-        if (c.Pre == ControlOptions.NoPreprocessor)
-        {
-            bool stored = plugin.Preprocessors.FirstOrDefault()?.Input == PreprocessorInput.StoredImage;   // keeps an inpaint mask
-            return PreprocessorSource.From(stored ? ImageFile.LoadStored(path).ToRgb8() : ImageFile.LoadRgb(path));
-        }
-        var pre = c.Pre is null ? plugin.Preprocessors.FirstOrDefault()
-            : plugin.Preprocessors.FirstOrDefault(p => string.Equals(p.Id, c.Pre, StringComparison.OrdinalIgnoreCase));
-        if (pre is null)
-            throw new UserFacingException($"--control {c.Type}: plug-in '{plugin.Id}' has no preprocessor '{c.Pre}'. Use one of: {string.Join(", ", plugin.Preprocessors.Select(p => p.Id).Append("none"))}.", ExitCodes.Usage);
-        return pre.Input == PreprocessorInput.File
-            ? new PreprocessorSource(null, File.ReadAllBytes(path), path)
-            : new PreprocessorSource(ImageFile.Load(path, pre.Input), null, path, ImageFile.LoadStored);
-    }
-
-    static string Existing(string path, string what) =>
-        File.Exists(path) ? path : throw new UserFacingException($"{what}: '{path}' does not exist. Check the path.");
-
-    static async Task<GenerationResult> Generate(IServiceProvider provider, GenerationRequest request, IProgress<GenerationProgress>? progress, CancellationToken ct)
-    {
-        var service = await Task.Run(provider.GetRequiredService<IGenerationService>, ct);   // loads the weights
-        try { return await service.GenerateAsync(request, progress, ct); }
-        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
-    }
-
-    // Progress on stderr, so stdout stays clean for the paths (or --json): a live bar on a terminal, else one line per step.
-    static async Task<GenerationResult> GenerateWithProgress(IServiceProvider provider, GenerationRequest request, CancellationToken ct)
+    // Progress on stderr, so stdout stays clean for the paths (or --json): a live bar on a terminal, else one line per stage and step.
+    static async Task<GenerationRunResult> RunWithProgress(GenerationRunner runner, GenerationRun run, CancellationToken ct)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         if (Console.IsErrorRedirected || !console.Profile.Capabilities.Interactive)
-        {
-            Console.Error.WriteLine("loading model");
-            return await Generate(provider, request, new InlineProgress<GenerationProgress>(p =>
-                Console.Error.WriteLine($"sampling: step {p.Step}/{p.TotalSteps}")), ct);
-        }
-        GenerationResult? result = null;
+            return await runner.RunAsync(run, new InlineProgress<RunProgress>(p =>
+            {
+                if (p.Stage == RunStage.Loading) Console.Error.WriteLine("loading model");
+                else if (p.Sampling is { } s) Console.Error.WriteLine($"sampling: step {s.Step}/{s.TotalSteps}");
+            }), ct);
+
+        GenerationRunResult? result = null;
         await console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .StartAsync(async ctx =>
             {
-                var load = ctx.AddTask("loading model").IsIndeterminate();
-                var service = await Task.Run(provider.GetRequiredService<IGenerationService>, ct);
-                load.Value = load.MaxValue;
-                load.IsIndeterminate(false).StopTask();
-                var sampling = ctx.AddTask("sampling", maxValue: Math.Max(1, request.Steps ?? 1));
-                var progress = new InlineProgress<GenerationProgress>(p =>
+                ProgressTask? load = null, sampling = null;
+                var progress = new InlineProgress<RunProgress>(p =>
                 {
-                    sampling.MaxValue = Math.Max(1, p.TotalSteps);
-                    sampling.Value = p.Step;
+                    switch (p.Stage)
+                    {
+                        case RunStage.Loading:
+                            load = ctx.AddTask("loading model").IsIndeterminate();
+                            break;
+                        case RunStage.Sampling when sampling is null:
+                            if (load is not null) { load.Value = load.MaxValue; load.IsIndeterminate(false).StopTask(); }
+                            sampling = ctx.AddTask("sampling", maxValue: Math.Max(1, run.Steps));
+                            break;
+                        case RunStage.Sampling when p.Sampling is { } s:
+                            sampling.MaxValue = Math.Max(1, s.TotalSteps);
+                            sampling.Value = s.Step;
+                            break;
+                    }
                 });
-                try { result = await service.GenerateAsync(request, progress, ct); }
-                catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
-                sampling.Value = sampling.MaxValue;
+                result = await runner.RunAsync(run, progress, ct);
+                if (sampling is not null) sampling.Value = sampling.MaxValue;
             });
         return result!;
-    }
-
-    static string[] Write(RunConfig run, GenerationResult result)
-    {
-        var compact = new JsonSerializerOptions(RunConfig.Json) { WriteIndented = false };
-        var runJson = JsonSerializer.Serialize(run, compact);
-        var files = new string[result.Images.Count];
-        for (int i = 0; i < files.Length; i++)
-        {
-            files[i] = files.Length == 1 ? run.Out
-                : Path.Combine(Path.GetDirectoryName(run.Out)!, $"{Path.GetFileNameWithoutExtension(run.Out)}-{i}.png");
-            long seed = i < result.Seeds.Count ? result.Seeds[i] : run.Seed;
-            ImageFile.SavePng(result.Images[i], files[i], new Dictionary<string, string>
-            {
-                [RunKey] = runJson,
-                [IndexKey] = i.ToString(CultureInfo.InvariantCulture),
-                [SeedKey] = seed.ToString(CultureInfo.InvariantCulture),
-                [ParametersKey] = Parameters(run, seed),
-            });
-        }
-        return files;
-    }
-
-    // The A1111-style summary image viewers show; the exact run is in controlnet:run.
-    static string Parameters(RunConfig run, long seed)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var text = run.Prompt + (run.Negative.Length > 0 ? "\nNegative prompt: " + run.Negative : "") +
-                   string.Format(inv, "\nSteps: {0}, Sampler: {1}, CFG scale: {2}, Seed: {3}, Size: {4}x{5}, Model: {6}",
-                       run.Steps, run.Sampler, run.Cfg, seed, run.Width, run.Height, run.Model is null ? "toy" : Path.GetFileName(run.Model.TrimEnd('/')));
-        for (int i = 0; i < run.Controls.Count; i++)
-        {
-            var c = run.Controls[i];
-            text += string.Format(inv, ", ControlNet {0}: \"Module: {1}, Model: {2}, Weight: {3}, Guidance Start: {4}, Guidance End: {5}, Control Mode: {6}\"",
-                i, c.Pre ?? c.Type, Path.GetFileName(c.Model?.TrimEnd('/') ?? ""), c.Strength, c.Start, c.End, c.Mode);
-        }
-        return text;
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using ControlNet.Checkpoints;
+using ControlNet.Cli.Progress;
 using Spectre.Console.Cli;
 
 namespace ControlNet.Cli.Commands;
@@ -62,11 +63,11 @@ public sealed class InitCommand : Command<InitCommand.Settings>
         }
         var dtype = TensorDTypes.ParsePrecision(settings.DType);
         var sd = new[] { ModelComponent.Unet, ModelComponent.Vae, ModelComponent.TextEncoder };
-        WeightsFile.Write(settings.Out, WeightInit.Random(ArchitectureShapes.Sd15, sd, dtype, settings.Seed));
+        WriteProgress.Write(settings.Out, WeightInit.Random(ArchitectureShapes.Sd15, sd, dtype, settings.Seed).ToList(), settings.Quiet);
         Console.WriteLine($"wrote {settings.Out} (random SD 1.5: U-Net, VAE, CLIP text encoder)");
         if (settings.ControlOut is not null)
         {
-            WeightsFile.Write(settings.ControlOut, WeightInit.Random(ArchitectureShapes.Sd15, new[] { ModelComponent.ControlNet }, dtype, settings.Seed + 1));
+            WriteProgress.Write(settings.ControlOut, WeightInit.Random(ArchitectureShapes.Sd15, new[] { ModelComponent.ControlNet }, dtype, settings.Seed + 1).ToList(), settings.Quiet);
             Console.WriteLine($"wrote {settings.ControlOut} (random SD 1.5 ControlNet)");
         }
         return ExitCodes.Success;

@@ -49,6 +49,7 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
         var source = preprocessor.Input == PreprocessorInput.File
             ? new PreprocessorSource(null, File.ReadAllBytes(settings.Input), settings.Input)
             : new PreprocessorSource(ImageFile.Load(settings.Input, preprocessor.Input), null, settings.Input, ImageFile.LoadStored);
+        source = source with { Models = settings.Annotators() };
         ConditionImage map;
         try { map = PreprocessorGuard.Run(preprocessor, source, options, cancellationToken); }
         catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }

@@ -3,6 +3,7 @@ using ControlNet.Checkpoints;
 using ControlNet.Models;
 using ControlNet.Pipelines;
 using ControlNet.Text;
+using ControlNet.Toy;
 using ControlNet.Training;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -49,7 +50,7 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
         var data = settings.ReadData(null);
         random.manual_seed(settings.Seed);
         using var unet = ArchitectureCatalog.CreateUNet(settings.Architecture);
-        if (((IUNet)unet).Architecture.InChannels != 3)
+        if (unet.Architecture.InChannels != 3)
             throw new UserFacingException($"train-base trains pixel-space models; '{settings.Architecture}' is a latent model. Use --architecture toy.", ExitCodes.Usage);
         var options = new TrainingOptions
         {

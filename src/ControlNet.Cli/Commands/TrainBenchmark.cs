@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using ControlNet.Benchmarks;
 using ControlNet.Training;
 
 namespace ControlNet.Cli.Commands;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using ControlNet.Abstractions;
 using ControlNet.Models;
 using ControlNet.Pipelines;
+using ControlNet.Toy;
 using ControlNet.Training;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using ControlNet.Abstractions;
 using ControlNet.Hosting.Imaging;
+using ControlNet.Toy;
 using ControlNet.Training;
 using Spectre.Console.Cli;
 

@@ -1,8 +1,9 @@
 using System.Globalization;
+using ControlNet.Hosting.Runs;
 
 namespace ControlNet.Cli.Generation;
 
-/// <summary>Parses <c>--control TYPE:IMAGE[:key=value,…]</c> into a <see cref="RunControl"/>.</summary>
+/// <summary>Parses <c>--control TYPE:IMAGE[:key=value,…]</c> into a <see cref="RunControl"/> (the CLI's parsing layer).</summary>
 public static class ControlSpec
 {
     /// <summary>The keys the spec itself understands; any other key is a preprocessor option.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ControlNet.Text;
 
 namespace ControlNet.Checkpoints;
 
@@ -44,8 +45,50 @@ public static class CheckpointConverter
                 index[c.Component.DiffusersFolder()] = new JsonArray(c.Component == ModelComponent.TextEncoder ? "transformers" : "diffusers",
                     configs[c.Component]["_class_name"]?.GetValue<string>() ?? "CLIPTextModel");
             }
+            if (components.Any(c => c.Component == ModelComponent.TextEncoder) && components.Any(c => c.Component == ModelComponent.Unet))
+                WritePipelineExtras(checkpoint, root, index);
             File.WriteAllText(Path.Combine(root, "model_index.json"), DiffusersConfigs.Serialize(index));
         });
+    }
+
+    /// <summary>
+    /// What diffusers' <c>StableDiffusionPipeline.from_pretrained</c> needs beside the weights: <c>tokenizer/</c> (the
+    /// source's own when it is a diffusers folder, else CLIP ViT-L/14's bundled vocabulary), <c>scheduler/</c> (the
+    /// source's <c>scheduler_config.json</c> when present, else SD 1.5's PNDM config) and the remaining
+    /// <c>model_index.json</c> entries (no safety checker or feature extractor: single files carry none).
+    /// </summary>
+    static void WritePipelineExtras(Checkpoint checkpoint, string output, JsonObject index)
+    {
+        var source = Directory.Exists(checkpoint.Source) ? checkpoint.Source : null;
+        var tokenizer = Path.Combine(output, "tokenizer");
+        var sourceTokenizer = source is null ? null : Path.Combine(source, "tokenizer");
+        if (sourceTokenizer is not null && File.Exists(Path.Combine(sourceTokenizer, "vocab.json")) && File.Exists(Path.Combine(sourceTokenizer, "merges.txt")))
+        {
+            Directory.CreateDirectory(tokenizer);
+            foreach (var file in Directory.GetFiles(sourceTokenizer))
+                File.Copy(file, Path.Combine(tokenizer, Path.GetFileName(file)), overwrite: true);
+        }
+        else
+        {
+            ClipVocabulary.Bundled.WriteDiffusersFiles(tokenizer);
+            File.WriteAllText(Path.Combine(tokenizer, "tokenizer_config.json"), DiffusersConfigs.Serialize(DiffusersConfigs.ClipTokenizerConfig()));
+            File.WriteAllText(Path.Combine(tokenizer, "special_tokens_map.json"), DiffusersConfigs.Serialize(DiffusersConfigs.ClipSpecialTokensMap()));
+        }
+
+        var scheduler = Path.Combine(output, "scheduler");
+        Directory.CreateDirectory(scheduler);
+        var sourceScheduler = source is null ? null : Path.Combine(source, "scheduler", "scheduler_config.json");
+        var schedulerConfig = sourceScheduler is not null && File.Exists(sourceScheduler)
+            ? JsonNode.Parse(File.ReadAllText(sourceScheduler)) as JsonObject
+                ?? throw new InvalidDataException($"'{sourceScheduler}' is not a JSON object; fix or delete it.")
+            : DiffusersConfigs.StableDiffusionScheduler();
+        File.WriteAllText(Path.Combine(scheduler, "scheduler_config.json"), DiffusersConfigs.Serialize(schedulerConfig));
+
+        index["feature_extractor"] = new JsonArray(null, null);
+        index["requires_safety_checker"] = false;
+        index["safety_checker"] = new JsonArray(null, null);
+        index["scheduler"] = new JsonArray("diffusers", schedulerConfig["_class_name"]?.GetValue<string>() ?? "PNDMScheduler");
+        index["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer");
     }
 
     static void WriteComponentFolder(string folder, ComponentWeights c, JsonObject config, TensorDType? dtype)

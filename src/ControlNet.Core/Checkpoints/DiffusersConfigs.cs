@@ -114,6 +114,44 @@ public static class DiffusersConfigs
         };
     }
 
+    /// <summary>SD 1.5's scheduler/scheduler_config.json (PNDM with PRK steps skipped = PLMS; REFERENCE §6).</summary>
+    public static JsonObject StableDiffusionScheduler() => new()
+    {
+        ["_class_name"] = "PNDMScheduler",
+        ["_diffusers_version"] = "0.27.0",
+        ["beta_end"] = 0.012,
+        ["beta_schedule"] = "scaled_linear",
+        ["beta_start"] = 0.00085,
+        ["clip_sample"] = false,
+        ["num_train_timesteps"] = 1000,
+        ["prediction_type"] = "epsilon",
+        ["set_alpha_to_one"] = false,
+        ["skip_prk_steps"] = true,
+        ["steps_offset"] = 1,
+        ["timestep_spacing"] = "leading",
+    };
+
+    /// <summary>tokenizer/tokenizer_config.json of SD 1.x's CLIP tokenizer (77 tokens, padding with &lt;|endoftext|&gt;).</summary>
+    public static JsonObject ClipTokenizerConfig()
+    {
+        var o = ClipSpecialTokensMap();
+        o["add_prefix_space"] = false;
+        o["do_lower_case"] = true;
+        o["errors"] = "replace";
+        o["model_max_length"] = 77;
+        o["tokenizer_class"] = "CLIPTokenizer";
+        return o;
+    }
+
+    /// <summary>tokenizer/special_tokens_map.json of SD 1.x's CLIP tokenizer.</summary>
+    public static JsonObject ClipSpecialTokensMap() => new()
+    {
+        ["bos_token"] = "<|startoftext|>",
+        ["eos_token"] = "<|endoftext|>",
+        ["pad_token"] = "<|endoftext|>",
+        ["unk_token"] = "<|endoftext|>",
+    };
+
     public static string Serialize(JsonNode node)
     {
         using var ms = new MemoryStream();

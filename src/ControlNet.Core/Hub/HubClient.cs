@@ -40,20 +40,56 @@ public sealed partial class HubClient : IDisposable
         return Path.Combine(_options.CacheDir, "models--" + repoId.Replace("/", "--", StringComparison.Ordinal));
     }
 
-    public sealed record RevisionInfo(string Commit, IReadOnlyList<string> Files);
+    /// <summary>A revision's commit and files; <paramref name="FromCache"/> when they come from the cache (offline, or the hub unreachable).</summary>
+    public sealed record RevisionInfo(string Commit, IReadOnlyList<string> Files, bool FromCache = false);
 
-    /// <summary>Lists the files of a revision (online), or of the cached snapshot (offline).</summary>
+    /// <summary>
+    /// Lists the files of a revision (online), or of the cached snapshot (offline). When the hub cannot be reached and
+    /// the revision is cached, the cached snapshot is used and <see cref="HubOptions.Notice"/> gets one line saying so.
+    /// </summary>
     public async Task<RevisionInfo> GetRevisionAsync(string repoId, string revision = "main", CancellationToken ct = default)
     {
         ValidateRepo(repoId);
         if (_options.Offline)
+            return CachedRevision(repoId, revision);
+        try
         {
-            var commit = CachedCommit(repoId, revision);
-            var snap = Path.Combine(RepoFolder(repoId), "snapshots", commit);
-            var files = Directory.EnumerateFiles(snap, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(snap, f).Replace('\\', '/')).OrderBy(f => f, StringComparer.Ordinal).ToList();
-            return new RevisionInfo(commit, files);
+            return await GetRevisionOnlineAsync(repoId, revision, ct);
         }
+        catch (HubUnreachableException e) when (IsCached(repoId, revision))
+        {
+            var cached = CachedRevision(repoId, revision);
+            Notify($"Cannot reach the Hugging Face Hub at {_options.Endpoint} ({e.InnerException?.Message ?? e.Message}); using the cached {repoId}@{revision} (commit {cached.Commit[..Math.Min(10, cached.Commit.Length)]}) from {_options.CacheDir}.");
+            return cached;
+        }
+    }
+
+    RevisionInfo CachedRevision(string repoId, string revision)
+    {
+        var commit = CachedCommit(repoId, revision);
+        var snap = Path.Combine(RepoFolder(repoId), "snapshots", commit);
+        if (!Directory.Exists(snap))
+            throw new FileNotFoundException($"{repoId}@{revision} (commit {commit}) is not in the cache {_options.CacheDir}. Download it once online (controlnet models download {repoId}).");
+        var files = Directory.EnumerateFiles(snap, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(snap, f).Replace('\\', '/')).OrderBy(f => f, StringComparer.Ordinal).ToList();
+        return new RevisionInfo(commit, files, FromCache: true);
+    }
+
+    bool IsCached(string repoId, string revision)
+    {
+        if (CommitPattern().IsMatch(revision)) return Directory.Exists(Path.Combine(RepoFolder(repoId), "snapshots", revision));
+        var refFile = Path.Combine(RepoFolder(repoId), "refs", revision);
+        return File.Exists(refFile) && Directory.Exists(Path.Combine(RepoFolder(repoId), "snapshots", File.ReadAllText(refFile).Trim()));
+    }
+
+    void Notify(string line)
+    {
+        if (_options.Notice is { } notice) notice(line);
+        else Console.Error.WriteLine(line);
+    }
+
+    async Task<RevisionInfo> GetRevisionOnlineAsync(string repoId, string revision, CancellationToken ct)
+    {
         using var response = await SendAsync(HttpMethod.Get, $"{_options.Endpoint}/api/models/{repoId}/revision/{Uri.EscapeDataString(revision)}", null, ct);
         await EnsureOk(response, repoId, null, revision);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
@@ -74,12 +110,28 @@ public sealed partial class HubClient : IDisposable
         ValidateFile(file);
         var repoDir = RepoFolder(repoId);
         if (_options.Offline)
+            return CachedFile(repoId, file, revision);
+        try
         {
-            var path = Path.Combine(repoDir, "snapshots", CachedCommit(repoId, revision), file);
-            return File.Exists(path) ? path
-                : throw new FileNotFoundException($"Offline mode (HF_HUB_OFFLINE=1) and '{file}' of {repoId}@{revision} is not in the cache {_options.CacheDir}. Download it once online (controlnet models download {repoId}) or unset HF_HUB_OFFLINE.");
+            return await DownloadFileOnlineAsync(repoId, file, revision, progress, ct);
         }
+        catch (HubUnreachableException e) when (IsCached(repoId, revision) && File.Exists(Path.Combine(repoDir, "snapshots", CachedCommit(repoId, revision), file)))
+        {
+            Notify($"Cannot reach the Hugging Face Hub at {_options.Endpoint} ({e.InnerException?.Message ?? e.Message}); using the cached {repoId}/{file}@{revision} from {_options.CacheDir}.");
+            return CachedFile(repoId, file, revision);
+        }
+    }
 
+    string CachedFile(string repoId, string file, string revision)
+    {
+        var path = Path.Combine(RepoFolder(repoId), "snapshots", CachedCommit(repoId, revision), file);
+        return File.Exists(path) ? path
+            : throw new FileNotFoundException($"'{file}' of {repoId}@{revision} is not in the cache {_options.CacheDir} and the hub is {(_options.Offline ? "off (HF_HUB_OFFLINE=1)" : "unreachable")}. Download it once online (controlnet models download {repoId}){(_options.Offline ? " or unset HF_HUB_OFFLINE" : "")}.");
+    }
+
+    async Task<string> DownloadFileOnlineAsync(string repoId, string file, string revision, IProgress<HubProgress>? progress, CancellationToken ct)
+    {
+        var repoDir = RepoFolder(repoId);
         var url = $"{_options.Endpoint}/{repoId}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', file.Split('/').Select(Uri.EscapeDataString))}";
         string commit, etag;
         long? size;
@@ -120,7 +172,8 @@ public sealed partial class HubClient : IDisposable
         var info = await GetRevisionAsync(repoId, revision, ct);
         var files = ModelFileSelection.Select(repoId, info.Files, variant);
         string? last = null;
-        foreach (var f in files) last = await DownloadFileAsync(repoId, f, info.Commit, progress, ct);
+        foreach (var f in files)
+            last = info.FromCache ? CachedFile(repoId, f, info.Commit) : await DownloadFileAsync(repoId, f, info.Commit, progress, ct);
         var snapshot = Path.Combine(RepoFolder(repoId), "snapshots", info.Commit);
         return files.Count == 1 && !files[0].EndsWith(".json", StringComparison.Ordinal) ? last! : snapshot;
     }
@@ -197,9 +250,9 @@ public sealed partial class HubClient : IDisposable
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
             HttpResponseMessage response;
             try { response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct); }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
             {
-                throw new IOException($"Cannot reach the Hugging Face Hub at {_options.Endpoint} ({e.Message}). Check the network, HF_ENDPOINT, or use HF_HUB_OFFLINE=1 with files already in {_options.CacheDir}.", e);
+                throw new HubUnreachableException($"Cannot reach the Hugging Face Hub at {_options.Endpoint} ({e.Message}) and the model is not in the cache {_options.CacheDir}. Check the network or HF_ENDPOINT, or download it once online.", e);
             }
             if (!followRedirects || (int)response.StatusCode is < 300 or >= 400 || response.Headers.Location is null) return response;
             if (hop >= 5) throw new IOException($"Too many redirects downloading {url}.");
@@ -238,4 +291,7 @@ public sealed partial class HubClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>The hub could not be reached at all (no answer), as opposed to an answer that refuses.</summary>
+    sealed class HubUnreachableException(string message, Exception inner) : IOException(message, inner);
 }

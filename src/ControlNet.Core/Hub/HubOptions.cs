@@ -12,6 +12,11 @@ public sealed record HubOptions
     public string? Token { get; init; }
     /// <summary>Never touch the network; only files already in the cache are used.</summary>
     public bool Offline { get; init; }
+    /// <summary>
+    /// Where the one-line notice goes when the hub cannot be reached and a cached revision is used instead (as diffusers
+    /// falls back to the cache). Null writes it to standard error.
+    /// </summary>
+    public Action<string>? Notice { get; init; }
 
     public static HubOptions FromEnvironment(Func<string, string?>? env = null)
     {

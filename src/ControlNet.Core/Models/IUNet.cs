@@ -8,7 +8,7 @@ public interface IUNet
     UNetArchitecture Architecture { get; }
 
     /// <summary>Predicts the noise (REFERENCE §1.3, §2.2).</summary>
-    /// <param name="x">[B, InChannels, h, w], h and w multiples of <see cref="UNetArchitecture.SpatialDivisor"/></param>
+    /// <param name="x">[B, InChannels, h, w], any size (sides that are not multiples of <see cref="UNetArchitecture.SpatialDivisor"/> are upsampled to each skip's size, as diffusers does)</param>
     /// <param name="timesteps">[B] int64 or float</param>
     /// <param name="context">[B, T, ContextDim]</param>
     /// <param name="controlResiduals"><see cref="UNetArchitecture.ResidualCount"/> tensors: residual i is added to skip i before the

@@ -23,15 +23,16 @@ public static class ModelInputs
 
     public static void CheckHint(UNetArchitecture a, Tensor hint)
     {
-        var divisor = a.HintDownsampling * a.SpatialDivisor;
+        var divisor = a.HintDownsampling;
         if (hint.dim() != 4 || hint.shape[1] != a.HintChannels || hint.shape[2] % divisor != 0 || hint.shape[3] % divisor != 0)
-            throw new ArgumentException($"Hint must be [B, {a.HintChannels}, H, W] with H and W multiples of {divisor}; got [{string.Join(", ", hint.shape)}]. Resize the control image (e.g. to 512×512).", nameof(hint));
+            throw new ArgumentException($"Hint must be [B, {a.HintChannels}, H, W] with H and W multiples of {divisor} (the latent size × {divisor}); got [{string.Join(", ", hint.shape)}]. Resize the control image (e.g. to 512×512).", nameof(hint));
     }
 
     private static void CheckLatent(UNetArchitecture a, Tensor x, string name)
     {
-        if (x.dim() != 4 || x.shape[1] != a.InChannels || x.shape[2] % a.SpatialDivisor != 0 || x.shape[3] % a.SpatialDivisor != 0)
-            throw new ArgumentException($"{name} must be [B, {a.InChannels}, h, w] with h and w multiples of {a.SpatialDivisor}; got [{string.Join(", ", x.shape)}].", name);
+        // Any h, w ≥ 1: odd sides halve with rounding up on the way down and the decoder upsamples to each skip's size.
+        if (x.dim() != 4 || x.shape[1] != a.InChannels || x.shape[2] < 1 || x.shape[3] < 1)
+            throw new ArgumentException($"{name} must be [B, {a.InChannels}, h, w]; got [{string.Join(", ", x.shape)}].", name);
     }
 
     private static void CheckTimestepsAndContext(UNetArchitecture a, Tensor x, Tensor timesteps, Tensor context)

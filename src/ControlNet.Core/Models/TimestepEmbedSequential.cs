@@ -28,16 +28,22 @@ public sealed class TimestepEmbedSequential : nn.Module<Tensor, Tensor, Tensor, 
     /// Takes effect only while grad is enabled and an input requires grad; off by default.</summary>
     public bool GradientCheckpointing { get; set; }
 
-    public override Tensor forward(Tensor x, Tensor emb, Tensor context)
+    public override Tensor forward(Tensor x, Tensor emb, Tensor context) => forward(x, emb, context, null);
+
+    /// <summary>
+    /// As <see cref="forward(Tensor, Tensor, Tensor)"/>; an <see cref="Upsample"/> in the block goes to
+    /// <paramref name="upsampleSize"/> ([H, W] of the next skip) rather than ×2 (diffusers' <c>upsample_size</c>).
+    /// </summary>
+    public Tensor forward(Tensor x, Tensor emb, Tensor context, long[]? upsampleSize)
     {
         // Not tied to training mode: the trainer keeps the locked U-Net in eval mode, yet its decoder carries the
         // gradient to the ControlNet residuals and holds the largest activations.
         if (GradientCheckpointing && is_grad_enabled() && ActivationCheckpoint.AnyRequiresGrad(x, emb, context))
-            return ActivationCheckpoint.Run(inputs => RunLayers(inputs[0], inputs[1], inputs[2]), x, emb, context);
-        return RunLayers(x, emb, context);
+            return ActivationCheckpoint.Run(inputs => RunLayers(inputs[0], inputs[1], inputs[2], upsampleSize), x, emb, context);
+        return RunLayers(x, emb, context, upsampleSize);
     }
 
-    Tensor RunLayers(Tensor x, Tensor emb, Tensor context)
+    Tensor RunLayers(Tensor x, Tensor emb, Tensor context, long[]? upsampleSize)
     {
         using var scope = NewDisposeScope();
         foreach (var layer in _layers)
@@ -46,6 +52,7 @@ public sealed class TimestepEmbedSequential : nn.Module<Tensor, Tensor, Tensor, 
             {
                 ResBlock r => r.call(x, emb),
                 SpatialTransformer s => s.call(x, context),
+                Upsample u => u.forward(x, upsampleSize),
                 nn.Module<Tensor, Tensor> m => m.call(x),
                 _ => throw new InvalidOperationException("unreachable: checked in the constructor"),
             };

@@ -1,3 +1,4 @@
+using ControlNet.Adapters;
 using System.Diagnostics;
 using ControlNet.Sampling;
 using ControlNet.Text;
@@ -38,6 +39,30 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         ArgumentNullException.ThrowIfNull(settings);
         var stopwatch = Stopwatch.StartNew();
         Validate(settings);
+        var (prompt, promptLoras) = LoraPrompt.Extract(settings.Prompt);
+        var loraReferences = settings.Loras.Concat(promptLoras).ToList();
+        if (loraReferences.Count == 0)
+            return GenerateMerged(settings, progress, cancellationToken, stopwatch, []);
+        var files = new List<LoraFile>();
+        try
+        {
+            foreach (var reference in loraReferences)
+                files.Add(LoraFile.Load(reference.Resolve(settings.LoraFolders)));
+            using var merge = LoraMerge.Apply(files.Zip(loraReferences, (f, r) => (f, r.Weight)), (nn.Module)Model.UNet, Model.TextEncoder,
+                _controlNets.Values.Select(c => c.Model).OfType<nn.Module>());
+            var warnings = merge.Unmatched.Count == 0 ? Array.Empty<string>()
+                : [$"LoRA: {merge.Unmatched.Count} key(s) matched no weight and were skipped: {string.Join(", ", merge.Unmatched.Take(5))}{(merge.Unmatched.Count > 5 ? ", …" : "")}"];
+            return GenerateMerged(settings with { Prompt = prompt }, progress, cancellationToken, stopwatch, warnings);
+        }
+        finally
+        {
+            foreach (var f in files) f.Dispose();
+        }
+    }
+
+    GenerationResult GenerateMerged(GenerationSettings settings, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken,
+        Stopwatch stopwatch, IReadOnlyList<string> warnings)
+    {
         var sampler = SamplerFactory.Create(settings.Sampler, ddimEta: settings.Eta);
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
@@ -92,7 +117,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         cancellationToken.ThrowIfCancellationRequested();
         var decoded = Model.Autoencoder.Decode(latent.to_type(Model.DType));                              // [B, 3, H, W] in [−1, 1]
         var images = ImageFitting.ToImages(decoded);
-        return new GenerationResult(images, seeds, stopwatch.Elapsed);
+        return new GenerationResult(images, seeds, stopwatch.Elapsed) { Warnings = warnings };
     }
 
     /// <summary>
@@ -133,7 +158,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
     {
         int m = Model.SizeMultiple;
         if (s.Width <= 0 || s.Height <= 0 || s.Width % m != 0 || s.Height % m != 0)
-            throw new ArgumentException($"Size {s.Width}×{s.Height} is not a multiple of {m} (autoencoder factor {Model.Autoencoder.DownscaleFactor} × U-Net divisor {Model.UNet.Architecture.SpatialDivisor}); " +
+            throw new ArgumentException($"Size {s.Width}×{s.Height} is not a multiple of {m} (the autoencoder's factor); " +
                 $"use e.g. {Round(s.Width, m)}×{Round(s.Height, m)}.");
         if (s.Steps < 1) throw new ArgumentException($"Steps must be at least 1, got {s.Steps} (the ControlNet apps use 20).");
         if (s.Steps > GenerationSettings.MaxSteps) throw new ArgumentException($"Steps {s.Steps} is above {GenerationSettings.MaxSteps}; samplers converge in 20–50.");

@@ -31,7 +31,7 @@ public static class ControlNetPipelineLoader
             {
                 log?.Report($"Loading ControlNet '{key}' from {source}");
                 var module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
-                controlNets[key] = new PipelineControlNet((IControlNet)module, false);   // registered first so a failure below disposes it
+                controlNets[key] = new PipelineControlNet(module, false);   // registered first so a failure below disposes it
                 bool pooled = options.GlobalAveragePooling.Contains(key);
                 using (var checkpoint = CheckpointLoader.Open(source))
                 {
@@ -40,7 +40,7 @@ public static class ControlNetPipelineLoader
                 }
                 module.eval();
                 if (pooled) log?.Report($"ControlNet '{key}' averages its residuals globally (shuffle): it acts on the conditional pass only.");
-                controlNets[key] = new PipelineControlNet((IControlNet)module, pooled);
+                controlNets[key] = new PipelineControlNet(module, pooled);
             }
             return new ControlNetPipeline(model, controlNets);
         }
@@ -61,11 +61,12 @@ public static class ControlNetPipelineLoader
         var entry = ArchitectureCatalog.Get(manifest.Architecture);
         log?.Report($"Loading {entry.Name} model folder {folder}");
 
-        var tokenizerFolder = Directory.Exists(In(manifest.Tokenizer)) ? In(manifest.Tokenizer) : options.Tokenizer
-            ?? throw new FileNotFoundException($"The model folder '{folder}' has no tokenizer folder '{manifest.Tokenizer}'; add vocab.json and merges.txt there or pass --tokenizer.");
-        var tokenizer = ClipTokenizer.FromFolder(tokenizerFolder);
+        // A model folder names its tokenizer (the toy model's vocabulary is its own): a missing one is an error, not a fallback.
+        if (!Directory.Exists(In(manifest.Tokenizer)) && options.Tokenizer is null)
+            throw new FileNotFoundException($"The model folder '{folder}' has no tokenizer folder '{manifest.Tokenizer}'; add vocab.json and merges.txt there or pass --tokenizer.");
+        var tokenizer = LoadTokenizer(In(manifest.Tokenizer), options.Tokenizer, log);
 
-        nn.Module? unet = null;
+        UNetModule? unet = null;
         ClipTextEncoder? text = null;
         IAutoencoder? vae = null;
         try
@@ -78,7 +79,7 @@ public static class ControlNetPipelineLoader
                 ? new IdentityAutoencoder(entry.Architecture.InChannels)
                 : LoadVae(In(manifest.Autoencoder), device, dtype);
             unet.eval();
-            return new DiffusionModel(entry.Name, (IUNet)unet, text, tokenizer, vae);
+            return new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
         }
         catch
         {
@@ -89,7 +90,7 @@ public static class ControlNetPipelineLoader
         }
     }
 
-    /// <summary>An SD 1.x single file, diffusers folder or repo id; the tokenizer from its <c>tokenizer/</c> folder or <see cref="PipelineOptions.Tokenizer"/>.</summary>
+    /// <summary>An SD 1.x single file, diffusers folder or repo id; the tokenizer as <see cref="LoadTokenizer"/> picks it.</summary>
     public static DiffusionModel LoadCheckpoint(PipelineOptions options, Device device, ScalarType dtype, IProgress<string>? log = null)
     {
         using var checkpoint = CheckpointLoader.Open(options.BaseModel);
@@ -102,18 +103,19 @@ public static class ControlNetPipelineLoader
                 throw new InvalidDataException($"'{options.BaseModel}' ({checkpoint.Format}) has no {c.DisplayName()} weights; pass a full SD 1.5 model (e.g. v1-5-pruned-emaonly.safetensors or runwayml/stable-diffusion-v1-5).");
 
         var root = Directory.Exists(checkpoint.Source) ? checkpoint.Source : null;
-        var tokenizerFolder = root is not null && File.Exists(Path.Combine(root, "tokenizer", "vocab.json")) ? Path.Combine(root, "tokenizer") : options.Tokenizer
-            ?? throw new FileNotFoundException($"'{options.BaseModel}' carries no tokenizer (single files never do). Pass --tokenizer with a folder holding vocab.json and merges.txt " +
-                "(e.g. the tokenizer/ folder of runwayml/stable-diffusion-v1-5 or openai/clip-vit-large-patch14), or use a diffusers folder.");
-        var tokenizer = ClipTokenizer.FromFolder(tokenizerFolder);
+        var tokenizer = LoadTokenizer(root is not null && File.Exists(Path.Combine(root, "tokenizer", "vocab.json")) ? Path.Combine(root, "tokenizer") : null, options.Tokenizer, log);
 
         string? Config(string sub) => root is not null && File.Exists(Path.Combine(root, sub, "config.json")) ? File.ReadAllText(Path.Combine(root, sub, "config.json")) : null;
-        nn.Module? unet = null;
+        // The U-Net architecture is the catalogue entry whose shapes the file has (derived from each description).
+        var entry = ArchitectureCatalog.Detect(checkpoint[ModelComponent.Unet])
+            ?? throw new InvalidDataException($"'{options.BaseModel}' has a U-Net of none of the known architectures ({string.Join(", ", ArchitectureCatalog.Names)}): " +
+                "its tensor names or shapes differ. Pass a full SD 1.5 model (e.g. v1-5-pruned-emaonly.safetensors), or a model folder whose manifest names its architecture.");
+        UNetModule? unet = null;
         ClipTextEncoder? text = null;
         AutoencoderKL? vae = null;
         try
         {
-            unet = ArchitectureCatalog.CreateUNet("sd15", device, dtype);
+            unet = entry.CreateUNet(device, dtype);
             checkpoint.LoadInto(unet, ModelComponent.Unet);
             text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc, $"'{Path.Combine(root!, "text_encoder", "config.json")}'") : ClipTextConfig.StableDiffusion15);
             text.to(device, dtype);
@@ -122,7 +124,7 @@ public static class ControlNetPipelineLoader
             vae.to(device, dtype);
             checkpoint.LoadInto(vae, ModelComponent.Vae);
             unet.eval(); text.eval(); vae.eval();
-            return new DiffusionModel("sd15", (IUNet)unet, text, tokenizer, vae);
+            return new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
         }
         catch
         {
@@ -131,6 +133,21 @@ public static class ControlNetPipelineLoader
             vae?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The tokenizer a model runs with: <paramref name="overrideFolder"/> (--tokenizer) when given, else the model's own
+    /// <c>tokenizer/</c> folder, else CLIP ViT-L/14's vocabulary bundled with the library (single files carry none;
+    /// A1111, ComfyUI and diffusers bring the same vocabulary themselves).
+    /// </summary>
+    public static ClipTokenizer LoadTokenizer(string? modelFolder, string? overrideFolder, IProgress<string>? log = null)
+    {
+        if (overrideFolder is not null)
+            return ClipTokenizer.FromFolder(overrideFolder);
+        if (modelFolder is not null)
+            return ClipTokenizer.FromFolder(modelFolder);
+        log?.Report("Tokenizer: CLIP ViT-L/14 vocabulary bundled with ControlNet.Core (the model carries none)");
+        return ClipTokenizer.Bundled();
     }
 
     static ClipTextEncoder LoadTextEncoder(string config, string weights, Device device, ScalarType dtype)

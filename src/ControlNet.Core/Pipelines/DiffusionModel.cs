@@ -40,8 +40,11 @@ public sealed class DiffusionModel : IDisposable
     public Device Device { get; }
     public ScalarType DType { get; }
 
-    /// <summary>Image sides must be multiples of this: autoencoder factor × U-Net divisor (64 for SD, 4 for the toy).</summary>
-    public int SizeMultiple => Autoencoder.DownscaleFactor * UNet.Architecture.SpatialDivisor;
+    /// <summary>
+    /// Image sides must be multiples of this: the autoencoder factor (8 for SD, 1 for the pixel-space toy), as in
+    /// diffusers and A1111. The U-Net takes latents of any size: its decoder upsamples to each skip's size.
+    /// </summary>
+    public int SizeMultiple => Autoencoder.DownscaleFactor;
 
     public void Dispose()
     {

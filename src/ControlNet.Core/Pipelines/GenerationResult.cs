@@ -15,4 +15,8 @@ public sealed record GenerationProgress(int Step, int TotalSteps, double Timeste
 public sealed record LatentSnapshot(long[] Shape, float[] Values);
 
 /// <summary>The images (RGB, 8-bit, Width × Height) with the seed each one started from.</summary>
-public sealed record GenerationResult(IReadOnlyList<ConditionImage> Images, IReadOnlyList<long> Seeds, TimeSpan Elapsed);
+public sealed record GenerationResult(IReadOnlyList<ConditionImage> Images, IReadOnlyList<long> Seeds, TimeSpan Elapsed)
+{
+    /// <summary>Things the caller should tell the user (e.g. LoRA keys that matched no weight).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -15,7 +15,7 @@ public sealed record GenerationSettings
     public int Width { get; init; } = 512;
     public int Height { get; init; } = 512;
     public int Steps { get; init; } = 20;
-    /// <summary>A <see cref="ControlNet.Sampling.SamplerFactory"/> name: ddim, euler, euler_a, dpmpp_2m, dpmpp_2m_karras, plms.</summary>
+    /// <summary>A <see cref="ControlNet.Sampling.SamplerFactory"/> name (ddim, euler_a, dpmpp_2m_karras, lcm, …) or its A1111 name ("Euler a", "DPM++ 2M Karras").</summary>
     public string Sampler { get; init; } = "ddim";
     /// <summary>Classifier-free guidance scale; ≤ 1 runs the conditional pass only.</summary>
     public double GuidanceScale { get; init; } = 9.0;
@@ -34,4 +34,8 @@ public sealed record GenerationSettings
     public ConditionImage? Mask { get; init; }
     /// <summary>Attach a copy of the current latent to every progress report (for live previews); off by default.</summary>
     public bool ReportLatents { get; init; }
+    /// <summary>LoRAs merged for this generation (and unmerged after it), besides the prompt's <c>&lt;lora:NAME:WEIGHT&gt;</c> tags.</summary>
+    public IReadOnlyList<ControlNet.Adapters.LoraReference> Loras { get; init; } = [];
+    /// <summary>Folders where LoRA names (prompt tags, --lora NAME) are looked up as NAME.safetensors / .pt.</summary>
+    public IReadOnlyList<string> LoraFolders { get; init; } = [];
 }

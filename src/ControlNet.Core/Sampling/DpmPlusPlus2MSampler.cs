@@ -7,22 +7,26 @@ namespace ControlNet.Sampling;
 /// final σ 0, "linspace" timesteps; optionally Karras σ; REFERENCE §6.4). Works in the variance-preserving space
 /// (start noise × 1, no input scaling). The first call and the last (landing on σ = 0) are first order, the rest second order.
 /// </summary>
-public sealed class DpmPlusPlus2MSampler(NoiseSchedule schedule, bool karrasSigmas = false) : Sampler(schedule)
+public sealed class DpmPlusPlus2MSampler(NoiseSchedule schedule, SigmaSchedule sigmaSchedule = SigmaSchedule.Default) : Sampler(schedule)
 {
-    public bool KarrasSigmas { get; } = karrasSigmas;
-    public override string Name => KarrasSigmas ? "dpmpp_2m_karras" : "dpmpp_2m";
+    public DpmPlusPlus2MSampler(NoiseSchedule schedule, bool karrasSigmas) : this(schedule, karrasSigmas ? SigmaSchedule.Karras : SigmaSchedule.Default) { }
+
+    /// <summary>σ spacing: "linspace" by default, or Karras / exponential (name suffix).</summary>
+    public SigmaSchedule SigmaSchedule { get; } = sigmaSchedule;
+    public bool KarrasSigmas => SigmaSchedule == SigmaSchedule.Karras;
+    public override string Name => "dpmpp_2m" + SigmaSchedule.Suffix();
     public override bool IsVarianceExploding => false;
 
     protected override SamplingPlan BuildPlan(int steps, double denoisingStrength)
     {
-        var (timesteps, sigmas) = KarrasSigmas ? SigmaSpacing.Karras(Schedule, steps) : SigmaSpacing.DpmLinspace(Schedule, steps);
+        var (timesteps, sigmas) = SigmaSpacing.Select(SigmaSchedule, Schedule, steps, SigmaSpacing.DpmLinspace, roundTimesteps: true);
         return SlicedPlan(steps, denoisingStrength, timesteps, sigmas, initNoiseSigma: 1.0);
     }
 
     protected override IStepper CreateStepper(SamplingPlan plan, Generator? generator) => new Stepper(plan);
 
     /// <summary>VP coefficients of a VE σ: α = 1/√(σ²+1), σ_t = σ·α, λ = ln α − ln σ_t (+∞ at σ = 0).</summary>
-    static (double Alpha, double SigmaT, double Lambda) Coefficients(double sigma)
+    internal static (double Alpha, double SigmaT, double Lambda) Coefficients(double sigma)
     {
         double alpha = 1 / Math.Sqrt(sigma * sigma + 1);
         double sigmaT = sigma * alpha;

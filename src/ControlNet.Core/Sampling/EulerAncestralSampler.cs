@@ -8,15 +8,17 @@ namespace ControlNet.Sampling;
 /// σ_down followed by fresh noise of size σ_up, with σ_up = √(σ_to²(σ_from²−σ_to²)/σ_from²), σ_down = √(σ_to²−σ_up²).
 /// One Gaussian draw per call (also the last, where σ_up = 0, as diffusers does) from the run's generator.
 /// </summary>
-public sealed class EulerAncestralSampler(NoiseSchedule schedule) : Sampler(schedule)
+public sealed class EulerAncestralSampler(NoiseSchedule schedule, SigmaSchedule sigmaSchedule = SigmaSchedule.Default) : Sampler(schedule)
 {
-    public override string Name => "euler_a";
+    /// <summary>σ spacing: "linspace" by default, or Karras / exponential (name suffix).</summary>
+    public SigmaSchedule SigmaSchedule { get; } = sigmaSchedule;
+    public override string Name => "euler_a" + SigmaSchedule.Suffix();
     public override bool IsVarianceExploding => true;
     public override bool IsStochastic => true;
 
     protected override SamplingPlan BuildPlan(int steps, double denoisingStrength)
     {
-        var (timesteps, sigmas) = SigmaSpacing.EulerLinspace(Schedule, steps);
+        var (timesteps, sigmas) = SigmaSpacing.Select(SigmaSchedule, Schedule, steps, SigmaSpacing.EulerLinspace, roundTimesteps: false);
         return SlicedPlan(steps, denoisingStrength, timesteps, sigmas, initNoiseSigma: sigmas.Max());
     }
 

@@ -58,26 +58,28 @@ public sealed partial class ClipTokenizer
 
     /// <summary>
     /// Loads openai's original <c>bpe_simple_vocab_16e6.txt.gz</c> and rebuilds the vocabulary as CLIP's
-    /// <c>SimpleTokenizer</c> does: the 256 byte symbols, the same with <c>&lt;/w&gt;</c>, one token per merge
-    /// (the first 48,894 merges after the header), then <c>&lt;|startoftext|&gt;</c> and <c>&lt;|endoftext|&gt;</c>.
+    /// <c>SimpleTokenizer</c> does (<see cref="ClipVocabulary.FromOpenAiBpeText"/>).
     /// </summary>
     public static ClipTokenizer FromOpenAiBpe(string bpeGzPath)
     {
         if (!File.Exists(bpeGzPath))
             throw new FileNotFoundException($"CLIP BPE file '{bpeGzPath}' not found; expected openai's bpe_simple_vocab_16e6.txt.gz.", bpeGzPath);
-        const int MergeCount = 49152 - 256 - 2;   // 48,894
-        List<string> merges;
+        string text;
         using (var file = File.OpenRead(bpeGzPath))
         using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress))
         using (var reader = new StreamReader(gzip, System.Text.Encoding.UTF8))
-            merges = reader.ReadToEnd().Split('\n').Skip(1).Take(MergeCount).ToList();
-        if (merges.Count != MergeCount || merges.Any(m => m.Split(' ').Length != 2))
-            throw new InvalidDataException($"'{bpeGzPath}' does not hold {MergeCount} merges of two symbols after its header; is it CLIP's bpe_simple_vocab_16e6.txt.gz?");
+            text = reader.ReadToEnd();
+        return FromVocabulary(ClipVocabulary.FromOpenAiBpeText(text, bpeGzPath));
+    }
 
-        var alphabet = ClipByteEncoding.AlphabetInVocabularyOrder().Select(c => c.ToString()).ToList();
-        var tokens = alphabet.Concat(alphabet.Select(a => a + WordEnd)).Concat(merges.Select(m => m.Replace(" ", ""))).Append(StartOfText).Append(EndOfText);
-        var vocab = tokens.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
-        return Create(vocab, merges);
+    /// <summary>CLIP ViT-L/14's tokenizer from the vocabulary embedded in this library (SD 1.x's; used when a model brings none).</summary>
+    public static ClipTokenizer Bundled() => FromVocabulary(ClipVocabulary.Bundled);
+
+    /// <summary>A tokenizer over <paramref name="vocabulary"/>.</summary>
+    public static ClipTokenizer FromVocabulary(ClipVocabulary vocabulary)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        return Create(vocabulary.ToDictionary(), [.. vocabulary.Merges]);
     }
 
     /// <summary>Loads the two-file BPE tokenizer (vocab.json: token → id; merges.txt: "#version" header, then one merge per line).</summary>

@@ -26,6 +26,10 @@ public sealed record GenerationRequest
     public double? DenoisingStrength { get; init; }
     /// <summary>Inpainting: white = repaint.</summary>
     public ConditionImage? Mask { get; init; }
+    /// <summary>LoRAs merged for this request (files or names in <see cref="LoraFolders"/>), besides the prompt's &lt;lora:NAME:WEIGHT&gt; tags.</summary>
+    public IReadOnlyList<ControlNet.Adapters.LoraReference> Loras { get; init; } = [];
+    /// <summary>Where LoRA names are looked up (NAME.safetensors / .pt).</summary>
+    public IReadOnlyList<string> LoraFolders { get; init; } = [];
 }
 
 /// <summary>The input for one registered ControlNet; null values take the registration's.</summary>

@@ -1,4 +1,5 @@
 using ControlNet.Abstractions;
+using ControlNet.Annotators;
 using ControlNet.Hosting.Plugins;
 using ControlNet.Pipelines;
 using Microsoft.Extensions.Options;
@@ -15,11 +16,13 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
 {
     readonly SemaphoreSlim _gate = new(1, 1);
     readonly ControlNetOptions _options = options.Value;
+    // The host's defaults over the model folder's own (the toy model's 32 px and guidance 3).
+    readonly GenerationSettings _defaults = DefaultModel.WithFolderDefaults(options.Value.Defaults, options.Value.BaseModel);
 
     public GenerationSettings Resolve(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var d = _options.Defaults;
+        var d = _defaults;
         var settings = d with
         {
             Prompt = request.Prompt ?? "",
@@ -35,6 +38,8 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             InitImage = request.InitImage,
             DenoisingStrength = request.DenoisingStrength ?? d.DenoisingStrength,
             Mask = request.Mask,
+            Loras = request.Loras,
+            LoraFolders = request.LoraFolders,
             Controls = request.Controls.Select(c => ResolveControl(c, cancellationToken)).ToArray(),
         };
         var errors = new List<string>();
@@ -55,14 +60,13 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             map = input.Source.RequireImage($"{reg.Key} (pre=none)");
         else
         {
-            var plugin = catalog.Get(reg.PluginId);
-            var pre = preId is null ? plugin.Preprocessors[0]
-                : plugin.Preprocessors.FirstOrDefault(p => string.Equals(p.Id, preId, StringComparison.OrdinalIgnoreCase))
-                  ?? throw new ArgumentException($"Control '{reg.Key}': plug-in '{plugin.Id}' has no preprocessor '{preId}'. Its preprocessors: {string.Join(", ", plugin.Preprocessors.Select(p => p.Id))}, or none.");
+            var pre = catalog.Get(reg.PluginId).GetPreprocessor(preId, $"Control '{reg.Key}'");
             // The registration's options, then the request's: a fresh dictionary per request.
             var merged = new Dictionary<string, string>(reg.PreprocessorOptions, StringComparer.OrdinalIgnoreCase);
             foreach (var (k, v) in input.Options ?? new Dictionary<string, string>()) merged[k] = v;
-            map = Plugins.PreprocessorGuard.Run(pre, input.Source, merged, cancellationToken);
+            // Neural preprocessors find their weights where the options say, unless the caller brought its own provider.
+            var source = input.Source.Models is null ? input.Source with { Models = Annotators() } : input.Source;
+            map = Plugins.PreprocessorGuard.Run(pre, source, merged, cancellationToken);
         }
         return new ControlSettings
         {
@@ -99,4 +103,6 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
     }
 
     public void Dispose() => _gate.Dispose();
+
+    AnnotatorFiles Annotators() => new(new AnnotatorFileOptions { Folder = _options.AnnotatorPath, Download = _options.DownloadAnnotators });
 }

@@ -62,7 +62,7 @@ public static class ImageFile
 
     public static byte[] EncodePng(ConditionImage image)
     {
-        OpenCvRuntime.EnsureLoaded();
+        Conditions.OpenCv.OpenCvNative.EnsureLoaded();
         using var mat = ToMat(image);
         using var bgr = new Mat();
         if (image.Channels == 1 && image.Mask is null) mat.CopyTo(bgr);
@@ -81,7 +81,7 @@ public static class ImageFile
 
     static Mat Decode(string path)
     {
-        OpenCvRuntime.EnsureLoaded();
+        Conditions.OpenCv.OpenCvNative.EnsureLoaded();
         if (!File.Exists(path)) throw new FileNotFoundException($"Image '{path}' does not exist. Check the path.", path);
         var bytes = File.ReadAllBytes(path);
         // The declared size is checked before OpenCV allocates it: a small file can declare a 30000×30000 image.

@@ -8,13 +8,14 @@ namespace ControlNet.Hosting.Plugins;
 
 /// <summary>
 /// Loads the condition plug-ins of one plug-in folder (<c>&lt;folder&gt;/&lt;Name&gt;.dll</c> plus its private dependencies)
-/// into its own load context with McMaster.NETCore.Plugins. The contract, TorchSharp and the DI abstractions are shared
-/// with the host, so a plug-in's <see cref="IConditionPlugin"/> is the host's type.
+/// into its own load context with McMaster.NETCore.Plugins. The contract, TorchSharp, the DI abstractions and OpenCvSharp
+/// are shared with the host, so a plug-in's <see cref="IConditionPlugin"/> is the host's type and OpenCV's 113 MB native
+/// library exists once, next to the host (plug-in folders and packages leave it out: ControlNet.Abstractions.targets).
 /// </summary>
 public static class PluginFolderLoader
 {
     /// <summary>The types whose assemblies come from the host, never from a plug-in folder.</summary>
-    public static IReadOnlyList<Type> SharedTypes { get; } = [typeof(IConditionPlugin), typeof(torch), typeof(IServiceCollection)];
+    public static IReadOnlyList<Type> SharedTypes { get; } = [typeof(IConditionPlugin), typeof(torch), typeof(IServiceCollection), typeof(OpenCvSharp.Mat)];
 
     public static IReadOnlyList<LoadedPlugin> Load(string pluginFolder)
     {

@@ -1,5 +1,6 @@
 using ControlNet.Checkpoints;
 using ControlNet.Runtime;
+using ControlNet.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -69,6 +70,14 @@ public class CheckpointFormatTests
         Assert.True(File.Exists(Path.Combine(dir["diffusers"], "model_index.json")));
         Assert.True(File.Exists(Path.Combine(dir["diffusers"], "vae", "config.json")));
         Assert.True(File.Exists(Path.Combine(dir["diffusers"], "text_encoder", "model.safetensors")));
+        // A complete pipeline folder: the bundled CLIP vocabulary as tokenizer/, SD 1.5's scheduler, every model_index entry.
+        Assert.Equal(File.ReadAllBytes(SharedData.PathOf("clip", "merges.txt")), File.ReadAllBytes(Path.Combine(dir["diffusers"], "tokenizer", "merges.txt")));
+        Assert.Equal(49408, ControlNet.Text.ClipTokenizer.FromFolder(Path.Combine(dir["diffusers"], "tokenizer")).VocabularySize);
+        Assert.Contains("PNDMScheduler", File.ReadAllText(Path.Combine(dir["diffusers"], "scheduler", "scheduler_config.json")));
+        var index = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir["diffusers"], "model_index.json")))!.AsObject();
+        foreach (var entry in new[] { "tokenizer", "scheduler", "unet", "vae", "text_encoder", "safety_checker", "feature_extractor" })
+            Assert.True(index.ContainsKey(entry), $"model_index.json lacks {entry}");
+        Assert.Equal("CLIPTokenizer", index["tokenizer"]![1]!.GetValue<string>());
         using (var sd = WeightsFile.Open(Path.Combine(dir["diffusers"], "vae", "diffusion_pytorch_model.safetensors")))
         {
             Assert.Equal(new long[] { 16, 16 }, sd["decoder.mid_block.attentions.0.to_q.weight"].Shape); // 1×1 conv → linear

@@ -36,7 +36,7 @@ public class CommandParsingTests
     [InlineData("--control canny:x.png:strength=high", "strength must be a number")]
     [InlineData("--config a.json --from b.png", "--config and --from")]
     [InlineData("--out image.jpg --model m", ".png")]
-    [InlineData("--batch 0 --model m", "--batch is 0")]
+    [InlineData("--batch 0 --model m", "batch is 0")]
     [InlineData("--model m --control sobel:PHOTO", "'sobel'")]
     [InlineData("--model m --control canny:PHOTO:mode=loud", "Control mode 'loud'")]
     [InlineData("--model m --control canny:PHOTO:lowest=3", "no option 'lowest'")]

@@ -1,6 +1,6 @@
 using ControlNet.Cli;
-using ControlNet.Cli.Commands;
 using ControlNet.Cli.Generation;
+using ControlNet.Hosting.Runs;
 
 namespace ControlNet.Tests.Cli;
 
@@ -45,7 +45,7 @@ public class ControlSpecTests
     public void One_pipeline_key_per_type_and_model()
     {
         RunControl C(string type, string model) => new() { Type = type, Image = "x.png", Model = model };
-        var keys = GenerateCommand.ControlKeys([C("canny", "a"), C("depth", "d"), C("canny", "b"), C("canny", "a"), C("canny", "c")]);
+        var keys = GenerationRunner.ControlKeys([C("canny", "a"), C("depth", "d"), C("canny", "b"), C("canny", "a"), C("canny", "c")]);
         Assert.Equal(["canny", "depth", "canny-2", "canny", "canny-3"], keys);
     }
 
@@ -60,14 +60,14 @@ public class ControlSpecTests
                 { "model": "org/some-model", "prompt": "p", "steps": 4, "out": "result.png",
                   "controls": [ { "type": "canny", "image": "in.png", "strength": 0.5, "options": { "low": "10" } } ] }
                 """);
-            var run = RunConfig.Load(Path.Combine(dir, "run.json"));
+            var run = GenerationRun.Load(Path.Combine(dir, "run.json"));
             Assert.Equal("org/some-model", run.Model);   // not a local path: a hub id, kept as written
             Assert.Equal(Path.Combine(dir, "result.png"), run.Out);
             Assert.Equal(Path.Combine(dir, "in.png"), run.Controls[0].Image);
             Assert.Equal((4, 0.5, "10"), (run.Steps, run.Controls[0].Strength, run.Controls[0].Options["low"]));
 
             File.WriteAllText(Path.Combine(dir, "bad.json"), """{ "prompt": "p", "stepz": 4 }""");
-            var e = Assert.Throws<UserFacingException>(() => RunConfig.Load(Path.Combine(dir, "bad.json")));
+            var e = Assert.Throws<ArgumentException>(() => GenerationRun.Load(Path.Combine(dir, "bad.json")));
             Assert.Contains("stepz", e.Message);
         }
         finally { Directory.Delete(dir, true); }

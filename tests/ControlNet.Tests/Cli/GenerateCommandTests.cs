@@ -1,7 +1,7 @@
 using System.Text.Json;
-using ControlNet.Cli.Commands;
 using ControlNet.Hosting;
 using ControlNet.Hosting.Imaging;
+using ControlNet.Hosting.Runs;
 
 namespace ControlNet.Tests.Cli;
 
@@ -31,9 +31,9 @@ public class GenerateCommandTests
         Assert.Equal(["canny", "scribble"], pipeline.ControlNets.Order());       // both ControlNets in one pipeline
         Assert.Equal("lllyasviel/control_v11p_sd15_canny", pipeline.Options.ControlNets["canny"]);   // default: the paired checkpoint
         var meta = PngMetadata.Read(first);
-        Assert.Equal("42", meta[GenerateCommand.SeedKey]);
-        Assert.Contains("Steps: 3, Sampler: euler, CFG scale: 7.5, Seed: 42, Size: 64x64", meta[GenerateCommand.ParametersKey]);
-        var run = JsonDocument.Parse(meta[GenerateCommand.RunKey]).RootElement;
+        Assert.Equal("42", meta[RunMetadata.SeedKey]);
+        Assert.Contains("Steps: 3, Sampler: euler, CFG scale: 7.5, Seed: 42, Size: 64x64", meta[RunMetadata.ParametersKey]);
+        var run = JsonDocument.Parse(meta[RunMetadata.RunKey]).RootElement;
         Assert.Equal("a cat", run.GetProperty("prompt").GetString());
         Assert.Equal("50", run.GetProperty("controls")[0].GetProperty("options").GetProperty("low").GetString());
 
@@ -41,7 +41,7 @@ public class GenerateCommandTests
         (code, _, err) = cli.Generate("--from", first, "--out", again, "--quiet");
         Assert.True(code == 0, err);
         Assert.Equal(Pixels(first), Pixels(again));
-        Assert.Equal(meta[GenerateCommand.RunKey].Replace(first, again), PngMetadata.Read(again)[GenerateCommand.RunKey]);
+        Assert.Equal(meta[RunMetadata.RunKey].Replace(first, again), PngMetadata.Read(again)[RunMetadata.RunKey]);
 
         // Options override the recorded run: a different seed gives a different image.
         var other = cli.PathOf("other.png");
@@ -70,7 +70,7 @@ public class GenerateCommandTests
         Assert.True(code == 0, err);
         Assert.Equal(File.ReadAllText(a), File.ReadAllText(b));
         Assert.Equal(pixels, images.Select(Pixels).ToArray());                // the same run, the same images
-        Assert.Equal("1", PngMetadata.Read(images[1])[GenerateCommand.IndexKey]);
+        Assert.Equal("1", PngMetadata.Read(images[1])[RunMetadata.IndexKey]);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public class GenerateCommandTests
         Assert.Equal(Path.Combine(folder, "controlnet-canny.safetensors"), options.ControlNets["canny"]);
         // The folder's size and guidance scale replace 512 and 9 when not given.
         Assert.Equal((32, 32), (ImageFile.LoadRgb(output).Width, ImageFile.LoadRgb(output).Height));
-        var run = JsonDocument.Parse(PngMetadata.Read(output)[GenerateCommand.RunKey]).RootElement;
+        var run = JsonDocument.Parse(PngMetadata.Read(output)[RunMetadata.RunKey]).RootElement;
         Assert.Equal(3.0, run.GetProperty("cfg").GetDouble());
     }
 

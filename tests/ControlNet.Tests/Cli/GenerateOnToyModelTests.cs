@@ -1,7 +1,7 @@
 using ControlNet.Cli;
-using ControlNet.Cli.Commands;
 using ControlNet.Hosting;
 using ControlNet.Hosting.Imaging;
+using ControlNet.Hosting.Runs;
 
 namespace ControlNet.Tests.Cli;
 
@@ -38,7 +38,7 @@ public class GenerateOnToyModelTests
             Assert.True(code == 0, err);
             var image = ImageFile.LoadRgb(Out("a.png"));
             Assert.Equal((32, 32), (image.Width, image.Height));              // the manifest's image_size
-            Assert.Contains("Model: toy", PngMetadata.Read(Out("a.png"))[GenerateCommand.ParametersKey]);
+            Assert.Contains("Model: toy", PngMetadata.Read(Out("a.png"))[RunMetadata.ParametersKey]);
 
             (code, err) = Run("generate", "--plugins", CliRunner.PluginFolder, "--from", Out("a.png"), "--quiet", "--out", Out("b.png"));
             Assert.True(code == 0, err);

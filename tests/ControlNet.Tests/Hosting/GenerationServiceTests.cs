@@ -39,6 +39,30 @@ public class GenerationServiceTests
     static byte[][] Pixels(IEnumerable<GenerationResult> results) => results.Select(r => r.Images.Single().Data!).ToArray();
 
     [Fact]
+    public void A_model_folder_gives_its_image_size_and_guidance_unless_the_host_sets_them()
+    {
+        // The toy model's controlnet-model.json: image_size 32, guidance_scale 3 (no weights are loaded: fake pipeline).
+        var toy = Path.Combine(AppContext.BaseDirectory, DefaultModel.RelativePath);
+        using (var provider = Provider(out _, o => { o.BaseModel = toy; o.Defaults = o.Defaults with { Steps = 4 }; }))
+        {
+            var settings = provider.GetRequiredService<IGenerationService>().Resolve(new GenerationRequest { Prompt = "p" });
+            Assert.Equal((32, 32, 3.0, 4), (settings.Width, settings.Height, settings.GuidanceScale, settings.Steps));
+            var asked = provider.GetRequiredService<IGenerationService>().Resolve(new GenerationRequest { Prompt = "p", Width = 64, Height = 48 });
+            Assert.Equal((64, 48), (asked.Width, asked.Height));               // the request wins
+        }
+        using (var provider = Provider(out _, o => { o.BaseModel = toy; o.Defaults = o.Defaults with { Width = 64, Height = 64, GuidanceScale = 5 }; }))
+        {
+            var settings = provider.GetRequiredService<IGenerationService>().Resolve(new GenerationRequest { Prompt = "p" });
+            Assert.Equal((64, 64, 5.0), (settings.Width, settings.Height, settings.GuidanceScale));   // the host's defaults win
+        }
+        using (var provider = Provider(out _))                                 // not a model folder: the library's defaults
+        {
+            var settings = provider.GetRequiredService<IGenerationService>().Resolve(new GenerationRequest { Prompt = "p" });
+            Assert.Equal((512, 512, 9.0), (settings.Width, settings.Height, settings.GuidanceScale));
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_requests_give_the_same_images_as_sequential_ones()
     {
         var requests = Requests();

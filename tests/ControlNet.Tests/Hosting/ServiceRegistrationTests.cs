@@ -119,6 +119,40 @@ public class ServiceRegistrationTests
     }
 
     [Fact]
+    public void A_missing_plugin_folder_is_a_validation_error_naming_the_folder_and_the_fix()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "controlnet-no-such-plugins-" + Guid.NewGuid().ToString("N"));
+        var (services, builder, _) = Host();
+        builder.AddPlugins(missing).AddCanny(model: "m");
+        using var provider = services.BuildServiceProvider();
+        var e = Assert.Throws<OptionsValidationException>(() => provider.ValidateControlNet());
+        var failure = Assert.Single(e.Failures);
+        Assert.Equal($"Plug-in folder '{missing}' does not exist; create it (one subfolder per plug-in) or remove AddPlugins(\"{missing}\").", failure);
+    }
+
+    [Fact]
+    public void Built_in_plugin_folders_share_the_hosts_OpenCV_and_run()
+    {
+        // The CLI's plug-in folders leave OpenCvSharp and its 113 MB native library to the host (one copy per host).
+        var folder = Path.Combine(AppContext.BaseDirectory, "cli-plugins");
+        var canny = Path.Combine(folder, "ControlNet.Conditions.Canny");
+        Assert.True(File.Exists(Path.Combine(canny, "ControlNet.Conditions.Canny.dll")), canny);
+        Assert.Empty(Directory.GetFiles(canny, "*OpenCvSharp*", SearchOption.AllDirectories));
+
+        var catalog = new PluginCatalog().AddPluginFolder(canny);
+        Assert.Empty(catalog.Failures);
+        const int n = 16;
+        var rgb = new byte[n * n * 3];
+        for (int y = 4; y < 12; y++)
+            for (int x = 4; x < 12; x++) rgb[(y * n + x) * 3] = rgb[(y * n + x) * 3 + 1] = rgb[(y * n + x) * 3 + 2] = 255;
+        var (_, pre) = catalog.FindPreprocessor("canny");
+        var map = pre.Run(Abstractions.PreprocessorSource.From(Abstractions.ConditionImage.Rgb(n, n, rgb)),
+            new Dictionary<string, string> { ["detect-resolution"] = "64" }, CancellationToken.None);
+        Assert.Contains(map.Data!, v => v == 255);                    // the square's edges, found by OpenCV through the host's copy
+        Assert.Contains(map.Data!, v => v == 0);
+    }
+
+    [Fact]
     public void Shuffle_checkpoints_are_passed_as_global_average_pooling()
     {
         var (services, builder, factory) = Host();

@@ -59,6 +59,56 @@ public class HubClientTests
     }
 
     [Fact]
+    public async Task A_cached_model_is_used_with_the_hub_down_and_one_line_says_so()
+    {
+        using var dir = new TempDir();
+        var hub = new FakeHub();
+        var weights = ControlNetFile(dir, "a.safetensors", TensorDType.F32);
+        hub.Add(Repo, "config.json", "{\"_class_name\": \"ControlNetModel\"}"u8.ToArray());
+        hub.Add(Repo, "diffusion_pytorch_model.safetensors", weights);
+        var notices = new List<string>();
+        var options = new HubOptions { Endpoint = hub.Endpoint, CacheDir = dir["hf/hub"], Notice = notices.Add };
+        string online;
+        using (var client = new HubClient(options))
+            online = await client.DownloadModelAsync(Repo);
+        Assert.Empty(notices);
+
+        hub.Dispose();   // the server is gone; HF_HUB_OFFLINE is not set
+        using (var client = new HubClient(options))
+        {
+            Assert.Equal(online, await client.DownloadModelAsync(Repo));
+            Assert.Equal(weights, File.ReadAllBytes(await client.DownloadFileAsync(Repo, "diffusion_pytorch_model.safetensors")));
+        }
+        Assert.Equal(2, notices.Count);
+        Assert.All(notices, n => Assert.Contains("Cannot reach the Hugging Face Hub", n));
+        Assert.Contains("using the cached " + Repo + "@main", notices[0]);
+
+        notices.Clear();
+        using (var c = CheckpointLoader.Open(Repo, new CheckpointOptions { Hub = options }))
+            Assert.True(c.Has(ModelComponent.ControlNet));
+        Assert.Single(notices);
+
+        // A repository that was never downloaded still fails, naming the cause.
+        using var other = new HubClient(options);
+        var e = await Assert.ThrowsAnyAsync<IOException>(() => other.DownloadModelAsync("org/never-downloaded"));
+        Assert.Contains("Cannot reach the Hugging Face Hub", e.Message);
+    }
+
+    [Fact]
+    public void Hf_environment_variables_keep_their_meanings()
+    {
+        var env = new Dictionary<string, string?> { ["HF_HOME"] = "/data/hf", ["HF_HUB_OFFLINE"] = "1" };
+        var fromHome = HubOptions.FromEnvironment(k => env.GetValueOrDefault(k));
+        Assert.Equal(Path.Combine("/data/hf", "hub"), fromHome.CacheDir);
+        Assert.True(fromHome.Offline);
+        env["HF_HUB_CACHE"] = "/elsewhere";
+        env["HF_HUB_OFFLINE"] = "0";
+        var fromCache = HubOptions.FromEnvironment(k => env.GetValueOrDefault(k));
+        Assert.Equal("/elsewhere", fromCache.CacheDir);
+        Assert.False(fromCache.Offline);
+    }
+
+    [Fact]
     public async Task An_interrupted_download_resumes_with_a_range_request()
     {
         using var dir = new TempDir();

@@ -42,6 +42,12 @@ public class SamplerNumericsTests
     [InlineData("dpmpp_2m", 20)]
     [InlineData("dpmpp_2m", 7)]
     [InlineData("dpmpp_2m_karras", 20)]
+    [InlineData("dpmpp_2m_sde", 20)]
+    [InlineData("dpmpp_2m_sde_karras", 10)]
+    [InlineData("euler_exponential", 20)]
+    [InlineData("unipc", 10)]
+    [InlineData("unipc", 4)]
+    [InlineData("lcm", 4)]
     public void Every_sampler_recovers_a_single_point_data_distribution(string name, int steps)
     {
         // Data = the single point x0: the exact denoiser is ε = (x − √ᾱ·x0)/√(1−ᾱ) for the (VP-scaled) model input.

@@ -6,6 +6,7 @@ using ControlNet.Pipelines;
 using ControlNet.Tests.Checkpoints;
 using ControlNet.Tests.Cli;
 using ControlNet.Tests.TestSupport;
+using ControlNet.Toy;
 using ControlNet.Training;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using ControlNet.Toy;
 using ControlNet.Training;
 
 namespace ControlNet.Tests.Training;

@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text;
+
+namespace ControlNet.Benchmarks;
+
+/// <summary>A <see cref="BenchReport"/> as Markdown tables (docs/performance.md pastes this output).</summary>
+internal static class BenchMarkdown
+{
+    public static string Render(BenchReport r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string F(double v, string fmt) => v.ToString(fmt, c);
+        string Load(double[] l) => string.Join(" / ", l.Select(v => F(v, "0.00")));
+        var sb = new StringBuilder();
+        sb.AppendLine($"Run of {r.Started.ToUniversalTime():yyyy-MM-dd HH:mm} UTC, {F(r.Duration.TotalMinutes, "0")} min: {r.Machine.Cpu}, {r.Machine.LogicalCores} logical cores, " +
+                      $"{r.Machine.TorchThreads} torch threads, TorchSharp {r.Machine.TorchSharp}, {r.Machine.Runtime}; architecture {r.Architecture}, fp32, " +
+                      $"CFG batch {r.Batch}, {r.Warmup} warm-up + {r.Runs} timed runs per row.");
+        sb.AppendLine($"Load average (1/5/15 min) at start {Load(r.LoadAverageStart)}, at end {Load(r.LoadAverageEnd)}.");
+        sb.AppendLine();
+        sb.AppendLine("| row | size | configuration | median s | min–max s | GMAC | GFLOP/s | efficiency | peak RSS GB |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var m in r.Measurements)
+            sb.AppendLine($"| {m.Name} | {m.Size?.ToString(c) ?? ""} | {m.Configuration} | {F(m.Time.Median, "0.000")} | {F(m.Time.Min, "0.000")}–{F(m.Time.Max, "0.000")} | " +
+                          $"{(m.GigaMacs is double g ? F(g, "0.0") : "")} | {(m.GflopPerSecond is double f ? F(f, "0.0") : "")} | " +
+                          $"{(m.Efficiency is double e ? F(e * 100, "0") + " %" : "")} | {F(m.PeakRssBytes / 1e9, "0.00")} |");
+        if (r.MacChecks.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("| MAC walker (batch 1, 512) | counted GMAC | REFERENCE §10 | match |");
+            sb.AppendLine("|---|---|---|---|");
+            foreach (var m in r.MacChecks)
+                sb.AppendLine($"| {m.Network} | {F(m.CountedGigaMacs, "0.0")} | {F(m.ReferenceGigaMacs, "0.0")} | {(m.Matches ? "yes" : "**no**")} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine("| target | goal | measured | met |");
+        sb.AppendLine("|---|---|---|---|");
+        foreach (var t in r.Targets)
+            sb.AppendLine($"| {t.Name} | {t.Goal} | {t.Measured} | {t.Met switch { true => "yes", false => "**no**", null => "–" }} |");
+        if (r.Notes.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (var n in r.Notes) sb.AppendLine($"* {n}");
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,91 @@
+namespace ControlNet.Benchmarks;
+
+/// <summary>The groups of measurements <c>controlnet bench --only</c> can select.</summary>
+internal static class BenchGroups
+{
+    public const string Conv = "conv";            // the 3×3 convolution reference (always measured: efficiency needs it)
+    public const string UNet = "unet";
+    public const string ControlNet = "controlnet";
+    public const string UNetControlNet = "unet+cn";
+    public const string UNetTwoControlNets = "unet+2cn";
+    public const string Eager = "eager";          // plain eager port of U-Net + ControlNet
+    public const string Ablations = "ablations";  // one switch of ExecutionOptions changed at a time
+    public const string Text = "text";
+    public const string Vae = "vae";
+    public const string Load = "load";
+    public const string Train = "train";
+
+    public static IReadOnlyList<string> All { get; } =
+        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train };
+}
+
+/// <summary>What <see cref="BenchRunner"/> measures and how carefully.</summary>
+internal sealed record BenchOptions
+{
+    /// <summary>Image sides in pixels; the latent side is size ÷ the architecture's hint downsampling (8 for SD).</summary>
+    public IReadOnlyList<int> Sizes { get; init; } = new[] { 512, 256 };
+
+    /// <summary>Architecture from <see cref="Models.ArchitectureCatalog"/>: sd15 (the benchmark) or toy (smoke tests).</summary>
+    public string Architecture { get; init; } = "sd15";
+
+    /// <summary>Groups to run (<see cref="BenchGroups"/>); empty = all.</summary>
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
+
+    /// <summary>Untimed calls before timing; the first one also counts the MACs. At least 1.</summary>
+    public int Warmup { get; init; } = 1;
+
+    public int Runs { get; init; } = 3;
+
+    /// <summary>torch.set_num_threads for the whole run (the issue's machine has 2 cores).</summary>
+    public int Threads { get; init; } = 2;
+
+    /// <summary>CFG batch: conditional and unconditional in one forward.</summary>
+    public int Batch { get; init; } = 2;
+
+    /// <summary>Channels (in = out) of the reference 3×3 convolution on [Batch, C, 64, 64].</summary>
+    public int ConvChannels { get; init; } = 640;
+
+    public int ConvSide { get; init; } = 64;
+
+    /// <summary>Latent side of the training step (batch 1).</summary>
+    public int TrainLatent { get; init; } = 32;
+
+    /// <summary>Tile size (latent pixels) of the tiled VAE decode row.</summary>
+    public int VaeTile { get; init; } = 32;
+
+    /// <summary>Folder for the safetensors files written to time model loading; default: a new folder under the system temp.</summary>
+    public string? TempFolder { get; init; }
+
+    /// <summary>The optimised settings measured in the main rows; <see cref="ExecutionOptions.PlainEager"/> is the baseline row.</summary>
+    public ExecutionOptions Execution { get; init; } = ExecutionOptions.Optimised;
+
+    public long Seed { get; init; }
+
+    /// <summary>When set, the report so far is rewritten here after every row, so a long run that is interrupted still leaves its figures.</summary>
+    public string? PartialJson { get; init; }
+
+    public bool Includes(string group) => Only.Count == 0 || Only.Contains(group);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad value and the fix.</summary>
+    public BenchOptions Validate()
+    {
+        Models.ArchitectureCatalog.Get(Architecture);
+        if (Sizes.Count == 0) throw new ArgumentException("Give at least one size, e.g. --sizes 512,256.", nameof(Sizes));
+        foreach (var s in Sizes)
+            if (s <= 0 || s % 64 != 0)
+                throw new ArgumentException($"Size {s} is not a positive multiple of 64; use e.g. 512 or 256.", nameof(Sizes));
+        foreach (var g in Only)
+            if (!BenchGroups.All.Contains(g))
+                throw new ArgumentException($"Unknown benchmark group '{g}'; use any of: {string.Join(", ", BenchGroups.All)}.", nameof(Only));
+        if (Warmup < 1) throw new ArgumentException($"Warm-up runs must be at least 1 (the first one counts the MACs); got {Warmup}.", nameof(Warmup));
+        if (Runs < 1) throw new ArgumentException($"Runs must be at least 1; got {Runs}.", nameof(Runs));
+        if (Threads < 1) throw new ArgumentException($"Threads must be at least 1; got {Threads}.", nameof(Threads));
+        if (Batch < 1) throw new ArgumentException($"Batch must be at least 1; got {Batch}.", nameof(Batch));
+        if (ConvChannels < 1 || ConvSide < 1 || TrainLatent < 8 || VaeTile < 1)
+            throw new ArgumentException("ConvChannels, ConvSide and VaeTile must be positive and TrainLatent at least 8.");
+        return this;
+    }
+
+    /// <summary>Development setting: latent 32 (256 px) only, 2 runs.</summary>
+    public static BenchOptions Quick { get; } = new() { Sizes = new[] { 256 }, Runs = 2 };
+}

@@ -1,0 +1,445 @@
+using System.Runtime.InteropServices;
+using ControlNet.Autoencoders;
+using ControlNet.Checkpoints;
+using ControlNet.Models;
+using ControlNet.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ControlNet.Benchmarks;
+
+/// <summary>
+/// <c>controlnet bench</c> as a library call: measures the reference convolution, text encoding, VAE, model loading,
+/// denoising steps (U-Net, ControlNet, both, two ControlNets, the plain eager port), one-switch ablations and training
+/// steps, all in one process so every figure shares the machine's state of the moment.
+/// </summary>
+internal sealed class BenchRunner
+{
+    readonly BenchOptions _o;
+    readonly IProgress<string>? _log;
+    readonly CancellationToken _ct;
+    readonly List<Measurement> _rows = new();
+    readonly List<string> _notes = new();
+    readonly UNetArchitecture _arch;
+    double? _convGflops;
+    nn.Module<Tensor, Tensor>? _probeConv;
+    Tensor? _probeInput;
+    DateTimeOffset _started;
+    double[] _loadStart = Array.Empty<double>();
+    MachineInfo? _machine;
+
+    BenchRunner(BenchOptions options, IProgress<string>? log, CancellationToken ct)
+    {
+        _o = options.Validate();
+        _log = log;
+        _ct = ct;
+        _arch = ArchitectureCatalog.Get(_o.Architecture).Architecture;
+    }
+
+    public static BenchReport Run(BenchOptions options, IProgress<string>? log = null, CancellationToken cancellationToken = default) =>
+        new BenchRunner(options, log, cancellationToken).Run();
+
+    BenchReport Run()
+    {
+        Runtime.TorchRuntime.EnsureInitialized();
+        var started = _started = DateTimeOffset.Now;
+        var loadStart = _loadStart = ProcessStats.LoadAverage();
+        var previousThreads = torch.get_num_threads();
+        torch.set_num_threads(_o.Threads);
+        var machine = new MachineInfo(ProcessStats.CpuModel(), Environment.ProcessorCount, torch.get_num_threads(),
+            RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription,
+            typeof(torch).Assembly.GetName().Version?.ToString() ?? "?", ProcessStats.AvailableMemoryBytes());
+        _machine = machine;
+        if (!ProcessStats.ResetPeak())
+            _notes.Add("Could not reset VmHWM (/proc/self/clear_refs); per-row peak RSS is the process peak so far.");
+        if (loadStart[0] > _o.Threads)
+            _notes.Add($"The machine was busy at the start (1-minute load average {loadStart[0]:0.00} on {Environment.ProcessorCount} logical cores): absolute times are inflated; the efficiency column (ratio to a convolution measured in the same run) is the figure to compare.");
+        try
+        {
+            MeasureConvolution();
+            MeasureModels();
+            var macChecks = _o.Architecture == "sd15" ? CheckMacs() : Array.Empty<MacCheck>();
+            if (_o.Includes(BenchGroups.Train)) MeasureTraining();
+            return Snapshot(macChecks);
+        }
+        finally
+        {
+            _probeConv?.Dispose();
+            _probeInput?.Dispose();
+            torch.set_num_threads(previousThreads);
+        }
+    }
+
+    /// <summary>The report of what has been measured so far.</summary>
+    BenchReport Snapshot(IReadOnlyList<MacCheck> macChecks)
+    {
+        var report = new BenchReport(_started, DateTimeOffset.Now - _started, _machine!, _o.Architecture, _o.Sizes, _o.Warmup, _o.Runs, _o.Batch,
+            _o.Execution.Label, ExecutionOptions.PlainEager.Label, _loadStart, ProcessStats.LoadAverage(), _convGflops, macChecks, _rows.ToArray(),
+            ReportedBaselines.All, Array.Empty<TargetResult>(), _rows.Count == 0 ? ProcessStats.PeakRssBytes() : _rows.Max(r => r.PeakRssBytes), _notes.ToArray());
+        return report with { Targets = BenchTargets.Evaluate(report) };
+    }
+
+    // ---- the reference convolution ------------------------------------------------------------------------------
+
+    void MeasureConvolution()
+    {
+        var c = _o.ConvChannels;
+        _probeConv = nn.Conv2d(c, c, 3, padding: 1);
+        RandomWeights.Fill(_probeConv, _o.Seed);
+        _probeInput = randn(_o.Batch, c, _o.ConvSide, _o.ConvSide);                          // [B, C, 64, 64]
+        var conv = _probeConv;
+        var x = _probeInput;
+        void Call()
+        {
+            using var mode = torch.inference_mode();
+            using var y = conv.call(x);
+        }
+        var name = $"3×3 conv {c}→{c} on [{_o.Batch}, {c}, {_o.ConvSide}, {_o.ConvSide}]";
+        var row = Row("conv.reference", BenchGroups.Conv, name, null, $"{_o.Threads} threads", Call, new nn.Module[] { conv }, efficiencyRow: false);
+        _convGflops = row?.GflopPerSecond;
+        if (_o.Threads > 1)
+        {
+            torch.set_num_threads(1);
+            try
+            {
+                Row("conv.reference.1thread", BenchGroups.Conv, name, null, "1 thread", Call, new nn.Module[] { conv }, efficiencyRow: true);
+            }
+            finally
+            {
+                torch.set_num_threads(_o.Threads);
+            }
+        }
+    }
+
+    /// <summary>
+    /// GFLOP/s of one call of the reference convolution right now. Rows take it just before and just after themselves and
+    /// divide by the mean, so the efficiency follows the machine's load through a long run.
+    /// </summary>
+    double? ProbeConvolution()
+    {
+        if (_probeConv is null || _probeInput is null) return null;
+        using var mode = torch.inference_mode();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using (var y = _probeConv.call(_probeInput)) { }
+        var seconds = sw.Elapsed.TotalSeconds;
+        double c = _o.ConvChannels, side = _o.ConvSide;
+        return 2 * _o.Batch * side * side * c * c * 9 / 1e9 / seconds;
+    }
+
+    // ---- MAC walker against REFERENCE §10 --------------------------------------------------------------------------
+
+    /// <summary>
+    /// Our MAC walker against REFERENCE §10, from the 512 rows' own counts (batch B): U-Net = unet row / B; ControlNet with
+    /// its hint encoder = (ControlNet row + hint encoder) / B, the hint encoder being the eager row minus the U-Net + ControlNet row.
+    /// (libtorch has no meta kernel for convolution, so the counts come from the real warm-up calls.)
+    /// </summary>
+    MacCheck[] CheckMacs()
+    {
+        double? G(string id) => _rows.FirstOrDefault(r => r.Id == id)?.GigaMacs;
+        var list = new List<MacCheck>();
+        if (G("step.unet.512") is double u)
+            list.Add(new MacCheck("SD 1.5 U-Net, 512 px, batch 1", u / _o.Batch, ReportedBaselines.UNetGigaMacs512));
+        if (G("step.controlnet.512") is double c && G("step.eager.512") is double eager && G("step.unet+cn.512") is double both)
+            list.Add(new MacCheck("SD 1.5 ControlNet incl. hint encoder, 512 px, batch 1", (c + eager - both) / _o.Batch, ReportedBaselines.ControlNetGigaMacs512));
+        foreach (var m in list.Where(m => !m.Matches))
+            _notes.Add($"MAC walker gives {m.CountedGigaMacs:0.0} G for {m.Network}, REFERENCE §10 says {m.ReferenceGigaMacs:0.0} G.");
+        return list.ToArray();
+    }
+
+    /// <summary>MACs of one U-Net forward and one ControlNet forward with its hint encoder at a latent side and batch, on the modules' device.</summary>
+    public static (MacCount UNet, MacCount ControlNetWithHint) CountForwards(UNetModule unet, ControlNetModule controlNet, int latentSide, int batch)
+    {
+        var a = unet.Architecture;
+        var device = unet.parameters().First().device;
+        using var mode = torch.inference_mode();
+        using var x = randn(new long[] { batch, a.InChannels, latentSide, latentSide }, device: device);
+        using var t = zeros(new long[] { batch }, dtype: ScalarType.Int64, device: device);
+        using var ctx = randn(new long[] { batch, 77, a.ContextDim }, device: device);
+        var hintSide = latentSide * a.HintDownsampling;
+        using var hint = rand(new long[] { batch, a.HintChannels, hintSide, hintSide }, device: device);
+        var u = MacCounter.Count(new[] { unet }, () => { using var y = unet.Forward(x, t, ctx); });
+        var c = MacCounter.Count(new[] { controlNet }, () =>
+        {
+            foreach (var r in controlNet.ForwardWithHint(x, hint, t, ctx)) r.Dispose();
+        });
+        return (u, c);
+    }
+
+    // ---- models ----------------------------------------------------------------------------------------------------
+
+    void MeasureModels()
+    {
+        bool any(params string[] groups) => groups.Any(_o.Includes);
+        var needSteps = any(BenchGroups.UNet, BenchGroups.ControlNet, BenchGroups.UNetControlNet, BenchGroups.UNetTwoControlNets,
+            BenchGroups.Eager, BenchGroups.Ablations, BenchGroups.Load);
+        // The 1-ControlNet pipeline's models stay resident together, so the U-Net + ControlNet rows' peak RSS is a generation's footprint.
+        ClipTextEncoder? text = null;
+        AutoencoderKL? vae = null;
+        UNetModule? unet = null;
+        ControlNetModule? cn = null;
+        try
+        {
+            if (_o.Includes(BenchGroups.Text))
+            {
+                text = new ClipTextEncoder(ClipConfig());
+                RandomWeights.Fill(text, _o.Seed + 10);
+            }
+            if (_o.Includes(BenchGroups.Vae))
+            {
+                vae = new AutoencoderKL(VaeConfig());
+                RandomWeights.Fill(vae, _o.Seed + 11);
+            }
+            if (needSteps)
+            {
+                _log?.Report("building the U-Net and ControlNet with random weights");
+                unet = ArchitectureCatalog.CreateUNet(_o.Architecture);
+                RandomWeights.Fill(unet, _o.Seed + 1);
+                cn = ArchitectureCatalog.CreateControlNet(_o.Architecture);
+                RandomWeights.Fill(cn, _o.Seed + 2);
+                if (_o.Includes(BenchGroups.Load)) MeasureLoad(unet, cn);
+            }
+            if (text is not null) MeasureText(text);
+            if (vae is not null) MeasureVae(vae);
+            if (unet is not null && cn is not null) MeasureSteps(unet, cn);
+        }
+        finally
+        {
+            text?.Dispose();
+            vae?.Dispose();
+            unet?.Dispose();
+            cn?.Dispose();
+        }
+    }
+
+    ClipTextConfig ClipConfig() => _o.Architecture == "toy" ? ClipTextConfig.Tiny : ClipTextConfig.StableDiffusion15;
+    AutoencoderConfig VaeConfig() => _o.Architecture == "toy" ? AutoencoderConfig.Tiny : AutoencoderConfig.StableDiffusion;
+
+    void MeasureLoad(nn.Module unet, nn.Module cn)
+    {
+        var folder = _o.TempFolder ?? Path.Combine(Path.GetTempPath(), $"controlnet-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            foreach (var (module, component, label) in new[] { (unet, ModelComponent.Unet, "U-Net"), (cn, ModelComponent.ControlNet, "ControlNet") })
+            {
+                var path = Path.Combine(folder, $"{component.ToString().ToLowerInvariant()}.safetensors");
+                _log?.Report($"writing {path}");
+                WeightsFile.Write(path, module.state_dict().Select(kv => (TensorRef)new InMemoryTensorRef(component.LdmPrefix() + kv.Key, kv.Value)));
+                var bytes = new FileInfo(path).Length;
+                void Call()
+                {
+                    using var checkpoint = CheckpointLoader.OpenFile(path);
+                    checkpoint.LoadInto(module, component);       // strict load over the same (identical) weights
+                }
+                Row($"load.{component.ToString().ToLowerInvariant()}", BenchGroups.Load, $"load {label} ({bytes / 1e9:0.00} GB fp32 safetensors)", null,
+                    "open + strict LoadInto", Call, Array.Empty<nn.Module>(), efficiencyRow: false,
+                    note: "file just written by the bench: read from the page cache, not from disk");
+            }
+        }
+        finally
+        {
+            if (_o.TempFolder is null) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    void MeasureText(ClipTextEncoder text)
+    {
+        using var ids = randint(0, ClipConfig().VocabSize, new long[] { _o.Batch, 77 }, dtype: ScalarType.Int64, generator: new Generator((ulong)_o.Seed));
+        void Call()
+        {
+            using var mode = torch.inference_mode();
+            using var y = text.Encode(ids);                                                    // [B, 77, 768]
+        }
+        Row("text.encode", BenchGroups.Text, $"text encoding ({_o.Batch} × 77 tokens)", null, "inference", Call, new nn.Module[] { text });
+    }
+
+    void MeasureVae(AutoencoderKL vae)
+    {
+        var size = _o.Sizes.Max();
+        var f = vae.DownscaleFactor;
+        var g = new Generator((ulong)_o.Seed);
+        using var latent = randn(new long[] { 1, vae.LatentChannels, size / f, size / f }, generator: g);   // [1, 4, 64, 64]
+        using var image = rand(new long[] { 1, 3, size, size }, generator: g) * 2 - 1;                     // [1, 3, 512, 512]
+        var roots = new nn.Module[] { vae };
+        Row($"vae.decode.{size}", BenchGroups.Vae, "VAE decode", size, "inference", () =>
+        {
+            using var mode = torch.inference_mode();
+            using var y = vae.Decode(latent);
+        }, roots);
+        Row($"vae.decode-tiled.{size}", BenchGroups.Vae, $"VAE decode, tiled ({_o.VaeTile}-latent-px tiles + context)", size, "inference", () =>
+        {
+            using var mode = torch.inference_mode();
+            using var y = vae.DecodeTiled(latent, _o.VaeTile);
+        }, roots);
+        Row($"vae.encode.{size}", BenchGroups.Vae, "VAE encode", size, "inference", () =>
+        {
+            using var mode = torch.inference_mode();
+            using var y = vae.Encode(image, generator: null);
+        }, roots);
+    }
+
+    void MeasureSteps(UNetModule unetModule, ControlNetModule cnModule)
+    {
+        IUNet unet = unetModule;
+        IControlNet cn = cnModule;
+        var e = _o.Execution;
+        foreach (var size in _o.Sizes)
+        {
+            var latent = size / _arch.HintDownsampling;
+            using var inputs = new StepInputs(_arch, _o.Batch, latent, _o.Seed + size);
+            var features = StepRunner.EncodeHints(new[] { cn }, inputs.Hint);
+            try
+            {
+                if (_o.Includes(BenchGroups.UNet))
+                    StepRow($"step.unet.{size}", BenchGroups.UNet, "U-Net alone", size, e, unet, Array.Empty<IControlNet>(), inputs, features, unetModule);
+                if (_o.Includes(BenchGroups.ControlNet))
+                    StepRow($"step.controlnet.{size}", BenchGroups.ControlNet, "ControlNet alone", size, e, null, new[] { cn }, inputs, features, cnModule);
+                if (_o.Includes(BenchGroups.UNetControlNet))
+                    StepRow($"step.unet+cn.{size}", BenchGroups.UNetControlNet, "U-Net + 1 ControlNet", size, e, unet, new[] { cn }, inputs, features, unetModule, cnModule);
+                if (_o.Includes(BenchGroups.Eager))
+                    StepRow($"step.eager.{size}", BenchGroups.Eager, "U-Net + 1 ControlNet, plain eager port", size, ExecutionOptions.PlainEager, unet, new[] { cn }, inputs, features, unetModule, cnModule);
+                if (_o.Includes(BenchGroups.Ablations) && size == _o.Sizes.Min())
+                    foreach (var (label, variant) in Ablations(e))
+                        StepRow($"ablation.{label}.{size}", BenchGroups.Ablations, $"U-Net + 1 ControlNet, {label}", size, variant, unet, new[] { cn }, inputs, features, unetModule, cnModule);
+            }
+            finally
+            {
+                foreach (var t in features) t.Dispose();
+            }
+        }
+        if (_o.Includes(BenchGroups.UNetTwoControlNets))
+        {
+            // A second ControlNet only for these rows, so the other rows' peak RSS is the one-ControlNet footprint.
+            using var cn2Module = ArchitectureCatalog.CreateControlNet(_o.Architecture);
+            RandomWeights.Fill(cn2Module, _o.Seed + 3);
+            var cns = new[] { cn, cn2Module };
+            foreach (var size in _o.Sizes)
+            {
+                using var inputs = new StepInputs(_arch, _o.Batch, size / _arch.HintDownsampling, _o.Seed + size);
+                var features = StepRunner.EncodeHints(cns, inputs.Hint);
+                try
+                {
+                    StepRow($"step.unet+2cn.{size}", BenchGroups.UNetTwoControlNets, "U-Net + 2 ControlNets", size, e, unet, cns, inputs, features, unetModule, cnModule, cn2Module);
+                }
+                finally
+                {
+                    foreach (var t in features) t.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>The optimised settings with one switch flipped at a time.</summary>
+    static IEnumerable<(string Label, ExecutionOptions Options)> Ablations(ExecutionOptions e)
+    {
+        foreach (var g in Enum.GetValues<GradMode>().Where(g => g != e.Grad))
+            yield return (g.ToString().ToLowerInvariant(), e with { Grad = g });
+        yield return (e.Attention == AttentionKernel.Sdpa ? "explicit-attention" : "sdpa", e with { Attention = e.Attention == AttentionKernel.Sdpa ? AttentionKernel.Explicit : AttentionKernel.Sdpa });
+        yield return (e.ChannelsLast ? "nchw" : "channels-last", e with { ChannelsLast = !e.ChannelsLast });
+        yield return (e.HintEveryStep ? "hint-once" : "hint-every-step", e with { HintEveryStep = !e.HintEveryStep });
+    }
+
+    void StepRow(string id, string group, string name, int size, ExecutionOptions e, IUNet? unet, IReadOnlyList<IControlNet> cns,
+        StepInputs inputs, IReadOnlyList<Tensor> features, params nn.Module[] modules)
+    {
+        foreach (var m in modules)
+            if (e.ChannelsLast) StepRunner.SetChannelsLast(m, true);
+        try
+        {
+            using var kernel = AttentionKernelScope.Use(e.Attention);   // this row's attention kernel, for its calls only
+            Row(id, group, name, size, e.Label, () => StepRunner.Step(unet, cns, inputs, features, e), modules,
+                note: $"batch {_o.Batch} (CFG), latent {size / _arch.HintDownsampling}");
+        }
+        finally
+        {
+            foreach (var m in modules)
+                if (e.ChannelsLast) StepRunner.SetChannelsLast(m, false);
+        }
+    }
+
+    // ---- training --------------------------------------------------------------------------------------------------
+
+    void MeasureTraining()
+    {
+        var latent = _o.TrainLatent;
+        foreach (var full in new[] { false, true })
+        {
+            using var unetModule = ArchitectureCatalog.CreateUNet(_o.Architecture);
+            RandomWeights.Fill(unetModule, _o.Seed + 1);
+            using var cnModule = full ? null : ArchitectureCatalog.CreateControlNet(_o.Architecture);
+            if (cnModule is not null) RandomWeights.Fill(cnModule, _o.Seed + 2);
+            nn.Module trained = full ? unetModule : cnModule!;
+            var trainedParameters = trained.parameters().Sum(p => p.numel());
+            // trained weights + gradients + AdamW's two moments, plus the locked U-Net's weights, all fp32
+            var lockedParameters = full ? 0 : unetModule.parameters().Sum(p => p.numel());
+            var need = trainedParameters * 4L * 4 + lockedParameters * 4L;
+            var available = ProcessStats.AvailableMemoryBytes();
+            var id = full ? "train.full" : "train.controlnet";
+            var name = full ? "training step, full fine-tune (U-Net, no ControlNet)" : "training step, ControlNet only (U-Net locked)";
+            if (available >= 0 && available < need * 1.5)
+            {
+                _notes.Add($"Skipped '{name}': it needs about {need / 1e9:0.0} GB for weights, gradients and AdamW moments (× 1.5 margin; the measured peak is higher still); only {available / 1e9:0.0} GB were available.");
+                continue;
+            }
+            foreach (var p in unetModule.parameters()) p.requires_grad_(full);
+            IUNet unet = unetModule;
+            IControlNet? cn = cnModule;
+            using var optimizer = torch.optim.AdamW(trained.parameters(), lr: 1e-5);
+            using var inputs = new StepInputs(_arch, 1, latent, _o.Seed + 7);
+            using var noise = randn_like(inputs.X);
+            void Call()
+            {
+                using var scope = NewDisposeScope();
+                using var grad = torch.enable_grad();
+                var residuals = cn?.ForwardWithHint(inputs.X, inputs.Hint, inputs.Timesteps, inputs.Context);
+                var eps = unet.Forward(inputs.X, inputs.Timesteps, inputs.Context, residuals);             // [1, 4, h, w]
+                var loss = nn.functional.mse_loss(eps, noise);
+                loss.backward();
+                optimizer.step();
+                optimizer.zero_grad();
+            }
+            var roots = cnModule is null ? new nn.Module[] { unetModule } : new nn.Module[] { unetModule, cnModule };
+            Row($"{id}.{latent * _arch.HintDownsampling}", BenchGroups.Train, name, latent * _arch.HintDownsampling,
+                $"AdamW, fp32, batch 1, latent {latent}, {trainedParameters / 1e6:0.0} M trained parameters", Call, roots, efficiencyRow: false,
+                note: "MACs column = forward only (backward is about 2× more)");
+        }
+    }
+
+    // ---- one row ---------------------------------------------------------------------------------------------------
+
+    /// <summary>Measures one row; a failure (e.g. out of memory) becomes a note and the run goes on with the next row.</summary>
+    Measurement? Row(string id, string group, string name, int? size, string configuration, Action call, IReadOnlyList<nn.Module> macRoots,
+        bool efficiencyRow = true, string? note = null)
+    {
+        _ct.ThrowIfCancellationRequested();
+        _log?.Report($"{id}: {name}{(size is null ? "" : $" at {size}")} [{configuration}]");
+        try
+        {
+            var probeBefore = efficiencyRow && macRoots.Count > 0 ? ProbeConvolution() : null;
+            ProcessStats.TrimHeap();
+            ProcessStats.ResetPeak();
+            // The first warm-up call also counts the MACs of exactly what is timed.
+            var macs = macRoots.Count > 0 ? MacCounter.Count(macRoots, call) : null;
+            if (macs is null) call();
+            var time = Timing.Measure(call, _o.Warmup - 1, _o.Runs, _ct) with { Warmup = _o.Warmup };
+            double? gmac = macs is null || macs.Total == 0 ? null : macs.GigaMacs;
+            double? gflops = gmac is null ? null : 2 * gmac.Value / time.Median;
+            var peak = ProcessStats.PeakRssBytes();
+            var probeAfter = probeBefore is null ? null : ProbeConvolution();
+            double? reference = probeBefore is double b && probeAfter is double a ? 0.5 * (b + a) : null;
+            double? efficiency = gflops is not null && reference is > 0 ? gflops / reference : null;
+            var row = new Measurement(id, group, name, size, configuration, time, gmac, gflops, efficiency, peak, note, reference);
+            _rows.Add(row);
+            if (_o.PartialJson is not null) Snapshot(Array.Empty<MacCheck>()).WriteJson(_o.PartialJson);
+            _log?.Report($"  median {time.Median:0.000} s (min {time.Min:0.000}, max {time.Max:0.000})" +
+                         (gflops is null ? "" : $", {gflops:0.0} GFLOP/s") + (efficiency is null ? "" : $", efficiency {efficiency:P0}"));
+            return row;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _notes.Add($"Row {id} failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            _log?.Report($"  failed: {e.Message.Split('\n')[0]}");
+            return null;
+        }
+    }
+}

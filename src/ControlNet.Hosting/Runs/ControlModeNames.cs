@@ -1,0 +1,23 @@
+using ControlNet.Pipelines;
+
+namespace ControlNet.Hosting.Runs;
+
+/// <summary>The text forms of control modes and resize modes in control specs and run files.</summary>
+public static class ControlModeNames
+{
+    public static ControlMode Mode(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "balanced" => ControlMode.Balanced,
+        "prompt" or "prompt-is-more-important" => ControlMode.PromptIsMoreImportant,
+        "control" or "controlnet" or "control-net-is-more-important" => ControlMode.ControlNetIsMoreImportant,
+        _ => throw new ArgumentException($"Control mode '{text}' is unknown; use balanced, prompt (prompt is more important) or control (ControlNet is more important)."),
+    };
+
+    public static ResizeMode Resize(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "just-resize" or "resize" or "stretch" => ResizeMode.JustResize,
+        "crop-and-resize" or "crop" => ResizeMode.CropAndResize,
+        "resize-and-fill" or "fill" => ResizeMode.ResizeAndFill,
+        _ => throw new ArgumentException($"Resize mode '{text}' is unknown; use just-resize, crop-and-resize (default) or resize-and-fill."),
+    };
+}

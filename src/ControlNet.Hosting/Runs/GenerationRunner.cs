@@ -1,0 +1,225 @@
+using ControlNet.Abstractions;
+using ControlNet.Hosting.Generation;
+using ControlNet.Hosting.Imaging;
+using ControlNet.Hosting.Plugins;
+using ControlNet.Pipelines;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ControlNet.Hosting.Runs;
+
+/// <summary>
+/// Runs a <see cref="GenerationRun"/> end to end, the one path the CLI, the app template, a server and a user's code
+/// share: resolve the run (model-folder defaults, the default ControlNet of each control, a concrete seed, absolute
+/// paths), host the models (<see cref="ServiceCollectionExtensions.AddControlNet"/>; kept loaded while the next run
+/// names the same models), open the inputs the way each preprocessor reads them, generate, and write each image as a
+/// PNG carrying the run (<see cref="RunMetadata"/>).
+/// Bad input is an <see cref="ArgumentException"/> whose message names the field and the fix; a missing file an
+/// <see cref="IOException"/>. Not thread-safe: one run at a time (a host serialises on <see cref="IGenerationService"/>).
+/// </summary>
+public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceCollection>? configureServices = null) : IAsyncDisposable
+{
+    ServiceProvider? _host;
+    string? _hostModels;
+
+    /// <summary>The plug-ins controls are resolved against.</summary>
+    public PluginCatalog Catalog { get; } = catalog ?? throw new ArgumentNullException(nameof(catalog));
+
+    /// <summary>
+    /// The run as it will be done: local paths absolute against <paramref name="baseFolder"/> (default: the working
+    /// folder), width/height/cfg from the model folder (<see cref="DefaultModel.FolderDefaults"/>) else 512/512/9, a
+    /// seed of -1 replaced by a random one, and every control's model filled in. Checks what can be checked without
+    /// loading anything. Resolving a resolved run changes nothing.
+    /// </summary>
+    public GenerationRun Resolve(GenerationRun run, string? baseFolder = null)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        run = run.WithAbsolutePaths(baseFolder ?? Directory.GetCurrentDirectory());
+        var (size, cfg) = DefaultModel.FolderDefaults(run.Model ?? DefaultModel.Path);
+        run = run with { Width = run.Width ?? size ?? 512, Height = run.Height ?? size ?? 512, Cfg = run.Cfg ?? cfg ?? 9.0 };
+
+        if (!string.Equals(Path.GetExtension(run.Out), ".png", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Output '{run.Out}' must be a .png file (the run is stored in its metadata); pass e.g. --out image.png.");
+        if (run.Batch < 1) throw new ArgumentException($"batch is {run.Batch}; expected 1 or more.");
+        if (run.Mask is not null && run.InitImage is null)
+            throw new ArgumentException("mask needs init-image: the mask marks what to repaint in that image.");
+        if (run.Seed < 0) run = run with { Seed = Random.Shared.NextInt64(0, uint.MaxValue) };
+        foreach (var c in run.Controls) { ControlModeNames.Mode(c.Mode); ControlModeNames.Resize(c.Resize); }   // fail before loading anything
+        return run with { Controls = run.Controls.Select(c => c with { Model = c.Model ?? DefaultControlModel(run.Model, c.Type) }).ToArray() };
+    }
+
+    /// <summary>
+    /// The ControlNet for a control of <paramref name="type"/> that names none: the one the base-model folder's
+    /// controlnet-model.json lists for the type (the toy model), else the plug-in's first paired checkpoint with a
+    /// Hugging Face id, else its first.
+    /// </summary>
+    public string DefaultControlModel(string? baseModel, string type)
+    {
+        if (DefaultModel.ControlNetInside(baseModel ?? DefaultModel.Path, type) is { } inside) return inside;
+        var plugin = Plugin(type);
+        var paired = plugin.Checkpoints.FirstOrDefault(p => p.Name.Contains('/')) ?? plugin.Checkpoints.FirstOrDefault();
+        return paired?.Name ?? throw new ArgumentException($"Plug-in '{type}' names no paired ControlNet checkpoint; pass one with --control {type}:IMAGE:model=FILE_OR_ID (run file: \"model\").");
+    }
+
+    /// <summary>One pipeline key per distinct (type, model): the type itself, then type-2, type-3 … for other models of that type.</summary>
+    public static string[] ControlKeys(IReadOnlyList<RunControl> controls)
+    {
+        ArgumentNullException.ThrowIfNull(controls);
+        var byModel = new Dictionary<(string, string), string>();
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return controls.Select(c =>
+        {
+            var id = (c.Type.ToLowerInvariant(), c.Model ?? "");
+            if (byModel.TryGetValue(id, out var key)) return key;
+            key = c.Type;
+            for (int n = 2; used.Contains(key); n++) key = $"{c.Type}-{n}";
+            used.Add(key);
+            return byModel[id] = key;
+        }).ToArray();
+    }
+
+    /// <summary>
+    /// The generation service hosting the run's models: the one already loaded when the previous run named the same
+    /// base model, ControlNets, tokenizer, device and dtype, else a new one (the weights load in this call).
+    /// </summary>
+    public IGenerationService Host(GenerationRun resolved) => HostProvider(resolved).GetRequiredService<IGenerationService>();
+
+    // The DI host for the run's models, validated (bad options fail here, before any weights load).
+    ServiceProvider HostProvider(GenerationRun resolved)
+    {
+        ArgumentNullException.ThrowIfNull(resolved);
+        if (resolved.Model is null && !DefaultModel.IsInstalled) throw new DirectoryNotFoundException(DefaultModel.MissingMessage);
+        var keys = ControlKeys(resolved.Controls);
+        var registrations = keys.Zip(resolved.Controls).DistinctBy(k => k.First).ToArray();
+        var models = string.Join("\n", new[] { resolved.Model ?? "", resolved.Tokenizer ?? "", resolved.Device, resolved.Dtype }
+            .Concat(registrations.Select(r => $"{r.First}={r.Second.Type}:{r.Second.Model}")));
+        if (_host is null || _hostModels != models)
+        {
+            _host?.Dispose();
+            _host = null;
+            var services = new ServiceCollection();
+            services.AddSingleton(Catalog);   // already loaded for the defaults; TryAdd in AddControlNet keeps it
+            configureServices?.Invoke(services);
+            var builder = services.AddControlNet(o =>
+            {
+                o.BaseModel = resolved.Model ?? DefaultModel.Path;
+                o.Tokenizer = resolved.Tokenizer;
+                o.Device = resolved.Device;
+                o.DType = resolved.Dtype;
+            });
+            foreach (var (key, control) in registrations)
+                builder.AddControl(key, control.Model ?? throw new ArgumentException($"Control '{key}' has no model; resolve the run first."), c => c.Plugin = control.Type);
+            var host = services.BuildServiceProvider();
+            try { host.ValidateControlNet(); }
+            catch { host.Dispose(); throw; }
+            (_host, _hostModels) = (host, models);
+        }
+        return _host;
+    }
+
+    /// <summary>The service request of a resolved run: prompt and settings, and each control's input opened from its file.</summary>
+    public GenerationRequest ToRequest(GenerationRun resolved)
+    {
+        ArgumentNullException.ThrowIfNull(resolved);
+        var keys = ControlKeys(resolved.Controls);
+        return new GenerationRequest
+        {
+            Prompt = resolved.Prompt,
+            NegativePrompt = resolved.Negative,
+            Width = resolved.Width,
+            Height = resolved.Height,
+            Steps = resolved.Steps,
+            Sampler = resolved.Sampler,
+            GuidanceScale = resolved.Cfg,
+            Seed = resolved.Seed,
+            BatchSize = resolved.Batch,
+            InitImage = resolved.InitImage is { } init ? ImageFile.LoadRgb(Existing(init, "init-image")) : null,
+            DenoisingStrength = resolved.Strength,
+            Mask = resolved.Mask is { } mask ? ImageFile.LoadStored(Existing(mask, "mask")) : null,
+            Loras = resolved.Lora.Select(ControlNet.Adapters.LoraReference.Parse).ToArray(),
+            LoraFolders = resolved.LoraDir is { } loraDir ? [loraDir] : [],
+            Controls = resolved.Controls.Select((c, i) => new ControlInput
+            {
+                Control = keys[i],
+                Source = OpenSource(c),
+                Preprocessor = c.Pre,
+                Options = c.Options,
+                Strength = c.Strength,
+                Start = c.Start,
+                End = c.End,
+                Mode = ControlModeNames.Mode(c.Mode),
+                GuessMode = c.Guess,
+                Resize = ControlModeNames.Resize(c.Resize),
+            }).ToArray(),
+        };
+    }
+
+    /// <summary>Resolves, hosts, generates and writes the PNGs: the whole of <c>controlnet generate</c>.</summary>
+    public async Task<GenerationRunResult> RunAsync(GenerationRun run, IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var resolved = Resolve(run);
+        var host = HostProvider(resolved);
+        var request = ToRequest(resolved);
+        progress?.Report(new RunProgress(RunStage.Loading));
+        // Resolving the service loads the weights: off the caller's thread, so a progress display keeps drawing.
+        var service = await Task.Run(host.GetRequiredService<IGenerationService>, cancellationToken).ConfigureAwait(false);
+        progress?.Report(new RunProgress(RunStage.Sampling));
+        var steps = progress is null ? null : new InlineProgress<GenerationProgress>(p => progress.Report(new RunProgress(RunStage.Sampling, p)));
+        var result = await service.GenerateAsync(request, steps, cancellationToken).ConfigureAwait(false);
+        progress?.Report(new RunProgress(RunStage.Writing));
+        return new GenerationRunResult(resolved, WriteImages(resolved, result), result);
+    }
+
+    /// <summary>Writes each image to <see cref="GenerationRun.Out"/> (NAME-i.png for a batch) atomically, with <see cref="RunMetadata"/>.</summary>
+    public static IReadOnlyList<string> WriteImages(GenerationRun resolved, GenerationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(resolved);
+        ArgumentNullException.ThrowIfNull(result);
+        var files = new string[result.Images.Count];
+        for (int i = 0; i < files.Length; i++)
+        {
+            files[i] = files.Length == 1 ? resolved.Out
+                : Path.Combine(Path.GetDirectoryName(resolved.Out)!, $"{Path.GetFileNameWithoutExtension(resolved.Out)}-{i}.png");
+            long seed = i < result.Seeds.Count ? result.Seeds[i] : resolved.Seed;
+            ImageFile.SavePng(result.Images[i], files[i], RunMetadata.For(resolved, i, seed));
+        }
+        return files;
+    }
+
+    // Opens the control's file the way its preprocessor reads it (image as RGB or as stored, or raw bytes).
+    PreprocessorSource OpenSource(RunControl c)
+    {
+        var path = Existing(c.Image, $"control {c.Type}");
+        var plugin = Plugin(c.Type);
+        if (c.Pre == ControlOptions.NoPreprocessor)
+        {
+            bool stored = plugin.FindPreprocessor(null)?.Input == PreprocessorInput.StoredImage;   // keeps an inpaint mask
+            return PreprocessorSource.From(stored ? ImageFile.LoadStored(path).ToRgb8() : ImageFile.LoadRgb(path));
+        }
+        var pre = plugin.GetPreprocessor(c.Pre, $"control {c.Type}");
+        return pre.Input == PreprocessorInput.File
+            ? new PreprocessorSource(null, File.ReadAllBytes(path), path)
+            : new PreprocessorSource(ImageFile.Load(path, pre.Input), null, path, ImageFile.LoadStored);
+    }
+
+    IConditionPlugin Plugin(string type)
+    {
+        try { return Catalog.Get(type); }
+        catch (KeyNotFoundException e) { throw new ArgumentException($"control {type}: {e.Message} Pass a plug-in id from 'controlnet plugins list', or the plug-in folder where it is installed (--plugins DIR)."); }
+    }
+
+    static string Existing(string path, string what) =>
+        File.Exists(path) ? path : throw new FileNotFoundException($"{what}: '{path}' does not exist. Check the path.", path);
+
+    public ValueTask DisposeAsync()
+    {
+        var host = _host;
+        _host = null;
+        return host?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+
+    /// <summary>Reports on the caller's thread, in order (System.Progress posts to the thread pool, which can reorder steps).</summary>
+    sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
