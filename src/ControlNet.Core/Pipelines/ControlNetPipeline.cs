@@ -1,5 +1,5 @@
-using ControlNet.Adapters;
 using System.Diagnostics;
+using ControlNet.Adapters;
 using ControlNet.Sampling;
 using ControlNet.Text;
 using TorchSharp;
