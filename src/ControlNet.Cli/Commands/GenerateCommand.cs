@@ -1,6 +1,7 @@
 using ControlNet.Abstractions;
 using System.ComponentModel;
 using System.Text.Json;
+using ControlNet.Abstractions;
 using ControlNet.Cli.Generation;
 using ControlNet.Hosting;
 using ControlNet.Hosting.Runs;

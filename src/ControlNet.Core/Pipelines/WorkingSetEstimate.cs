@@ -19,7 +19,7 @@ public static class WorkingSetEstimate
     /// <summary>Bytes per output pixel of the SD VAE decoder at full resolution (4 live float32 tensors of 128 channels).</summary>
     const long DecoderBytesPerPixel = 4 * 128 * 4;
 
-    /// <summary>Bytes the sampling and decoding of a generation of that size and batch need on top of the weights.</summary>
+    /// <summary>Bytes the sampling and decoding of <paramref name="batch"/> images of <paramref name="width"/> × <paramref name="height"/> need on top of the weights.</summary>
     public static double Bytes(UNetArchitecture unet, int downscaleFactor, int width, int height, int batch, int controlNets)
     {
         double latentPixels = (double)(width / Math.Max(downscaleFactor, 1)) * (height / Math.Max(downscaleFactor, 1));

@@ -37,7 +37,8 @@ public class FuzzHarnessTests(ITestOutputHelper output)
         }
         finally { Abstractions.ImageLimits.MaxPixels = pixelLimit; }
         var total = new FuzzCounts("total", results.Sum(r => r.Inputs), results.Sum(r => r.Accepted), results.Sum(r => r.Refusals),
-            results.Sum(r => r.Crashes), results.Sum(r => r.Hangs), results.Sum(r => r.MemoryBlowUps), []) { Skipped = results.Sum(r => r.Skipped) };
+            results.Sum(r => r.Crashes), results.Sum(r => r.Hangs), results.Sum(r => r.MemoryBlowUps), [])
+        { Skipped = results.Sum(r => r.Skipped) };
         output.WriteLine($"{total}  ({clock.Elapsed.TotalSeconds:N0} s, seed {seed}, scale {scale})");
         var summary = Environment.GetEnvironmentVariable("CONTROLNET_FUZZ_SUMMARY");
         if (!string.IsNullOrEmpty(summary))

@@ -3,7 +3,6 @@ using ControlNet.Abstractions;
 using ControlNet.Autoencoders;
 using ControlNet.Checkpoints;
 using ControlNet.Checkpoints.Pickle;
-using ControlNet.Cli.Generation;
 using ControlNet.Conditions.OpenPose;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Pipelines;
@@ -141,9 +140,9 @@ static class FuzzTargets
     }
 
     static string RunSeed() => """
-        {"prompt": "a red house", "negative_prompt": "blurry", "steps": 20, "sampler": "ddim", "cfg": 9, "seed": 12345, "width": 512,
-         "height": 512, "batch": 2, "out": "house.png",
-         "controls": [{"type": "canny", "image": "house.png", "strength": 1.0, "start": 0, "end": 1, "options": {"low": "100"}}]}
+        {"prompt": "a red house", "negative": "blurry", "steps": 20, "sampler": "ddim", "cfg": 9, "seed": 12345, "width": 512,
+         "height": 512, "batch": 2, "out": "house.png", "strength": 0.75,
+         "controls": [{"type": "canny", "image": "house.png", "strength": 1.0, "start": 0, "end": 1, "mode": "balanced", "resize": "crop-and-resize"}]}
         """;
 
     static string PoseSeed()

@@ -130,9 +130,9 @@ public class HostilePickleTests
     [Fact]
     public void An_uncompressed_flood_of_objects_stops_at_the_object_limit()
     {
-        var pickle = new byte[2 + 2_000_000 + 1];
+        var pickle = new byte[2 + 5_000_000 + 1];
         pickle[0] = 0x80; pickle[1] = 2;
-        Array.Fill(pickle, (byte)'}', 2, 2_000_000);
+        Array.Fill(pickle, (byte)'}', 2, 5_000_000);
         pickle[^1] = (byte)'.';
         var e = Assert.Throws<InvalidDataException>(() => new RestrictedUnpickler("flood.pkl").Load(pickle));
         Assert.Contains("objects", e.Message);

@@ -2,14 +2,14 @@ namespace ControlNet.Checkpoints.Pickle;
 
 /// <summary>
 /// Bounds on what a pickle may build, checked while it is read so a hostile stream is refused before it can exhaust
-/// memory. The largest public checkpoints (Lightning SD 1.5 with EMA and optimizer state) stay below a tenth of each.
+/// memory. The largest public checkpoints (Lightning SD 1.5 with EMA and optimizer state) stay well below each.
 /// </summary>
 public sealed record PickleLimits
 {
     public static readonly PickleLimits Default = new();
 
-    /// <summary>Values and containers created (each opcode that pushes counts once).</summary>
-    public long MaxObjects { get; init; } = 1_000_000;
+    /// <summary>Opcodes run (each creates at most a few values): a tensor takes about 17, so 66,000 tensors fit; 4 M empty dicts stay below 1 GB.</summary>
+    public long MaxObjects { get; init; } = 4_000_000;
 
     /// <summary>Entries of the memo (PUT/MEMOIZE).</summary>
     public long MaxMemo { get; init; } = 1_000_000;
