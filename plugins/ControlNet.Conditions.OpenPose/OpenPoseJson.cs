@@ -10,7 +10,18 @@ public sealed record PoseDocument(IReadOnlyList<PosePerson> People, int? CanvasW
 {
     public const int KeypointCount = 18;
 
-    public static PoseDocument Parse(ReadOnlySpan<byte> json)
+    public static PoseDocument Parse(ReadOnlySpan<byte> json, string source = "The input")
+    {
+        // Wrong value types surface as InvalidOperationException or FormatException from JsonElement: all mean "not this format".
+        try { return ParseDocument(json); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{source} is not OpenPose JSON ({e.Message}). The openpose preprocessor draws keypoints from " +
+                "OpenPose JSON ({\"people\":[{\"pose_keypoints_2d\":[x,y,c,…]}]}); it does not detect poses in photos.", e);
+        }
+    }
+
+    static PoseDocument ParseDocument(ReadOnlySpan<byte> json)
     {
         using var doc = JsonDocument.Parse(json.ToArray());
         var root = doc.RootElement;

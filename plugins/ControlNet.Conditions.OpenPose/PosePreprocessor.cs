@@ -23,15 +23,21 @@ public sealed class PosePreprocessor : Preprocessor<PoseOptions>
 
     public override ConditionImage Run(PreprocessorSource source, PoseOptions options, CancellationToken cancellationToken = default)
     {
-        var doc = PoseDocument.Parse(source.RequireBytes(Id));
+        var doc = PoseDocument.Parse(source.RequireBytes(Id), source.FileName is { } n ? $"'{n}'" : "The input");
         int w = options.Width > 0 ? options.Width : doc.CanvasWidth ?? 512;
         int h = options.Height > 0 ? options.Height : doc.CanvasHeight ?? 512;
+        ImageLimits.Check(w, h, "The pose canvas");
         bool normalized = options.Coordinates switch
         {
             PoseCoordinates.Normalized => true,
             PoseCoordinates.Pixels => false,
             _ => doc.People.SelectMany(p => p.Keypoints).All(k => k is null || (k.Value.X <= 1 && k.Value.Y <= 1)),
         };
+        // Keypoints far off the canvas are damage, and OpenCV would spend minutes on the polygon of a limb of length 1e308.
+        foreach (var (person, index) in doc.People.Select((p, i) => (p, i)))
+            foreach (var k in person.Keypoints)
+                if (k is { } v && !(Math.Abs(normalized ? v.X * w : v.X) <= 4.0 * w && Math.Abs(normalized ? v.Y * h : v.Y) <= 4.0 * h))
+                    throw new InvalidDataException($"people[{index}] has a keypoint at ({v.X}, {v.Y}), far outside the {w}×{h} canvas; the pose JSON is damaged or uses another coordinate system.");
         var people = normalized
             ? doc.People.Select(p => new PosePerson(p.Keypoints.Select(k => k is { } v ? (v.X * w, v.Y * h) : ((double, double)?)null).ToArray())).ToArray()
             : doc.People;

@@ -26,7 +26,7 @@ public static class ImageLimits
         if (width <= 0 || height <= 0)
             throw new ArgumentException($"{what} is {width}×{height} pixels; both sides must be positive.");
         if (width > MaxPixels || height > MaxPixels || width * height > MaxPixels)
-            throw new ArgumentException(
+            throw new LimitExceededException(
                 $"{what} is {width}×{height} = {(double)width * height:N0} pixels, above the limit of {MaxPixels:N0} ({MaxPixels / (1024 * 1024)} MP). " +
                 "Use a smaller image, or raise the limit with CONTROLNET_MAX_IMAGE_PIXELS if the machine has the memory.");
     }

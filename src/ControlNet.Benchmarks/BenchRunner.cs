@@ -148,9 +148,9 @@ internal sealed class BenchRunner
     }
 
     /// <summary>MACs of one U-Net forward and one ControlNet forward with its hint encoder at a latent side and batch, on the modules' device.</summary>
-    public static (MacCount UNet, MacCount ControlNetWithHint) CountForwards(nn.Module unet, nn.Module controlNet, int latentSide, int batch)
+    public static (MacCount UNet, MacCount ControlNetWithHint) CountForwards(UNetModule unet, ControlNetModule controlNet, int latentSide, int batch)
     {
-        var a = ((IUNet)unet).Architecture;
+        var a = unet.Architecture;
         var device = unet.parameters().First().device;
         using var mode = torch.inference_mode();
         using var x = randn(new long[] { batch, a.InChannels, latentSide, latentSide }, device: device);
@@ -158,10 +158,10 @@ internal sealed class BenchRunner
         using var ctx = randn(new long[] { batch, 77, a.ContextDim }, device: device);
         var hintSide = latentSide * a.HintDownsampling;
         using var hint = rand(new long[] { batch, a.HintChannels, hintSide, hintSide }, device: device);
-        var u = MacCounter.Count(new[] { unet }, () => { using var y = ((IUNet)unet).Forward(x, t, ctx); });
+        var u = MacCounter.Count(new[] { unet }, () => { using var y = unet.Forward(x, t, ctx); });
         var c = MacCounter.Count(new[] { controlNet }, () =>
         {
-            foreach (var r in ((IControlNet)controlNet).ForwardWithHint(x, hint, t, ctx)) r.Dispose();
+            foreach (var r in controlNet.ForwardWithHint(x, hint, t, ctx)) r.Dispose();
         });
         return (u, c);
     }
@@ -176,7 +176,8 @@ internal sealed class BenchRunner
         // The 1-ControlNet pipeline's models stay resident together, so the U-Net + ControlNet rows' peak RSS is a generation's footprint.
         ClipTextEncoder? text = null;
         AutoencoderKL? vae = null;
-        nn.Module? unet = null, cn = null;
+        UNetModule? unet = null;
+        ControlNetModule? cn = null;
         try
         {
             if (_o.Includes(BenchGroups.Text))
@@ -278,10 +279,10 @@ internal sealed class BenchRunner
         }, roots);
     }
 
-    void MeasureSteps(nn.Module unetModule, nn.Module cnModule)
+    void MeasureSteps(UNetModule unetModule, ControlNetModule cnModule)
     {
-        var unet = (IUNet)unetModule;
-        var cn = (IControlNet)cnModule;
+        IUNet unet = unetModule;
+        IControlNet cn = cnModule;
         var e = _o.Execution;
         foreach (var size in _o.Sizes)
         {
@@ -312,7 +313,7 @@ internal sealed class BenchRunner
             // A second ControlNet only for these rows, so the other rows' peak RSS is the one-ControlNet footprint.
             using var cn2Module = ArchitectureCatalog.CreateControlNet(_o.Architecture);
             RandomWeights.Fill(cn2Module, _o.Seed + 3);
-            var cns = new[] { cn, (IControlNet)cn2Module };
+            var cns = new[] { cn, cn2Module };
             foreach (var size in _o.Sizes)
             {
                 using var inputs = new StepInputs(_arch, _o.Batch, size / _arch.HintDownsampling, _o.Seed + size);
@@ -343,22 +344,17 @@ internal sealed class BenchRunner
         StepInputs inputs, IReadOnlyList<Tensor> features, params nn.Module[] modules)
     {
         foreach (var m in modules)
-        {
-            StepRunner.SetAttention(m, e.Attention);
             if (e.ChannelsLast) StepRunner.SetChannelsLast(m, true);
-        }
         try
         {
+            using var kernel = AttentionKernelScope.Use(e.Attention);   // this row's attention kernel, for its calls only
             Row(id, group, name, size, e.Label, () => StepRunner.Step(unet, cns, inputs, features, e), modules,
                 note: $"batch {_o.Batch} (CFG), latent {size / _arch.HintDownsampling}");
         }
         finally
         {
             foreach (var m in modules)
-            {
-                StepRunner.SetAttention(m, AttentionKernel.Sdpa);
                 if (e.ChannelsLast) StepRunner.SetChannelsLast(m, false);
-            }
         }
     }
 
@@ -373,7 +369,7 @@ internal sealed class BenchRunner
             RandomWeights.Fill(unetModule, _o.Seed + 1);
             using var cnModule = full ? null : ArchitectureCatalog.CreateControlNet(_o.Architecture);
             if (cnModule is not null) RandomWeights.Fill(cnModule, _o.Seed + 2);
-            var trained = full ? unetModule : cnModule!;
+            nn.Module trained = full ? unetModule : cnModule!;
             var trainedParameters = trained.parameters().Sum(p => p.numel());
             // trained weights + gradients + AdamW's two moments, plus the locked U-Net's weights, all fp32
             var lockedParameters = full ? 0 : unetModule.parameters().Sum(p => p.numel());
@@ -387,8 +383,8 @@ internal sealed class BenchRunner
                 continue;
             }
             foreach (var p in unetModule.parameters()) p.requires_grad_(full);
-            var unet = (IUNet)unetModule;
-            var cn = (IControlNet?)cnModule;
+            IUNet unet = unetModule;
+            IControlNet? cn = cnModule;
             using var optimizer = torch.optim.AdamW(trained.parameters(), lr: 1e-5);
             using var inputs = new StepInputs(_arch, 1, latent, _o.Seed + 7);
             using var noise = randn_like(inputs.X);

@@ -70,13 +70,6 @@ internal static class StepRunner
         unet?.Forward(x, inputs.Timesteps, inputs.Context, residuals);                             // [B, 4, h, w]
     }
 
-    /// <summary>Sets the attention kernel of every <see cref="CrossAttention"/> under <paramref name="module"/>.</summary>
-    public static void SetAttention(nn.Module module, AttentionKernel kernel)
-    {
-        foreach (var a in module.modules().OfType<CrossAttention>())
-            a.Kernel = kernel;
-    }
-
     /// <summary>
     /// Same shape and values with NHWC strides. TorchSharp 0.107 exposes no memory_format argument, but libtorch picks its
     /// channels-last kernels from the strides alone, which this permute round trip produces.

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using AdamW = ControlNet.Training.AdamW;
 using ControlNet.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using AdamW = ControlNet.Training.AdamW;
 
 namespace ControlNet.Benchmarks;
 
@@ -36,7 +36,7 @@ internal static class TrainingBenchmark
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
         manual_seed(0);
         using var unet = ArchitectureCatalog.CreateUNet(architecture);
-        var a = ((IUNet)unet).Architecture;
+        var a = unet.Architecture;
         int multiple = 1 << (a.Levels - 1);   // each level but the last halves the latent
         if (latentSize < multiple || latentSize % multiple != 0)
             throw new ArgumentOutOfRangeException(nameof(latentSize), latentSize, $"The {architecture} latent size must be a positive multiple of {multiple}, e.g. {4 * multiple}.");
@@ -58,8 +58,8 @@ internal static class TrainingBenchmark
         {
             using var scope = NewDisposeScope();
             optimizer.ZeroGrad();
-            var residuals = controlNet is null ? null : ((IControlNet)controlNet).ForwardWithHint(x, hint, t, context);
-            var eps = ((IUNet)unet).Forward(x.to(baseType), t, context.to(baseType), residuals?.Select(r => r.to(baseType)).ToList());
+            var residuals = controlNet is null ? null : controlNet.ForwardWithHint(x, hint, t, context);
+            var eps = unet.Forward(x.to(baseType), t, context.to(baseType), residuals?.Select(r => r.to(baseType)).ToList());
             var loss = nn.functional.mse_loss(eps.to(ScalarType.Float32), noise);
             loss.backward();
             optimizer.Step();

@@ -1,7 +1,6 @@
 using ControlNet.Cli.Commands;
 using ControlNet.Cli.Generation;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -17,6 +16,9 @@ public static class Program
     /// </summary>
     public static int Run(string[] args, Action<IServiceCollection>? configureServices = null)
     {
+        // --verbose is global and handled here (not by each command): it only changes how an unexpected error is printed.
+        var verbose = args.Contains("--verbose", StringComparer.Ordinal) || Environment.GetEnvironmentVariable("CONTROLNET_VERBOSE") == "1";
+        args = args.Where(a => a != "--verbose").ToArray();
         var app = new CommandApp();
         app.Configure(config =>
         {
@@ -71,35 +73,13 @@ public static class Program
         {
             return app.Run(args);
         }
-        catch (CommandParseException e)
+        catch (Exception e)
         {
-            Console.Error.WriteLine("error: " + e.Message);
-            return ExitCodes.Usage;
-        }
-        catch (CommandRuntimeException e)
-        {
-            Console.Error.WriteLine("error: " + e.Message);
-            return ExitCodes.Usage;
-        }
-        catch (UserFacingException e)
-        {
-            Console.Error.WriteLine("error: " + e.Message);
-            return e.ExitCode;
-        }
-        catch (OptionsValidationException e)
-        {
-            Console.Error.WriteLine("error: " + string.Join(Environment.NewLine + "error: ", e.Failures));
-            return ExitCodes.Usage;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine("cancelled");
-            return ExitCodes.Cancelled;
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or FormatException or InvalidDataException or NotSupportedException)
-        {
-            Console.Error.WriteLine("error: " + e.Message);
-            return ExitCodes.Failure;
+            var (code, message) = ErrorReport.Describe(e);
+            Console.Error.WriteLine(message);
+            if (code == ExitCodes.Internal)
+                Console.Error.WriteLine(verbose ? e.ToString() : "Run again with --verbose for the stack trace, and report it if the input was valid.");
+            return code;
         }
         finally
         {

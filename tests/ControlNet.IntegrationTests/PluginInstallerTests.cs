@@ -40,7 +40,7 @@ public sealed class PluginInstallerTests : IDisposable
         var e = await Assert.ThrowsAsync<IncompatiblePluginException>(() =>
             Installer().InstallAsync(new PluginInstallRequest("Acme.Future", Trust: true)));
         Assert.Contains("targets plug-in contract 2.0", e.Message);
-        Assert.Contains("this host has contract 1.0", e.Message);
+        Assert.Contains($"this host has contract {ControlNet.Abstractions.ContractVersion.Major}.{ControlNet.Abstractions.ContractVersion.Minor}", e.Message);
         Assert.Contains("Nothing was installed", e.Message);
         AssertNothingInstalled("Acme.Future");
     }

@@ -33,7 +33,8 @@ public class PublishTests
             var path = new Dictionary<string, string> { ["PATH"] = outDir + ":" + Environment.GetEnvironmentVariable("PATH") };
             foreach (var example in examples)
             {
-                var pasted = ProcessRunner.Run("bash", $"-c '{example.Replace("'", "'\\''")} --quiet'", work, path, timeoutSeconds: 300);
+                File.WriteAllText(Path.Combine(work, "pasted.sh"), example + " --quiet\n");   // as typed into a shell
+                var pasted = ProcessRunner.Run("bash", "pasted.sh", work, path, timeoutSeconds: 300);
                 Assert.True(pasted.ExitCode == 0, $"'{example}' failed:\n{pasted.All}");
                 var image = ImageFile.LoadRgb(Path.Combine(work, Regex.Match(example, @"--out (\S+)").Groups[1].Value));
                 Assert.Equal((32, 32), (image.Width, image.Height));             // the toy model, the default

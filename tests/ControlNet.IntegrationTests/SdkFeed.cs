@@ -23,6 +23,11 @@ internal static class SdkFeed
     static string Pack()
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "controlnet-sdk-feed-" + Guid.NewGuid().ToString("N"))).FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(root, recursive: true); }
+            catch (IOException) { }   // in temp: left for the system to clean
+        };
         var feed = Directory.CreateDirectory(Path.Combine(root, "feed")).FullName;
         var filter = Path.Combine(root, "feed.slnf");
         File.WriteAllText(filter, $$"""

@@ -23,8 +23,8 @@ namespace ControlNet.Generators.Emitting
             w.Line("/// <summary>ControlNet of <see cref=\"" + model.UNetFullName + "\"/> generated from its [ControlNetDescription]: " + S(n) +
                    " zero convs + middle_block_out, " + S(n + 1) + " residuals. Parameter names are the LDM keys without <c>control_model.</c>.</summary>");
             w.Line(GeneratedCode);
-            w.Open("partial class " + model.Type.Name + " : " + Nn + ".Module, " + Blocks + ".IControlNet");
-            ArchitectureProperty(w, a, "IControlNet");
+            w.Open("partial class " + model.Type.Name + " : " + Blocks + ".ControlNetModule");
+            ArchitectureProperty(w, a);
 
             w.Line("private readonly " + Sequential + " time_embed;");
             w.Line("private readonly " + Sequential + " input_hint_block;");
@@ -55,7 +55,7 @@ namespace ControlNet.Generators.Emitting
             w.Line();
 
             w.Line("/// <inheritdoc cref=\"ControlNet.Models.IControlNet.EncodeHint\"/>");
-            w.Open("public " + Tensor + " EncodeHint(" + Tensor + " hint)");
+            w.Open("public override " + Tensor + " EncodeHint(" + Tensor + " hint)");
             w.Line(Blocks + ".ModelInputs.CheckHint(Architecture, hint);");
             w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
             w.Line("return input_hint_block.call(hint).MoveToOuterDisposeScope(); // [B, " + S(a.ModelChannels) + ", H/" + S(a.HintDownsampling) + ", W/" + S(a.HintDownsampling) + "]");
@@ -63,7 +63,7 @@ namespace ControlNet.Generators.Emitting
             w.Line();
 
             w.Line("/// <inheritdoc cref=\"ControlNet.Models.IControlNet.Forward\"/>");
-            w.Open("public global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> Forward(" + Tensor + " x, " + Tensor + " hintFeatures, " + Tensor + " timesteps, " + Tensor + " context)");
+            w.Open("public override global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> Forward(" + Tensor + " x, " + Tensor + " hintFeatures, " + Tensor + " timesteps, " + Tensor + " context)");
             w.Line(Blocks + ".ModelInputs.CheckControlNet(Architecture, x, hintFeatures, timesteps, context);");
             w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
             w.Line("// 1. time embedding, [cos | sin] sinusoid then MLP");
@@ -85,7 +85,7 @@ namespace ControlNet.Generators.Emitting
             w.Line();
 
             w.Line("/// <inheritdoc cref=\"ControlNet.Models.IControlNet.ForwardWithHint\"/>");
-            w.Open("public global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> ForwardWithHint(" + Tensor + " x, " + Tensor + " hint, " + Tensor + " timesteps, " + Tensor + " context)");
+            w.Open("public override global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> ForwardWithHint(" + Tensor + " x, " + Tensor + " hint, " + Tensor + " timesteps, " + Tensor + " context)");
             w.Line("using var hintFeatures = EncodeHint(hint);");
             w.Line("return Forward(x, hintFeatures, timesteps, context);");
             w.Close();

@@ -32,10 +32,10 @@ namespace ControlNet.Generators.Emitting
             if (type.Namespace is not null) w.Close();
         }
 
-        public static void ArchitectureProperty(SourceWriter w, ArchitectureModel a, string interfaceName)
+        public static void ArchitectureProperty(SourceWriter w, ArchitectureModel a)
         {
-            w.Line("/// <summary>The description this type was generated from.</summary>");
-            w.Line("public static " + Blocks + ".UNetArchitecture Architecture { get; } = new " + Blocks + ".UNetArchitecture(");
+            w.Line("/// <summary>The description this type was generated from (the instance property of the base class returns the same).</summary>");
+            w.Line("public static new " + Blocks + ".UNetArchitecture Architecture { get; } = new " + Blocks + ".UNetArchitecture(");
             w.Indent();
             w.Line("InChannels: " + S(a.InChannels) + ", OutChannels: " + S(a.OutChannels) + ", ModelChannels: " + S(a.ModelChannels) + ",");
             w.Line("ChannelMult: " + IntArray(a.ChannelMult) + ",");
@@ -46,8 +46,6 @@ namespace ControlNet.Generators.Emitting
             w.Line("HintChannels: " + S(a.HintChannels) + ", HintDownsampling: " + S(a.HintDownsampling) + ");");
             w.Unindent();
             w.Line();
-            w.Line(Blocks + ".UNetArchitecture " + Blocks + "." + interfaceName + ".Architecture => Architecture;");
-            w.Line();
         }
 
         private static string IntArray(EquatableArray<int> values) =>
@@ -57,7 +55,7 @@ namespace ControlNet.Generators.Emitting
         {
             w.Line("public " + typeName + "(global::TorchSharp.torch.Device? device = null, global::TorchSharp.torch.ScalarType? dtype = null)");
             w.Indent();
-            w.Line(": base(nameof(" + typeName + "))");
+            w.Line(": base(nameof(" + typeName + "), Architecture)");
             w.Unindent();
             w.Line("{");
             w.Indent();

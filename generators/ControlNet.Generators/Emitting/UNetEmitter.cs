@@ -17,8 +17,8 @@ namespace ControlNet.Generators.Emitting
             w.Line("/// <summary>U-Net generated from its [UNetDescription]: " + S(n) + " input blocks, a middle block, " +
                    S(plan.Output.Count) + " output blocks. Parameter names are the LDM checkpoint keys without <c>model.diffusion_model.</c>.</summary>");
             w.Line(GeneratedCode);
-            w.Open("partial class " + model.Type.Name + " : " + Nn + ".Module, " + Blocks + ".IUNet");
-            ArchitectureProperty(w, a, "IUNet");
+            w.Open("partial class " + model.Type.Name + " : " + Blocks + ".UNetModule");
+            ArchitectureProperty(w, a);
 
             w.Line("private readonly " + Sequential + " time_embed;");
             w.Line("private readonly " + BlockListType + " input_blocks;");
@@ -48,7 +48,7 @@ namespace ControlNet.Generators.Emitting
             w.Line();
 
             w.Line("/// <inheritdoc cref=\"" + Blocks.Substring(8) + ".IUNet.Forward\"/>");
-            w.Open("public " + Tensor + " Forward(" + Tensor + " x, " + Tensor + " timesteps, " + Tensor + " context, global::System.Collections.Generic.IReadOnlyList<" + Tensor + ">? controlResiduals = null, bool onlyMidControl = false)");
+            w.Open("public override " + Tensor + " Forward(" + Tensor + " x, " + Tensor + " timesteps, " + Tensor + " context, global::System.Collections.Generic.IReadOnlyList<" + Tensor + ">? controlResiduals = null, bool onlyMidControl = false)");
             w.Line(Blocks + ".ModelInputs.CheckUNet(Architecture, x, timesteps, context, controlResiduals);");
             w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
             w.Line("// 1. time embedding, [cos | sin] sinusoid then MLP");

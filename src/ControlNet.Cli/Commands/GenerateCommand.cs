@@ -146,7 +146,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
                 ? await runner.RunAsync(run, null, cancellationToken)
                 : await RunWithProgress(runner, run, cancellationToken);
         }
-        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
         catch (OptionsValidationException e) { throw new UserFacingException(string.Join(Environment.NewLine, e.Failures), ExitCodes.Usage); }
 
         var result = done.Result;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using ControlNet.Abstractions;
 using ControlNet.Hosting.Imaging;
+using ControlNet.Hosting.Plugins;
 using Spectre.Console.Cli;
 
 namespace ControlNet.Cli.Commands;
@@ -50,8 +51,8 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
             : new PreprocessorSource(ImageFile.Load(settings.Input, preprocessor.Input), null, settings.Input, ImageFile.LoadStored);
         source = source with { Models = settings.Annotators() };
         ConditionImage map;
-        try { map = preprocessor.Run(source, options, cancellationToken); }
-        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        try { map = PreprocessorGuard.Run(preprocessor, source, options, cancellationToken); }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
 
         ImageFile.SavePng(map, settings.Output, new Dictionary<string, string>
         {

@@ -1,9 +1,10 @@
 using System.ComponentModel;
 using ControlNet.Checkpoints;
-using ControlNet.Toy;
+using ControlNet.Hosting.Training;
 using ControlNet.Models;
 using ControlNet.Pipelines;
 using ControlNet.Text;
+using ControlNet.Toy;
 using ControlNet.Training;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
         var data = settings.ReadData(null);
         random.manual_seed(settings.Seed);
         using var unet = ArchitectureCatalog.CreateUNet(settings.Architecture);
-        if (((IUNet)unet).Architecture.InChannels != 3)
+        if (unet.Architecture.InChannels != 3)
             throw new UserFacingException($"train-base trains pixel-space models; '{settings.Architecture}' is a latent model. Use --architecture toy.", ExitCodes.Usage);
         var options = new TrainingOptions
         {
@@ -69,8 +70,8 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
             {
                 using var shadow = trainer.Ema?.UseShadow();   // an EMA run is judged by the weights it exports
                 var images = PreviewSampler.Generate(unet, null, prompts, samplePrompts, null, settings.ImageSize, seed: 1234);
-                TrainSamples.SaveGrid([images], settings.ImageSize, Path.Combine(settings.Output, "samples", $"step-{step:D6}.png"));
-                DrawLoss(settings.Output);
+                SampleGrid.Save([images], settings.ImageSize, Path.Combine(settings.Output, "samples", $"step-{step:D6}.png"));
+                TrainingCharts.DrawLoss(settings.Output);
             },
         };
         Console.WriteLine($"train-base: {data.Count} examples, {trainer.Trainable.Sum(p => p.Parameter.numel()):N0} trainable parameters, lr {options.LearningRate}, batch {options.BatchSize}×{options.GradientAccumulation}");
@@ -78,7 +79,7 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
         using (trainer.Ema?.UseShadow())   // LDM exports the EMA weights when EMA is on
             ModelFolder.WriteWeights(unet, Path.Combine(modelFolder, manifest.UNet),
                 metadata: new Dictionary<string, string> { ["step"] = trainer.Step.ToString(), ["ema"] = (trainer.Ema is not null).ToString().ToLowerInvariant() });
-        DrawLoss(settings.Output);
+        TrainingCharts.DrawLoss(settings.Output);
         Console.WriteLine($"done at step {trainer.Step}: model folder {modelFolder}");
         return ExitCodes.Success;
     }
@@ -91,14 +92,5 @@ public sealed class TrainBaseCommand : Command<TrainBaseCommand.Settings>
         using var encoder = ToyText.CreateEncoder(tokenizer, seed);
         ModelFolder.WriteTextEncoderConfig(encoder.Config, Path.Combine(modelFolder, manifest.TextEncoderConfig));
         ModelFolder.WriteWeights(encoder, Path.Combine(modelFolder, manifest.TextEncoder), TensorDType.F16);
-    }
-
-    internal static void DrawLoss(string runFolder)
-    {
-        var log = Path.Combine(runFolder, "loss.csv");
-        if (!File.Exists(log)) return;
-        var rows = CsvLog.Read(log);
-        if (rows.Count == 0) return;
-        TrainChartCommand.Draw(rows.Select(r => ((double)r.Step, r.Values[0])).ToList(), Path.Combine(runFolder, "loss.png"), "training loss (MSE on eps)", smooth: 50, logY: true);
     }
 }

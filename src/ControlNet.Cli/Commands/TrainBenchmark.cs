@@ -1,7 +1,7 @@
-using ControlNet.Benchmarks;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using ControlNet.Benchmarks;
 using ControlNet.Training;
 
 namespace ControlNet.Cli.Commands;

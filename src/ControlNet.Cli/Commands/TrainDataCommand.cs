@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Text.Json;
 using ControlNet.Abstractions;
-using ControlNet.Toy;
 using ControlNet.Hosting.Imaging;
+using ControlNet.Toy;
 using ControlNet.Training;
 using Spectre.Console.Cli;
 
@@ -32,15 +32,11 @@ public sealed class TrainDataCommand : Command<TrainDataCommand.Settings>
         public int Seed { get; init; } = 1;
     }
 
-    /// <summary>Canny with the toy world's settings: detect at 64 px (the smallest the reference resize allows), back to the image size.</summary>
-    public static Func<ConditionImage, ConditionImage> ToyCanny(PluginFolderSettings settings) =>
-        new TrainSettings { PluginFolders = settings.PluginFolders }.ConditionMaker("canny", ["detect-resolution=64"]);
-
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Count < 1) throw new UserFacingException($"--count must be at least 1, got {settings.Count}.", ExitCodes.Usage);
         if (settings.Size < 16 || settings.Size % 4 != 0) throw new UserFacingException($"--size must be a multiple of 4 of at least 16, got {settings.Size}.", ExitCodes.Usage);
-        var canny = ToyCanny(settings);
+        var canny = TrainSettings.ToyCanny(settings);
         foreach (var sub in new[] { "target", "source", "mask" }) Directory.CreateDirectory(Path.Combine(settings.Output, sub));
         var lines = new List<string>();
         var examples = ToyWorld.Generate(settings.Count, settings.Seed, settings.Size);

@@ -1,9 +1,8 @@
 using System.ComponentModel;
 using System.Globalization;
 using ControlNet.Abstractions;
-using ControlNet.Hosting.Imaging;
+using ControlNet.Hosting.Training;
 using ControlNet.Training;
-using OpenCvSharp;
 using Spectre.Console.Cli;
 
 namespace ControlNet.Cli.Commands;
@@ -84,27 +83,17 @@ public class TrainSettings : PluginFolderSettings
         return base.Validate();
     }
 
-    /// <summary>Reads the dataset in its layout; <paramref name="makeCondition"/> builds condition maps from targets.</summary>
+    /// <summary>Reads the dataset in its layout (<see cref="TrainingData.Read"/>); <paramref name="makeCondition"/> builds condition maps from targets.</summary>
     public TrainingSet ReadData(Func<ConditionImage, ConditionImage>? makeCondition)
     {
         if (string.IsNullOrWhiteSpace(Data)) throw new UserFacingException("--data <DIR> is required: the dataset folder (make a toy one with 'controlnet train-data').", ExitCodes.Usage);
-        if (!Directory.Exists(Data)) throw new UserFacingException($"Dataset folder '{Data}' does not exist.");
-        var layout = Layout ?? (File.Exists(Path.Combine(Data, "prompt.json")) ? "fill50k" : "folder");
-        return layout.ToLowerInvariant() switch
-        {
-            "fill50k" => TrainingSet.ReadFill50k(Data, ImageFile.LoadStored, makeCondition, Limit),
-            "folder" => TrainingSet.ReadFolder(Data, ImageFile.LoadStored, makeCondition, Limit),
-            _ => throw new UserFacingException($"--layout '{Layout}' is unknown; use fill50k or folder.", ExitCodes.Usage),
-        };
+        try { return TrainingData.Read(Data, Layout, makeCondition, Limit); }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
     }
 
-    /// <summary>A plug-in preprocessor as a condition maker; maps come back at the target's size (resized with area averaging).</summary>
+    /// <summary>A plug-in preprocessor as a condition maker (<see cref="TrainingData.ConditionMaker"/>), options as KEY=VALUE.</summary>
     public Func<ConditionImage, ConditionImage> ConditionMaker(string id, IEnumerable<string> options)
     {
-        var catalog = LoadCatalog();
-        IPreprocessor preprocessor;
-        try { preprocessor = catalog.FindPreprocessor(id).Preprocessor; }
-        catch (KeyNotFoundException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
         var parsed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var o in options)
         {
@@ -112,23 +101,13 @@ public class TrainSettings : PluginFolderSettings
             if (eq <= 0) throw new UserFacingException($"Condition option '{o}' is not KEY=VALUE; write e.g. --condition-option low=50.", ExitCodes.Usage);
             parsed[o[..eq].Trim()] = o[(eq + 1)..].Trim();
         }
-        return target =>
-        {
-            var map = preprocessor.Run(PreprocessorSource.From(target), parsed);
-            return map.Width == target.Width && map.Height == target.Height ? map : ResizeArea(map, target.Width, target.Height);
-        };
+        try { return TrainingData.ConditionMaker(LoadCatalog(), id, parsed); }
+        catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
     }
 
-    static ConditionImage ResizeArea(ConditionImage map, int width, int height)
-    {
-        var m8 = map.Depth == SampleDepth.Eight ? map : map.ToRgb8();
-        using var mat = Mat.FromPixelData(m8.Height, m8.Width, MatType.CV_8UC(m8.Channels), m8.Data!);
-        using var resized = new Mat();
-        Cv2.Resize(mat, resized, new Size(width, height), interpolation: InterpolationFlags.Area);
-        var bytes = new byte[width * height * m8.Channels];
-        System.Runtime.InteropServices.Marshal.Copy(resized.Data, bytes, 0, bytes.Length);
-        return ConditionImage.Create8(width, height, m8.Channels, bytes);
-    }
+    /// <summary>Canny with the toy world's settings: detect at 64 px (the smallest the reference resize allows), back to the image size.</summary>
+    public static Func<ConditionImage, ConditionImage> ToyCanny(PluginFolderSettings settings) =>
+        new TrainSettings { PluginFolders = settings.PluginFolders }.ConditionMaker("canny", ["detect-resolution=64"]);
 
     public void ApplyThreads()
     {
@@ -136,29 +115,4 @@ public class TrainSettings : PluginFolderSettings
     }
 
     public static string Format(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
-}
-
-/// <summary>Sample grids for the train commands: rows of images side by side, scaled up with nearest neighbour so 32 px stays visible.</summary>
-public static class TrainSamples
-{
-    public static void SaveGrid(IReadOnlyList<IReadOnlyList<byte[]>> rows, int size, string path, int scale = 4)
-    {
-        int columns = rows.Max(r => r.Count), cell = size * scale, gap = 2;
-        int width = columns * (cell + gap), height = rows.Count * (cell + gap);
-        var rgb = new byte[width * height * 3];
-        Array.Fill(rgb, (byte)128);
-        for (int r = 0; r < rows.Count; r++)
-            for (int c = 0; c < rows[r].Count; c++)
-            {
-                var image = rows[r][c];
-                int channels = image.Length / (size * size);
-                for (int y = 0; y < cell; y++)
-                    for (int x = 0; x < cell; x++)
-                    {
-                        int src = ((y / scale) * size + x / scale) * channels, dst = (((r * (cell + gap)) + y) * width + c * (cell + gap) + x) * 3;
-                        for (int k = 0; k < 3; k++) rgb[dst + k] = image[src + (channels == 1 ? 0 : k)];
-                    }
-            }
-        ImageFile.SavePng(ConditionImage.Rgb(width, height, rgb), path);
-    }
 }

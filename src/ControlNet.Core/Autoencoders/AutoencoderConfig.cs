@@ -32,6 +32,7 @@ public sealed record AutoencoderConfig(
     {
         // Wrong JSON types (a string where a number belongs) surface as InvalidOperationException from JsonElement.
         try { return ParseDiffusersJson(json); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"{source} is not a valid diffusers AutoencoderKL config ({e.Message}); fields are numbers and block_out_channels an array of numbers.", e);

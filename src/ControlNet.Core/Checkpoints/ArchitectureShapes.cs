@@ -1,34 +1,45 @@
+using System.Collections.Immutable;
+using ControlNet.Models;
+using ControlNet.Models.Layout;
+
 namespace ControlNet.Checkpoints;
 
 /// <summary>
 /// Every tensor name and shape of the SD U-Net, ControlNet, VAE and CLIP text encoder, derived from their configs
 /// (ldm openaimodel.py / cldm.py / model.py; transformers CLIPTextModel) in canonical names: LDM keys without the
-/// single-file prefix (CLIP: its HF names). Used for random init and for tiny test checkpoints with the real key names.
+/// single-file prefix (CLIP: its HF names). The U-Net and ControlNet walk the architecture's layout (the code the
+/// generator built the modules from), so any <see cref="UNetArchitecture"/> gets its table without further edits.
+/// Used for random init, detection and for tiny test checkpoints with the real key names.
 /// </summary>
-public sealed record ArchitectureShapes(ArchitectureShapes.UnetConfig Unet, ArchitectureShapes.VaeConfig Vae, ArchitectureShapes.ClipConfig Clip)
+/// <param name="HintWidths">hint encoder conv widths; null = the ControlNet's (16, 16, 32, 32, 96, 96, 256). Tiny test files shrink them.</param>
+public sealed record ArchitectureShapes(UNetArchitecture Unet, ArchitectureShapes.VaeConfig Vae, ArchitectureShapes.ClipConfig Clip,
+    ImmutableArray<int>? HintWidths = null)
 {
-    public sealed record UnetConfig(int ModelChannels, int[] ChannelMult, int NumResBlocks, int[] AttentionLevels, int ContextDim,
-        int TransformerFfMult = 4, bool LinearProjection = false, int InChannels = 4, int OutChannels = 4,
-        int HintChannels = 3, int[]? HintBlockChannels = null)
-    {
-        public int TimeEmbedDim => ModelChannels * 4;
-        public int[] Hint => HintBlockChannels ?? new[] { 16, 16, 32, 32, 96, 96, 256 };
-    }
+    /// <summary>The feed-forward expansion of every transformer block (LDM FeedForward mult=4, GEGLU doubles the projection).</summary>
+    public const int TransformerFfMult = 4;
 
     public sealed record VaeConfig(int Channels, int[] ChannelMult, int NumResBlocks, int ZChannels = 4, int ImageChannels = 3);
     public sealed record ClipConfig(int VocabSize, int MaxPositions, int Hidden, int Layers, int Intermediate);
 
-    /// <summary>SD 1.5 (cldm_v15.yaml; CLIP ViT-L/14).</summary>
-    public static ArchitectureShapes Sd15 { get; } = new(
-        new UnetConfig(320, new[] { 1, 2, 4, 4 }, 2, new[] { 0, 1, 2 }, 768),
-        new VaeConfig(128, new[] { 1, 2, 4, 4 }, 2),
-        new ClipConfig(49408, 77, 768, 12, 3072));
+    /// <summary>The SD VAE (kl-f8) and CLIP ViT-L/14 text encoder.</summary>
+    static readonly VaeConfig SdVae = new(128, new[] { 1, 2, 4, 4 }, 2);
+    static readonly ClipConfig ClipL = new(49408, 77, 768, 12, 3072);
 
-    /// <summary>A tiny model with the SD 1.5 key names and topology (tests).</summary>
+    /// <summary>SD 1.5 (cldm_v15.yaml; CLIP ViT-L/14).</summary>
+    public static ArchitectureShapes Sd15 { get; } = new(Sd15UNet.Architecture, SdVae, ClipL);
+
+    /// <summary>
+    /// A tiny model with the SD 1.5 key names and topology (tests). Shape-only: 8 channels cannot be built as modules
+    /// (GroupNorm needs multiples of 32), so this is a <c>with</c> copy that skips <see cref="UNetArchitecture.Validate"/>.
+    /// </summary>
     public static ArchitectureShapes Tiny { get; } = new(
-        new UnetConfig(8, new[] { 1, 2, 4, 4 }, 2, new[] { 0, 1, 2 }, 12, HintBlockChannels: new[] { 2, 2, 4, 4, 6, 6, 8 }),
+        Sd15UNet.Architecture with { ModelChannels = 8, ContextDim = 12 },
         new VaeConfig(4, new[] { 1, 2, 4, 4 }, 2),
-        new ClipConfig(20, 7, 8, 12, 16));
+        new ClipConfig(20, 7, 8, 12, 16),
+        ImmutableArray.Create(2, 2, 4, 4, 6, 6, 8));
+
+    /// <summary>The U-Net and ControlNet tables of <paramref name="unet"/> with the SD VAE and text encoder.</summary>
+    public static ArchitectureShapes For(UNetArchitecture unet) => new(unet, SdVae, ClipL);
 
     public IReadOnlyList<(string Name, long[] Shape)> Enumerate(ModelComponent component) => component switch
     {
@@ -42,6 +53,7 @@ public sealed record ArchitectureShapes(ArchitectureShapes.UnetConfig Unet, Arch
     List<(string, long[])> UnetShapes(bool control)
     {
         var c = Unet;
+        var layout = c.Layout();
         var o = new List<(string, long[])>();
         void Linear(string n, long outF, long inF, bool bias = true) { o.Add((n + ".weight", new[] { outF, inF })); if (bias) o.Add((n + ".bias", new[] { outF })); }
         void Conv(string n, long outC, long inC, long k) { o.Add((n + ".weight", new[] { outC, inC, k, k })); o.Add((n + ".bias", new[] { outC })); }
@@ -49,81 +61,53 @@ public sealed record ArchitectureShapes(ArchitectureShapes.UnetConfig Unet, Arch
         void Res(string n, long inC, long outC)
         {
             Norm(n + ".in_layers.0", inC); Conv(n + ".in_layers.2", outC, inC, 3);
-            Linear(n + ".emb_layers.1", outC, c.TimeEmbedDim);
+            Linear(n + ".emb_layers.1", outC, layout.TimeEmbedDim);
             Norm(n + ".out_layers.0", outC); Conv(n + ".out_layers.3", outC, outC, 3);
             if (inC != outC) Conv(n + ".skip_connection", outC, inC, 1);
         }
-        void Proj(string n, long ch) { if (c.LinearProjection) Linear(n, ch, ch); else Conv(n, ch, ch, 1); }
+        void Proj(string n, long ch) { if (c.UseLinearProjection) Linear(n, ch, ch); else Conv(n, ch, ch, 1); }
         void Transformer(string n, long ch)
         {
             Norm(n + ".norm", ch); Proj(n + ".proj_in", ch);
-            var b = n + ".transformer_blocks.0";
-            Linear(b + ".attn1.to_q", ch, ch, false); Linear(b + ".attn1.to_k", ch, ch, false); Linear(b + ".attn1.to_v", ch, ch, false); Linear(b + ".attn1.to_out.0", ch, ch);
-            Linear(b + ".ff.net.0.proj", ch * c.TransformerFfMult * 2, ch); Linear(b + ".ff.net.2", ch, ch * c.TransformerFfMult);
-            Linear(b + ".attn2.to_q", ch, ch, false); Linear(b + ".attn2.to_k", ch, c.ContextDim, false); Linear(b + ".attn2.to_v", ch, c.ContextDim, false); Linear(b + ".attn2.to_out.0", ch, ch);
-            Norm(b + ".norm1", ch); Norm(b + ".norm2", ch); Norm(b + ".norm3", ch);
+            for (var d = 0; d < c.TransformerDepth; d++)
+            {
+                var b = n + ".transformer_blocks." + d;
+                Linear(b + ".attn1.to_q", ch, ch, false); Linear(b + ".attn1.to_k", ch, ch, false); Linear(b + ".attn1.to_v", ch, ch, false); Linear(b + ".attn1.to_out.0", ch, ch);
+                Linear(b + ".ff.net.0.proj", ch * TransformerFfMult * 2, ch); Linear(b + ".ff.net.2", ch, ch * TransformerFfMult);
+                Linear(b + ".attn2.to_q", ch, ch, false); Linear(b + ".attn2.to_k", ch, c.ContextDim, false); Linear(b + ".attn2.to_v", ch, c.ContextDim, false); Linear(b + ".attn2.to_out.0", ch, ch);
+                Norm(b + ".norm1", ch); Norm(b + ".norm2", ch); Norm(b + ".norm3", ch);
+            }
             Proj(n + ".proj_out", ch);
         }
+        void Layer(LayerSpec l)
+        {
+            switch (l.Kind)
+            {
+                case LayerKind.Linear: Linear(l.Ldm, l.OutChannels, l.InChannels); break;
+                case LayerKind.GroupNorm: Norm(l.Ldm, l.OutChannels); break;
+                case LayerKind.ResBlock: Res(l.Ldm, l.InChannels, l.OutChannels); break;
+                case LayerKind.Transformer: Transformer(l.Ldm, l.OutChannels); break;
+                case LayerKind.ZeroConv: Conv(l.Ldm, l.OutChannels, l.InChannels, 1); break;
+                default: Conv(l.Ldm, l.OutChannels, l.InChannels, 3); break; // Conv, ConvIn, Downsample, Upsample
+            }
+        }
 
-        Linear("time_embed.0", c.TimeEmbedDim, c.ModelChannels);
-        Linear("time_embed.2", c.TimeEmbedDim, c.TimeEmbedDim);
+        // state_dict order: time_embed, [input_hint_block,] input_blocks, [zero_convs,] middle_block, then
+        // middle_block_out (ControlNet) or output_blocks and out (U-Net).
+        foreach (var l in layout.TimeEmbedding) Layer(l);
+        if (control)
+            foreach (var l in layout.HintEncoder(c.HintChannels, c.HintDownsampling, HintWidths is { } w ? w : null)) Layer(l);
+        foreach (var l in layout.Input.SelectMany(b => b.Layers)) Layer(l);
+        if (control)
+            foreach (var l in layout.ZeroConvs) Layer(l);
+        foreach (var l in layout.Middle.Layers) Layer(l);
         if (control)
         {
-            // input_hint_block: conv, SiLU, conv, SiLU, ... (keys 0,2,...,14); the last conv maps to model_channels.
-            var inC = c.HintChannels;
-            for (var k = 0; k < c.Hint.Length; k++) { Conv($"input_hint_block.{2 * k}", c.Hint[k], inC, 3); inC = c.Hint[k]; }
-            Conv($"input_hint_block.{2 * c.Hint.Length}", c.ModelChannels, inC, 3);
-        }
-        Conv("input_blocks.0.0", c.ModelChannels, c.InChannels, 3);
-        var skips = new List<long> { c.ModelChannels };
-        long ch = c.ModelChannels;
-        var block = 1;
-        for (var level = 0; level < c.ChannelMult.Length; level++)
-        {
-            for (var r = 0; r < c.NumResBlocks; r++)
-            {
-                long outC = c.ModelChannels * c.ChannelMult[level];
-                Res($"input_blocks.{block}.0", ch, outC);
-                ch = outC;
-                if (c.AttentionLevels.Contains(level)) Transformer($"input_blocks.{block}.1", ch);
-                skips.Add(ch);
-                block++;
-            }
-            if (level != c.ChannelMult.Length - 1)
-            {
-                Conv($"input_blocks.{block}.0.op", ch, ch, 3);
-                skips.Add(ch);
-                block++;
-            }
-        }
-        if (control)
-            for (var i = 0; i < skips.Count; i++) Conv($"zero_convs.{i}.0", skips[i], skips[i], 1);
-        Res("middle_block.0", ch, ch);
-        Transformer("middle_block.1", ch);
-        Res("middle_block.2", ch, ch);
-        if (control)
-        {
-            Conv("middle_block_out.0", ch, ch, 1);
+            Layer(layout.MiddleOut);
             return o;
         }
-        block = 0;
-        for (var level = c.ChannelMult.Length - 1; level >= 0; level--)
-        {
-            for (var r = 0; r <= c.NumResBlocks; r++)
-            {
-                var skip = skips[^1];
-                skips.RemoveAt(skips.Count - 1);
-                long outC = c.ModelChannels * c.ChannelMult[level];
-                Res($"output_blocks.{block}.0", ch + skip, outC);
-                ch = outC;
-                var sub = 1;
-                if (c.AttentionLevels.Contains(level)) Transformer($"output_blocks.{block}.{sub++}", ch);
-                if (level != 0 && r == c.NumResBlocks) Conv($"output_blocks.{block}.{sub}.conv", ch, ch, 3);
-                block++;
-            }
-        }
-        Norm("out.0", ch);
-        Conv("out.2", c.OutChannels, ch, 3);
+        foreach (var l in layout.Output.SelectMany(b => b.Layers)) Layer(l);
+        foreach (var l in layout.Out) Layer(l);
         return o;
     }
 

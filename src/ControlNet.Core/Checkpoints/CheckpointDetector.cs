@@ -74,13 +74,7 @@ public static class CheckpointDetector
         foreach (var (c, list) in groups.OrderBy(g => g.Key))
         {
             if (layouts[c] == KeyLayout.Ldm) { components.Add(new ComponentWeights(c, KeyLayout.Ldm, sd.Source, list, Array.Empty<string>())); continue; }
-            var mapped = new List<TensorRef>();
-            var unmapped = new List<string>();
-            foreach (var t in list)
-            {
-                if (KeyMap.ToLdm(c, t) is { } m) mapped.Add(m);
-                else unmapped.Add(t.Name);
-            }
+            var (mapped, unmapped) = KeyMap.ToLdm(c, list);
             components.Add(new ComponentWeights(c, KeyLayout.Diffusers, sd.Source, mapped, unmapped));
         }
 

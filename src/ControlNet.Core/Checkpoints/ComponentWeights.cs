@@ -48,8 +48,12 @@ public sealed class ComponentWeights
     public IReadOnlyList<TensorDType> DTypes => Tensors.Select(t => t.DType).Distinct().OrderBy(d => d).ToList();
 
     /// <summary>The same tensors in diffusers naming (for writing diffusers files).</summary>
-    public IEnumerable<TensorRef> AsDiffusers() => Tensors.Select(t => KeyMap.ToDiffusers(Component, t)
-        ?? throw new InvalidOperationException($"{Component.DisplayName()} key '{t.Name}' has no diffusers name in the key map."));
+    public IEnumerable<TensorRef> AsDiffusers()
+    {
+        // Block numbers differ between layouts: map with the catalogue architecture these weights have (else SD 1.x / 2.x).
+        var unet = Models.ArchitectureCatalog.Detect(this)?.Architecture;
+        return Tensors.Select(t => KeyMap.ToDiffusers(Component, t, unet) ?? throw new InvalidOperationException($"{Component.DisplayName()} key '{t.Name}' has no diffusers name in the key map."));
+    }
 
     /// <summary>The same tensors with the original single-file prefix (model.diffusion_model., control_model., ...).</summary>
     public IEnumerable<TensorRef> AsLdmSingleFile() => Tensors.Select(t => t.As(Component.LdmPrefix() + t.Name));

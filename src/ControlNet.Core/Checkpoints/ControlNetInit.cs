@@ -1,3 +1,6 @@
+using ControlNet.Models;
+using ControlNet.Models.Layout;
+
 namespace ControlNet.Checkpoints;
 
 /// <summary>
@@ -32,16 +35,22 @@ public static class ControlNetInit
         return output;
     }
 
-    /// <summary>Channel width, cross-attention width and projection kind read from the base U-Net's shapes.</summary>
+    /// <summary>
+    /// The base U-Net's architecture: the catalogue entry whose shapes it has (<see cref="ArchitectureCatalog.Detect"/>),
+    /// else the SD 1.x/2.x topology with the channel width, cross-attention width and projection kind read from its shapes.
+    /// </summary>
     public static ArchitectureShapes DeriveArchitecture(ComponentWeights unet)
     {
+        if (ArchitectureCatalog.Detect(unet) is { } entry) return ArchitectureShapes.For(entry.Architecture);
+        var sd = Sd15UNet.Architecture;
         long[] Shape(string n) => unet.ByName.TryGetValue(n, out var t) ? t.Shape
-            : throw new InvalidDataException($"The base model's U-Net lacks '{n}'; it is not an SD 1.x/2.x U-Net.");
-        var mc = (int)Shape("input_blocks.0.0.weight")[0];
-        var ctx = (int)Shape("input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight")[1];
-        var linear = Shape("input_blocks.1.1.proj_in.weight").Length == 2;
-        var inCh = (int)Shape("input_blocks.0.0.weight")[1];
-        var sd = ArchitectureShapes.Sd15;
-        return sd with { Unet = sd.Unet with { ModelChannels = mc, ContextDim = ctx, LinearProjection = linear, InChannels = inCh } };
+            : throw new InvalidDataException($"The base model's U-Net lacks '{n}'; it is neither one of the architectures {string.Join(", ", ArchitectureCatalog.Names)} nor an SD 1.x/2.x U-Net.");
+        var convIn = sd.Layout().Input[0].Layers[0].Ldm + ".weight";
+        var attention = sd.Layout().Input.SelectMany(b => b.Layers).First(l => l.Kind == LayerKind.Transformer).Ldm;
+        var mc = (int)Shape(convIn)[0];
+        var ctx = (int)Shape(attention + ".transformer_blocks.0.attn2.to_k.weight")[1];
+        var linear = Shape(attention + ".proj_in.weight").Length == 2;
+        var inCh = (int)Shape(convIn)[1];
+        return ArchitectureShapes.For(sd with { ModelChannels = mc, ContextDim = ctx, UseLinearProjection = linear, InChannels = inCh });
     }
 }

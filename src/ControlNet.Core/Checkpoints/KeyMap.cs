@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using ControlNet.Models;
+using ControlNet.Models.Layout;
+
 namespace ControlNet.Checkpoints;
 
 /// <summary>
@@ -34,82 +38,84 @@ public static class KeyMap
         ("query.", "q."), ("key.", "k."), ("value.", "v."), ("proj_attn.", "proj_out."),
     };
 
-    // SD 1.x / 2.x share this topology: 4 levels, 2 res blocks per level, attention on the first three levels,
-    // a 7-conv hint encoder, and a 4-level VAE.
-    const int Levels = 4, ResBlocks = 2, HintConvs = 7;
-    static readonly int[] AttentionLevels = { 0, 1, 2 };
+    /// <summary>The default tables: the SD 1.x / 2.x U-Net layout (both have the same blocks) and the SD VAE.</summary>
+    static readonly Dictionary<ModelComponent, Table> Tables = Build(Sd15UNet.Architecture);
 
-    static readonly Dictionary<ModelComponent, Table> Tables = new()
+    /// <summary>Tables of other U-Net architectures, built on first use from their layout.</summary>
+    static readonly ConcurrentDictionary<UNetArchitecture, Dictionary<ModelComponent, Table>> ByArchitecture = new();
+
+    static Dictionary<ModelComponent, Table> Build(UNetArchitecture unet) => new()
     {
-        [ModelComponent.Unet] = new Table(UnetRows(control: false)),
-        [ModelComponent.ControlNet] = new Table(UnetRows(control: true)),
-        [ModelComponent.Vae] = new Table(VaeRows()),
+        [ModelComponent.Unet] = new Table(UnetRows(unet, control: false)),
+        [ModelComponent.ControlNet] = new Table(UnetRows(unet, control: true)),
+        [ModelComponent.Vae] = new Table(VaeRows(ArchitectureShapes.Sd15.Vae)),
         [ModelComponent.TextEncoder] = new Table(new[] { new Row("text_model.", "text_model.", Inner.Same) }),
     };
 
+    static Dictionary<ModelComponent, Table> TablesFor(UNetArchitecture? unet) =>
+        unet is null || unet.Equals(Sd15UNet.Architecture) ? Tables : ByArchitecture.GetOrAdd(unet, Build);
+
     /// <summary>Maps a canonical LDM name (and its shape) to the diffusers name and shape, or null when no row covers it.</summary>
-    public static (string Name, long[] Shape)? ToDiffusers(ModelComponent c, string ldmName, long[] shape) =>
-        Tables[c].Map(ldmName, shape, toDiffusers: true);
+    /// <param name="unet">the U-Net layout to map with; null = SD 1.x / 2.x</param>
+    public static (string Name, long[] Shape)? ToDiffusers(ModelComponent c, string ldmName, long[] shape, UNetArchitecture? unet = null) =>
+        TablesFor(unet)[c].Map(ldmName, shape, toDiffusers: true);
 
     /// <summary>Maps a diffusers name (and shape) to the canonical LDM name and shape, or null when no row covers it.</summary>
-    public static (string Name, long[] Shape)? ToLdm(ModelComponent c, string diffusersName, long[] shape) =>
-        Tables[c].Map(diffusersName, shape, toDiffusers: false);
+    /// <param name="unet">the U-Net layout to map with; null = SD 1.x / 2.x</param>
+    public static (string Name, long[] Shape)? ToLdm(ModelComponent c, string diffusersName, long[] shape, UNetArchitecture? unet = null) =>
+        TablesFor(unet)[c].Map(diffusersName, shape, toDiffusers: false);
 
-    public static TensorRef? ToDiffusers(ModelComponent c, TensorRef t) =>
-        ToDiffusers(c, t.Name, t.Shape) is { } m ? t.As(m.Name, m.Shape) : null;
+    public static TensorRef? ToDiffusers(ModelComponent c, TensorRef t, UNetArchitecture? unet = null) =>
+        ToDiffusers(c, t.Name, t.Shape, unet) is { } m ? t.As(m.Name, m.Shape) : null;
 
-    public static TensorRef? ToLdm(ModelComponent c, TensorRef t) =>
-        ToLdm(c, t.Name, t.Shape) is { } m ? t.As(m.Name, m.Shape) : null;
+    public static TensorRef? ToLdm(ModelComponent c, TensorRef t, UNetArchitecture? unet = null) =>
+        ToLdm(c, t.Name, t.Shape, unet) is { } m ? t.As(m.Name, m.Shape) : null;
 
-    static IEnumerable<Row> UnetRows(bool control)
+    /// <summary>
+    /// Maps a diffusers component to canonical names. The block numbering depends on the architecture (a 3-level U-Net's
+    /// <c>down_blocks.0.downsamplers</c> is <c>input_blocks.2</c>, SD's is <c>input_blocks.3</c>), so the U-Net and
+    /// ControlNet are mapped with the catalogue architecture whose shapes the result has, else with SD 1.x / 2.x.
+    /// </summary>
+    /// <param name="candidates">the architectures to try; null = <see cref="ArchitectureCatalog.All"/></param>
+    public static (List<TensorRef> Mapped, List<string> Unmapped) ToLdm(ModelComponent c, IReadOnlyList<TensorRef> diffusers,
+        IEnumerable<ArchitectureCatalog.Entry>? candidates = null)
     {
-        yield return new("time_embed.0.", "time_embedding.linear_1.", Inner.Same);
-        yield return new("time_embed.2.", "time_embedding.linear_2.", Inner.Same);
-        yield return new("input_blocks.0.0.", "conv_in.", Inner.Same);
-        var i = 1;
-        for (var level = 0; level < Levels; level++)
+        (List<TensorRef>, List<string>) With(UNetArchitecture? unet)
         {
-            for (var j = 0; j < ResBlocks; j++, i++)
+            var mapped = new List<TensorRef>();
+            var unmapped = new List<string>();
+            foreach (var t in diffusers)
             {
-                yield return new($"input_blocks.{i}.0.", $"down_blocks.{level}.resnets.{j}.", Inner.UnetResnet);
-                if (AttentionLevels.Contains(level))
-                    yield return new($"input_blocks.{i}.1.", $"down_blocks.{level}.attentions.{j}.", Inner.Same);
+                if (ToLdm(c, t, unet) is { } m) mapped.Add(m);
+                else unmapped.Add(t.Name);
             }
-            if (level != Levels - 1)
-                yield return new($"input_blocks.{i++}.0.op.", $"down_blocks.{level}.downsamplers.0.conv.", Inner.Same);
+            return (mapped, unmapped);
         }
-        yield return new("middle_block.0.", "mid_block.resnets.0.", Inner.UnetResnet);
-        yield return new("middle_block.1.", "mid_block.attentions.0.", Inner.Same);
-        yield return new("middle_block.2.", "mid_block.resnets.1.", Inner.UnetResnet);
-        if (control)
-        {
-            for (var z = 0; z < i; z++) yield return new($"zero_convs.{z}.0.", $"controlnet_down_blocks.{z}.", Inner.Same);
-            yield return new("middle_block_out.0.", "controlnet_mid_block.", Inner.Same);
-            yield return new("input_hint_block.0.", "controlnet_cond_embedding.conv_in.", Inner.Same);
-            for (var k = 1; k < HintConvs; k++) yield return new($"input_hint_block.{2 * k}.", $"controlnet_cond_embedding.blocks.{k - 1}.", Inner.Same);
-            yield return new($"input_hint_block.{2 * HintConvs}.", "controlnet_cond_embedding.conv_out.", Inner.Same);
-            yield break;
-        }
-        var o = 0;
-        for (var up = 0; up < Levels; up++)
-        {
-            var level = Levels - 1 - up;
-            for (var j = 0; j <= ResBlocks; j++, o++)
+        if (c is ModelComponent.Unet or ModelComponent.ControlNet)
+            foreach (var entry in candidates ?? ArchitectureCatalog.All)
             {
-                yield return new($"output_blocks.{o}.0.", $"up_blocks.{up}.resnets.{j}.", Inner.UnetResnet);
-                var sub = 1;
-                if (AttentionLevels.Contains(level))
-                    yield return new($"output_blocks.{o}.{sub++}.", $"up_blocks.{up}.attentions.{j}.", Inner.Same);
-                if (level != 0 && j == ResBlocks)
-                    yield return new($"output_blocks.{o}.{sub}.conv.", $"up_blocks.{up}.upsamplers.0.conv.", Inner.Same);
+                var (mapped, unmapped) = With(entry.Architecture);
+                if (unmapped.Count == 0 && ArchitectureCatalog.Detect(new ComponentWeights(c, KeyLayout.Ldm, "", mapped, unmapped), new[] { entry }) == entry)
+                    return (mapped, unmapped);
             }
-        }
-        yield return new("out.0.", "conv_norm_out.", Inner.Same);
-        yield return new("out.2.", "conv_out.", Inner.Same);
+        return With(null);
     }
 
-    static IEnumerable<Row> VaeRows()
+    /// <summary>Rows of every layer of the layout: resnets rename their inner layers, other modules keep them.</summary>
+    static IEnumerable<Row> UnetRows(UNetArchitecture unet, bool control)
     {
+        var layout = unet.Layout();
+        var layers = layout.TimeEmbedding.Concat(layout.Input.SelectMany(b => b.Layers)).Concat(layout.Middle.Layers);
+        layers = control
+            ? layers.Concat(layout.ZeroConvs).Append(layout.MiddleOut).Concat(layout.HintEncoder(unet.HintChannels, unet.HintDownsampling))
+            : layers.Concat(layout.Output.SelectMany(b => b.Layers)).Concat(layout.Out);
+        foreach (var l in layers)
+            yield return new(l.Ldm + ".", l.Diffusers + ".", l.Kind == LayerKind.ResBlock ? Inner.UnetResnet : Inner.Same);
+    }
+
+    static IEnumerable<Row> VaeRows(ArchitectureShapes.VaeConfig vae)
+    {
+        var levels = vae.ChannelMult.Length;
         foreach (var side in new[] { "encoder", "decoder" })
         {
             yield return new($"{side}.conv_in.", $"{side}.conv_in.", Inner.Same);
@@ -119,17 +125,17 @@ public static class KeyMap
             yield return new($"{side}.mid.attn_1.", $"{side}.mid_block.attentions.0.", Inner.VaeAttention);
             yield return new($"{side}.mid.block_2.", $"{side}.mid_block.resnets.1.", Inner.VaeResnet);
         }
-        for (var l = 0; l < Levels; l++)
+        for (var l = 0; l < levels; l++)
         {
-            for (var b = 0; b < ResBlocks; b++)
+            for (var b = 0; b < vae.NumResBlocks; b++)
                 yield return new($"encoder.down.{l}.block.{b}.", $"encoder.down_blocks.{l}.resnets.{b}.", Inner.VaeResnet);
-            if (l != Levels - 1)
+            if (l != levels - 1)
                 yield return new($"encoder.down.{l}.downsample.conv.", $"encoder.down_blocks.{l}.downsamplers.0.conv.", Inner.Same);
             // The decoder's up.{l} is numbered by resolution; diffusers numbers up_blocks in execution order (reversed).
-            for (var b = 0; b <= ResBlocks; b++)
-                yield return new($"decoder.up.{l}.block.{b}.", $"decoder.up_blocks.{Levels - 1 - l}.resnets.{b}.", Inner.VaeResnet);
+            for (var b = 0; b <= vae.NumResBlocks; b++)
+                yield return new($"decoder.up.{l}.block.{b}.", $"decoder.up_blocks.{levels - 1 - l}.resnets.{b}.", Inner.VaeResnet);
             if (l != 0)
-                yield return new($"decoder.up.{l}.upsample.conv.", $"decoder.up_blocks.{Levels - 1 - l}.upsamplers.0.conv.", Inner.Same);
+                yield return new($"decoder.up.{l}.upsample.conv.", $"decoder.up_blocks.{levels - 1 - l}.upsamplers.0.conv.", Inner.Same);
         }
         yield return new("quant_conv.", "quant_conv.", Inner.Same);
         yield return new("post_quant_conv.", "post_quant_conv.", Inner.Same);

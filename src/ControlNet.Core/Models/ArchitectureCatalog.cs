@@ -1,15 +1,25 @@
+using ControlNet.Checkpoints;
 using static TorchSharp.torch;
 
 namespace ControlNet.Models;
 
-/// <summary>The architectures shipped with the SDK, by name ("sd15", "sd21", "toy", "toy-latent").</summary>
+/// <summary>
+/// The architectures shipped with the SDK, by name ("sd15", "sd21", "toy", "toy-latent"). Each entry is its generated
+/// module pair and the description they were generated from; everything else about an architecture (tensor shapes,
+/// key map, detection) is derived from that description, so adding a description and a line here is the whole edit.
+/// </summary>
 public static class ArchitectureCatalog
 {
+    /// <summary>One named architecture; the factories return typed modules (<see cref="nn.Module"/> and <see cref="IUNet"/>/<see cref="IControlNet"/> in one).</summary>
     public sealed record Entry(
         string Name,
         UNetArchitecture Architecture,
-        Func<Device?, ScalarType?, nn.Module> CreateUNet,
-        Func<Device?, ScalarType?, nn.Module> CreateControlNet);
+        Func<Device?, ScalarType?, UNetModule> CreateUNet,
+        Func<Device?, ScalarType?, ControlNetModule> CreateControlNet)
+    {
+        /// <summary>Tensor names and shapes of this U-Net and its ControlNet (canonical LDM names).</summary>
+        public ArchitectureShapes Shapes { get; } = ArchitectureShapes.For(Architecture.Validate());
+    }
 
     public static IReadOnlyList<Entry> All { get; } = new[]
     {
@@ -28,14 +38,14 @@ public static class ArchitectureCatalog
         All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"Unknown architecture '{name}'; use one of: {string.Join(", ", Names)}.", nameof(name));
 
-    /// <summary>Builds the U-Net; the result implements <see cref="IUNet"/>.</summary>
-    public static nn.Module CreateUNet(string name, Device? device = null, ScalarType? dtype = null) => Get(name).CreateUNet(device, dtype);
+    /// <summary>Builds the U-Net.</summary>
+    public static UNetModule CreateUNet(string name, Device? device = null, ScalarType? dtype = null) => Get(name).CreateUNet(device, dtype);
 
-    /// <summary>Builds a fresh ControlNet; the result implements <see cref="IControlNet"/>.</summary>
-    public static nn.Module CreateControlNet(string name, Device? device = null, ScalarType? dtype = null) => Get(name).CreateControlNet(device, dtype);
+    /// <summary>Builds a fresh ControlNet.</summary>
+    public static ControlNetModule CreateControlNet(string name, Device? device = null, ScalarType? dtype = null) => Get(name).CreateControlNet(device, dtype);
 
     /// <summary>The paper's initialisation by name: a ControlNet on the U-Net's device and dtype with the U-Net's encoder weights.</summary>
-    public static nn.Module CreateControlNetFromUNet(string name, nn.Module unet)
+    public static ControlNetModule CreateControlNetFromUNet(string name, nn.Module unet)
     {
         var first = unet.parameters().First();
         var controlNet = CreateControlNet(name, first.device, first.dtype);
@@ -46,8 +56,23 @@ public static class ArchitectureCatalog
     /// <summary>Builds on the meta device (no memory) and returns (tensors, parameters): cheap even for SD.</summary>
     public static (int Tensors, long Parameters) Count(string name, bool controlNet)
     {
-        using var module = controlNet ? CreateControlNet(name, Meta) : CreateUNet(name, Meta);
+        using nn.Module module = controlNet ? CreateControlNet(name, Meta) : CreateUNet(name, Meta);
         var state = module.state_dict();
         return (state.Count, state.Values.Sum(t => t.numel()));
     }
+
+    /// <summary>
+    /// The entry whose U-Net (or ControlNet) has exactly the tensor names and shapes of <paramref name="weights"/>
+    /// (canonical LDM names), or null. Derived from each description's layout, so a new entry is detected without edits.
+    /// </summary>
+    /// <param name="candidates">the entries to try; null = <see cref="All"/> (pass your own for architectures declared in your code)</param>
+    public static Entry? Detect(ComponentWeights weights, IEnumerable<Entry>? candidates = null)
+    {
+        if (weights.Component is not (ModelComponent.Unet or ModelComponent.ControlNet)) return null;
+        return (candidates ?? All).FirstOrDefault(e => Matches(e.Shapes.Enumerate(weights.Component), weights));
+    }
+
+    static bool Matches(IReadOnlyList<(string Name, long[] Shape)> expected, ComponentWeights weights) =>
+        expected.Count == weights.ByName.Count &&
+        expected.All(s => weights.ByName.TryGetValue(s.Name, out var t) && t.Shape.AsSpan().SequenceEqual(s.Shape));
 }

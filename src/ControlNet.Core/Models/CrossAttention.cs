@@ -6,7 +6,8 @@ namespace ControlNet.Models;
 
 /// <summary>
 /// LDM <c>attention.py CrossAttention</c>: q/k/v without bias, output projection with bias (REFERENCE §1.2, §13.4).
-/// Computed by <c>scaled_dot_product_attention</c>, which applies the same d^-0.5 softmax as the explicit form.
+/// Computed by <c>scaled_dot_product_attention</c>, which applies the same d^-0.5 softmax as the explicit form; a caller
+/// can ask for the explicit form for its calls with <see cref="AttentionKernelScope"/>.
 /// </summary>
 public sealed class CrossAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
@@ -16,9 +17,6 @@ public sealed class CrossAttention : nn.Module<Tensor, Tensor?, Tensor>
     private readonly Sequential to_out;
     private readonly long _heads;
     private readonly long _dimHead;
-
-    /// <summary>The attention kernel; <see cref="AttentionKernel.Sdpa"/> unless a benchmark switches to the explicit baseline.</summary>
-    public AttentionKernel Kernel { get; set; } = AttentionKernel.Sdpa;
 
     /// <param name="queryDim">channels of x</param>
     /// <param name="contextDim">channels of the context; equal to <paramref name="queryDim"/> for self-attention</param>
@@ -44,7 +42,8 @@ public sealed class CrossAttention : nn.Module<Tensor, Tensor?, Tensor>
         var q = to_q.call(x).view(b, -1, _heads, _dimHead).transpose(1, 2);    // [B, h, N, d]
         var k = to_k.call(ctx).view(b, -1, _heads, _dimHead).transpose(1, 2);  // [B, h, M, d]
         var v = to_v.call(ctx).view(b, -1, _heads, _dimHead).transpose(1, 2);  // [B, h, M, d]
-        var o = Kernel == AttentionKernel.Sdpa
+        // The kernel is the caller's choice for this call (AttentionKernelScope), not state of the model.
+        var o = AttentionKernelScope.Current == AttentionKernel.Sdpa
             ? nn.functional.scaled_dot_product_attention(q, k, v)              // [B, h, N, d]
             : matmul((matmul(q, k.transpose(-1, -2)) * Math.Pow(_dimHead, -0.5)).softmax(-1), v); // [B, h, N, M] scores → [B, h, N, d]
         o = o.transpose(1, 2).reshape(b, -1, _heads * _dimHead);              // [B, N, h·d]

@@ -1,5 +1,5 @@
-using ControlNet.Adapters;
 using System.Diagnostics;
+using ControlNet.Adapters;
 using ControlNet.Sampling;
 using ControlNet.Text;
 using TorchSharp;
@@ -185,7 +185,12 @@ public sealed class ControlNetPipeline : IControlNetPipeline
             throw new ArgumentException($"Size {s.Width}×{s.Height} is not a multiple of {m} (the autoencoder's factor); " +
                 $"use e.g. {Round(s.Width, m)}×{Round(s.Height, m)}.");
         if (s.Steps < 1) throw new ArgumentException($"Steps must be at least 1, got {s.Steps} (the ControlNet apps use 20).");
+        if (s.Steps > GenerationSettings.MaxSteps) throw new ArgumentException($"Steps {s.Steps} is above {GenerationSettings.MaxSteps}; samplers converge in 20–50.");
         if (s.BatchSize < 1) throw new ArgumentException($"Batch size must be at least 1, got {s.BatchSize}.");
+        if (s.Prompt.Length > GenerationSettings.MaxPromptCharacters || s.NegativePrompt.Length > GenerationSettings.MaxPromptCharacters)
+            throw new ArgumentException($"The prompt has {Math.Max(s.Prompt.Length, s.NegativePrompt.Length):N0} characters, above {GenerationSettings.MaxPromptCharacters:N0}; CLIP reads 75 tokens per chunk, so shorten it.");
+        // Before any tensor is allocated: the output size against the pixel limit, the working set against free memory.
+        WorkingSetEstimate.Check(Model.UNet.Architecture, Model.Autoencoder.DownscaleFactor, s.Width, s.Height, s.BatchSize, s.Controls.Count);
         if (!double.IsFinite(s.GuidanceScale) || s.GuidanceScale < 0)
             throw new ArgumentException($"Guidance scale {s.GuidanceScale} is invalid; use a value ≥ 0 (9 in the ControlNet apps, ≤ 1 disables guidance).");
         if (s.Eta != 0 && !string.Equals(s.Sampler.Trim(), "ddim", StringComparison.OrdinalIgnoreCase))

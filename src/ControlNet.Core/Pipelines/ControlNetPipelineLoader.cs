@@ -31,7 +31,7 @@ public static class ControlNetPipelineLoader
             {
                 log?.Report($"Loading ControlNet '{key}' from {source}");
                 var module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
-                controlNets[key] = new PipelineControlNet((IControlNet)module, false);   // registered first so a failure below disposes it
+                controlNets[key] = new PipelineControlNet(module, false);   // registered first so a failure below disposes it
                 bool pooled = options.GlobalAveragePooling.Contains(key);
                 using (var checkpoint = CheckpointLoader.Open(source))
                 {
@@ -40,7 +40,7 @@ public static class ControlNetPipelineLoader
                 }
                 module.eval();
                 if (pooled) log?.Report($"ControlNet '{key}' averages its residuals globally (shuffle): it acts on the conditional pass only.");
-                controlNets[key] = new PipelineControlNet((IControlNet)module, pooled);
+                controlNets[key] = new PipelineControlNet(module, pooled);
             }
             return new ControlNetPipeline(model, controlNets);
         }
@@ -66,7 +66,7 @@ public static class ControlNetPipelineLoader
             throw new FileNotFoundException($"The model folder '{folder}' has no tokenizer folder '{manifest.Tokenizer}'; add vocab.json and merges.txt there or pass --tokenizer.");
         var tokenizer = LoadTokenizer(In(manifest.Tokenizer), options.Tokenizer, log);
 
-        nn.Module? unet = null;
+        UNetModule? unet = null;
         ClipTextEncoder? text = null;
         IAutoencoder? vae = null;
         try
@@ -79,7 +79,7 @@ public static class ControlNetPipelineLoader
                 ? new IdentityAutoencoder(entry.Architecture.InChannels)
                 : LoadVae(In(manifest.Autoencoder), device, dtype);
             unet.eval();
-            return new DiffusionModel(entry.Name, (IUNet)unet, text, tokenizer, vae);
+            return new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
         }
         catch
         {
@@ -106,12 +106,16 @@ public static class ControlNetPipelineLoader
         var tokenizer = LoadTokenizer(root is not null && File.Exists(Path.Combine(root, "tokenizer", "vocab.json")) ? Path.Combine(root, "tokenizer") : null, options.Tokenizer, log);
 
         string? Config(string sub) => root is not null && File.Exists(Path.Combine(root, sub, "config.json")) ? File.ReadAllText(Path.Combine(root, sub, "config.json")) : null;
-        nn.Module? unet = null;
+        // The U-Net architecture is the catalogue entry whose shapes the file has (derived from each description).
+        var entry = ArchitectureCatalog.Detect(checkpoint[ModelComponent.Unet])
+            ?? throw new InvalidDataException($"'{options.BaseModel}' has a U-Net of none of the known architectures ({string.Join(", ", ArchitectureCatalog.Names)}): " +
+                "its tensor names or shapes differ. Pass a full SD 1.5 model (e.g. v1-5-pruned-emaonly.safetensors), or a model folder whose manifest names its architecture.");
+        UNetModule? unet = null;
         ClipTextEncoder? text = null;
         AutoencoderKL? vae = null;
         try
         {
-            unet = ArchitectureCatalog.CreateUNet("sd15", device, dtype);
+            unet = entry.CreateUNet(device, dtype);
             checkpoint.LoadInto(unet, ModelComponent.Unet);
             text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc, $"'{Path.Combine(root!, "text_encoder", "config.json")}'") : ClipTextConfig.StableDiffusion15);
             text.to(device, dtype);
@@ -120,7 +124,7 @@ public static class ControlNetPipelineLoader
             vae.to(device, dtype);
             checkpoint.LoadInto(vae, ModelComponent.Vae);
             unet.eval(); text.eval(); vae.eval();
-            return new DiffusionModel("sd15", (IUNet)unet, text, tokenizer, vae);
+            return new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
         }
         catch
         {

@@ -5,6 +5,11 @@ namespace ControlNet.Pipelines;
 /// <summary>Everything one generation needs; the defaults are the ControlNet apps' (REFERENCE §2.3, §6.2).</summary>
 public sealed record GenerationSettings
 {
+    /// <summary>Longest prompt accepted (characters): about 50 CLIP chunks of 75 tokens; longer text is a mistake or an attack.</summary>
+    public const int MaxPromptCharacters = 20_000;
+    /// <summary>Most sampler steps accepted (the schedule has 1000 timesteps).</summary>
+    public const int MaxSteps = 1000;
+
     public string Prompt { get; init; } = "";
     public string NegativePrompt { get; init; } = "";
     public int Width { get; init; } = 512;

@@ -22,7 +22,10 @@ public sealed record ClipTextConfig(
     /// <summary>A 2-layer, 64-wide model with the real vocabulary and context, for tests and toy models.</summary>
     public static ClipTextConfig Tiny { get; } = new(49408, 64, 2, 4, 128, 77, "quick_gelu", 1e-5);
 
-    public int HeadDim => HiddenSize / NumAttentionHeads;
+    /// <summary>Largest text encoder accepted: 4 × OpenCLIP bigG's 695 M parameters.</summary>
+    public const double MaxParameters = 3e9;
+
+    public int HeadDim => NumAttentionHeads > 0 ? HiddenSize / NumAttentionHeads : 0;
 
     /// <summary>Parameter count implied by the config (embeddings + layers + final LayerNorm), without building the model.</summary>
     public long ParameterCount
@@ -43,6 +46,10 @@ public sealed record ClipTextConfig(
     {
         if (VocabSize < 1 || HiddenSize < 1 || NumHiddenLayers < 1 || NumAttentionHeads < 1 || IntermediateSize < 1 || MaxPositionEmbeddings < 1)
             throw new ArgumentException($"CLIP text config sizes must be positive: {this}.");
+        // Checked in floating point before any module is built: a config can ask for more parameters than memory holds.
+        double parameters = ((double)VocabSize + MaxPositionEmbeddings) * HiddenSize + (double)NumHiddenLayers * (4.0 * HiddenSize * HiddenSize + 2.0 * HiddenSize * IntermediateSize);
+        if (parameters > MaxParameters)
+            throw new ArgumentException($"The CLIP text config describes about {parameters:E2} parameters, above the {MaxParameters:E0} a text encoder can have here (SD 1.5: 1.2E+008); check hidden_size, intermediate_size, num_hidden_layers and vocab_size.");
         if (HiddenSize % NumAttentionHeads != 0)
             throw new ArgumentException($"hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}; use a head count that divides it (SD 1.5: 768 / 12).");
         if (HiddenAct is not ("quick_gelu" or "gelu"))

@@ -19,6 +19,8 @@ public sealed class DiffusionTrainer : IDisposable
 {
     readonly nn.Module _unet;
     readonly nn.Module? _controlNet;
+    readonly IUNet _unetForward;               // _unet, typed for its forward
+    readonly IControlNet? _controlNetForward;  // _controlNet, typed for its forward
     readonly PromptEncoder _prompts;
     readonly TrainingSet _data;
     readonly IAutoencoder _autoencoder;
@@ -33,8 +35,9 @@ public sealed class DiffusionTrainer : IDisposable
         IAutoencoder? autoencoder = null, NoiseSchedule? schedule = null, LatentCache? latentCache = null)
     {
         Options = options.Validate();
-        if (unet is not IUNet) throw new ArgumentException($"{unet.GetType().Name} is not a generated U-Net (IUNet).", nameof(unet));
-        if (options.Target == TrainingTarget.ControlNet && controlNet is not IControlNet)
+        _unetForward = unet as IUNet ?? throw new ArgumentException($"{unet.GetType().Name} is not a generated U-Net (IUNet).", nameof(unet));
+        _controlNetForward = options.Target == TrainingTarget.ControlNet ? controlNet as IControlNet : null;
+        if (options.Target == TrainingTarget.ControlNet && _controlNetForward is null)
             throw new ArgumentException("ControlNet training needs a ControlNet (build it with ControlNetFactory.FromUNet from the base).", nameof(controlNet));
         _unet = unet;
         _controlNet = options.Target == TrainingTarget.ControlNet ? controlNet : null;
@@ -42,10 +45,10 @@ public sealed class DiffusionTrainer : IDisposable
         if (_controlNet is not null) ActivationCheckpoint.Enable(_controlNet, options.GradientCheckpointing);
         _prompts = prompts;
         _data = data;
-        _autoencoder = autoencoder ?? new IdentityAutoencoder(((IUNet)unet).Architecture.InChannels);
+        _autoencoder = autoencoder ?? new IdentityAutoencoder(_unetForward.Architecture.InChannels);
         _latentCache = latentCache;
-        if (_autoencoder.LatentChannels != ((IUNet)unet).Architecture.InChannels)
-            throw new ArgumentException($"The autoencoder's latent has {_autoencoder.LatentChannels} channels but the U-Net takes {((IUNet)unet).Architecture.InChannels}; pair the U-Net with its own VAE.", nameof(autoencoder));
+        if (_autoencoder.LatentChannels != _unetForward.Architecture.InChannels)
+            throw new ArgumentException($"The autoencoder's latent has {_autoencoder.LatentChannels} channels but the U-Net takes {_unetForward.Architecture.InChannels}; pair the U-Net with its own VAE.", nameof(autoencoder));
         Schedule = schedule ?? NoiseSchedule.StableDiffusion;
         var alphaBar = tensor(Schedule.AlphasCumprod.ToArray(), ScalarType.Float64);
         _sqrtAlphaBar = alphaBar.sqrt().to_type(ScalarType.Float32).DetachFromDisposeScope();
@@ -118,7 +121,7 @@ public sealed class DiffusionTrainer : IDisposable
     /// <summary>MSE(ε̂, ε) of one planned micro-batch, with the graph attached.</summary>
     public Tensor Loss(MicroBatchPlan plan)
     {
-        var (target, hint, prompts) = _data.Batch(plan.Indices, ((IUNet)_unet).Architecture.HintChannels);
+        var (target, hint, prompts) = _data.Batch(plan.Indices, _unetForward.Architecture.HintChannels);
         var generator = new Generator(plan.NoiseSeed);
         long b = target.shape[0];
         Tensor z0;
@@ -136,9 +139,9 @@ public sealed class DiffusionTrainer : IDisposable
 
     Tensor PredictNoise(Tensor zt, Tensor t, Tensor context, Tensor hint)
     {
-        var unet = (IUNet)_unet;
-        if (_controlNet is null) return unet.Forward(zt, t, context);
-        var residuals = ((IControlNet)_controlNet).ForwardWithHint(zt, hint, t, context);   // fp32: the trained part
+        var unet = _unetForward;
+        if (_controlNetForward is null) return unet.Forward(zt, t, context);
+        var residuals = _controlNetForward.ForwardWithHint(zt, hint, t, context);   // fp32: the trained part
         if (_lowPrecision is not { } low) return unet.Forward(zt, t, context, residuals);
         var eps = unet.Forward(zt.to(low), t, context.to(low), residuals.Select(r => r.to(low)).ToList());
         return eps.to(ScalarType.Float32);                                                  // the loss in fp32

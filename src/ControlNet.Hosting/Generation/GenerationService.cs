@@ -67,7 +67,7 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             foreach (var (k, v) in input.Options ?? new Dictionary<string, string>()) merged[k] = v;
             // Neural preprocessors find their weights where the options say, unless the caller brought its own provider.
             var source = input.Source.Models is null ? input.Source with { Models = Annotators() } : input.Source;
-            map = pre.Run(source, merged, cancellationToken);
+            map = Plugins.PreprocessorGuard.Run(pre, source, merged, cancellationToken);
         }
         return new ControlSettings
         {

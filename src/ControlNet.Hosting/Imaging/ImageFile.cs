@@ -62,7 +62,7 @@ public static class ImageFile
 
     public static byte[] EncodePng(ConditionImage image)
     {
-        OpenCvRuntime.EnsureLoaded();
+        Conditions.OpenCv.OpenCvNative.EnsureLoaded();
         using var mat = ToMat(image);
         using var bgr = new Mat();
         if (image.Channels == 1 && image.Mask is null) mat.CopyTo(bgr);
@@ -81,11 +81,13 @@ public static class ImageFile
 
     static Mat Decode(string path)
     {
-        OpenCvRuntime.EnsureLoaded();
+        Conditions.OpenCv.OpenCvNative.EnsureLoaded();
         if (!File.Exists(path)) throw new FileNotFoundException($"Image '{path}' does not exist. Check the path.", path);
         var bytes = File.ReadAllBytes(path);
         // The declared size is checked before OpenCV allocates it: a small file can declare a 30000×30000 image.
         if (ImageHeader.TryReadSize(bytes) is { } size) ImageLimits.Check(size.Width, size.Height, $"'{path}'");
+        if (ImageHeader.FindOversizedPngChunk(bytes) is { } damage)
+            throw new InvalidDataException($"'{path}' is a damaged PNG: {damage}. Re-export or re-download the image.");
         Mat mat;
         try { mat = Cv2.ImDecode(bytes, ImreadModes.Unchanged); }
         catch (OpenCVException e) { throw new InvalidDataException($"'{path}' could not be decoded ({e.Message}); the file is damaged or not an image.", e); }

@@ -26,6 +26,26 @@ public static class ImageHeader
         return null;
     }
 
+    /// <summary>
+    /// The first PNG chunk whose declared length runs past the end of the file, as a message; null when all fit.
+    /// OpenCV's PNG reader allocates a chunk's declared length before reading it (a 1 KB file can ask for 4 GB).
+    /// </summary>
+    public static string? FindOversizedPngChunk(ReadOnlySpan<byte> b)
+    {
+        if (b.Length < 8 || !b[..8].SequenceEqual(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10 })) return null;
+        long pos = 8;
+        while (pos + 8 <= b.Length)
+        {
+            long length = BinaryPrimitives.ReadUInt32BigEndian(b[(int)pos..]);
+            var type = System.Text.Encoding.ASCII.GetString(b.Slice((int)pos + 4, 4));
+            if (pos + 12 + length > b.Length)
+                return $"its {type} chunk at byte {pos} declares {length:N0} bytes, past the end of the file ({b.Length:N0} bytes)";
+            if (type == "IEND") return null;
+            pos += 12 + length;
+        }
+        return null;
+    }
+
     static (long, long)? Jpeg(ReadOnlySpan<byte> b)
     {
         int pos = 2;

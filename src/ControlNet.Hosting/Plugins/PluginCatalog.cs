@@ -102,18 +102,33 @@ public sealed class PluginCatalog
     void Validate(IConditionPlugin plugin, string source)
     {
         string name = plugin.GetType().FullName ?? plugin.GetType().Name;
-        if (string.IsNullOrWhiteSpace(plugin.Id) || plugin.Id != plugin.Id.ToLowerInvariant() || plugin.Id.Any(char.IsWhiteSpace))
-            throw new PluginLoadException(name, $"Plug-in {name} has id '{plugin.Id}'; an id is non-empty lower-case text without spaces, e.g. \"canny\".");
-        if (!ContractVersion.IsCompatible(plugin.TargetContract))
+        // A plug-in is third-party code: each member is read once here, inside a guard, so one that throws is named and
+        // left out instead of breaking every command that lists plug-ins.
+        string id = Read(() => plugin.Id, "Id");
+        Version contract = Read(() => plugin.TargetContract, "TargetContract");
+        var preprocessors = Read(() => plugin.Preprocessors.ToArray(), "Preprocessors");
+        var preprocessorIds = preprocessors.Select((pre, i) => Read(() => pre?.Id ?? throw new InvalidOperationException($"Preprocessors[{i}] is null"), $"Preprocessors[{i}].Id")).ToArray();
+        if (string.IsNullOrWhiteSpace(id) || id != id.ToLowerInvariant() || id.Any(char.IsWhiteSpace))
+            throw new PluginLoadException(name, $"Plug-in {name} has id '{id}'; an id is non-empty lower-case text without spaces, e.g. \"canny\".");
+        if (!ContractVersion.IsCompatible(contract))
             throw new PluginLoadException(name,
-                $"Plug-in '{plugin.Id}' was built against plug-in contract {plugin.TargetContract.Major}.{plugin.TargetContract.Minor}, but this host has contract {ContractVersion.Current.Major}.{ContractVersion.Current.Minor}. " +
+                $"Plug-in '{id}' was built against plug-in contract {contract.Major}.{contract.Minor}, but this host has contract {ContractVersion.Current.Major}.{ContractVersion.Current.Minor}. " +
                 $"Install a version of the plug-in built for contract {ContractVersion.Major}.x, or update the host.");
-        var existing = _plugins.FirstOrDefault(p => p.Plugin.Id == plugin.Id);
+        var existing = _plugins.FirstOrDefault(p => p.Plugin.Id == id);
         if (existing is not null)
-            throw new PluginLoadException(plugin.Id, $"Plug-in id '{plugin.Id}' from {source} is already provided by {existing.Source}; remove one of them.");
+            throw new PluginLoadException(id, $"Plug-in id '{id}' from {source} is already provided by {existing.Source}; remove one of them.");
         var known = _plugins.SelectMany(p => p.Plugin.Preprocessors.Select(x => (x.Id, p.Plugin.Id))).ToArray();
-        foreach (var pre in plugin.Preprocessors)
-            if (known.FirstOrDefault(k => k.Item1 == pre.Id) is { Item1: not null } clash)
-                throw new PluginLoadException(plugin.Id, $"Preprocessor id '{pre.Id}' of plug-in '{plugin.Id}' is already provided by plug-in '{clash.Item2}'; preprocessor ids must be unique.");
+        foreach (var preId in preprocessorIds)
+            if (known.FirstOrDefault(k => k.Item1 == preId) is { Item1: not null } clash)
+                throw new PluginLoadException(id, $"Preprocessor id '{preId}' of plug-in '{id}' is already provided by plug-in '{clash.Item2}'; preprocessor ids must be unique.");
+
+        T Read<T>(Func<T> get, string member)
+        {
+            try { return get(); }
+            catch (Exception e)
+            {
+                throw new PluginLoadException(name, $"Plug-in {name} from {source}: reading {member} threw {e.GetType().Name} ({e.Message}); the plug-in is broken and was not loaded. Update or remove it.", e);
+            }
+        }
     }
 }

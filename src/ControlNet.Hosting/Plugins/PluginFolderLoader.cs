@@ -60,7 +60,10 @@ public static class PluginFolderLoader
                 var inner = e is TargetInvocationException { InnerException: { } i } ? i : e;
                 throw new PluginLoadException(name, $"Plug-in '{name}': creating {type.FullName} failed ({Describe(inner)}). Reinstall it with all its dependencies.", inner);
             }
-            CheckContract(name, plugin.TargetContract);
+            Version contract;
+            try { contract = plugin.TargetContract; }
+            catch (Exception e) { throw new PluginLoadException(name, $"Plug-in '{name}': {type.FullName}.TargetContract threw {e.GetType().Name} ({e.Message}); the plug-in is broken. Update or remove it.", e); }
+            CheckContract(name, contract);
             loaded.Add(new LoadedPlugin(plugin, pluginFolder, version));
         }
         return loaded;

@@ -47,8 +47,13 @@ public class MacCounterTests
         var ctx = randn(2, 7, 48);
         using var mode = torch.inference_mode();
         var sdpa = attn.call(x, ctx);
-        attn.Kernel = AttentionKernel.Explicit;
-        var explicitForm = attn.call(x, ctx);
+        Tensor explicitForm;
+        using (AttentionKernelScope.Use(AttentionKernel.Explicit))
+        {
+            Assert.Equal(AttentionKernel.Explicit, AttentionKernelScope.Current);
+            explicitForm = attn.call(x, ctx);
+        }
+        Assert.Equal(AttentionKernel.Sdpa, AttentionKernelScope.Current);
         Assert.True(allclose(sdpa, explicitForm, rtol: 1e-5, atol: 1e-6));
         Assert.False(ReferenceEquals(sdpa, explicitForm));
     }

@@ -1,12 +1,12 @@
 using ControlNet.Abstractions;
 using ControlNet.Autoencoders;
 using ControlNet.Checkpoints;
-using ControlNet.Toy;
 using ControlNet.Models;
 using ControlNet.Pipelines;
 using ControlNet.Tests.Checkpoints;
 using ControlNet.Tests.Cli;
 using ControlNet.Tests.TestSupport;
+using ControlNet.Toy;
 using ControlNet.Training;
 using static TorchSharp.torch;
 

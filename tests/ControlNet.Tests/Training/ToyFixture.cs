@@ -1,7 +1,7 @@
 using ControlNet.Abstractions;
-using ControlNet.Toy;
 using ControlNet.Models;
 using ControlNet.Text;
+using ControlNet.Toy;
 using ControlNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -75,14 +75,14 @@ public sealed class PickleWriter
     /// A tensor as torch.save writes it: <c>_rebuild_tensor_v2(persistent storage, offset, size, stride, False, OrderedDict())</c>
     /// with the storage as the persistent id ("storage", torch.XStorage, key, "cpu", numel).
     /// </summary>
-    public PickleWriter Tensor(TensorDType dtype, string storageKey, long storageNumel, long[] shape, long offset = 0)
+    public PickleWriter Tensor(TensorDType dtype, string storageKey, long storageNumel, long[] shape, long offset = 0, long[]? strides = null)
     {
         Global("torch._utils", "_rebuild_tensor_v2");
         Mark();
         Mark().String("storage").Global("torch", dtype.TorchStorageName()).String(storageKey).String("cpu").Int(storageNumel).Tuple().BinPersId();
         Int(offset);
         IntTuple(shape);
-        IntTuple(ContiguousStrides(shape));
+        IntTuple(strides ?? ContiguousStrides(shape));
         Bool(false);
         OrderedDict();
         Tuple();

@@ -6,9 +6,8 @@
 // folder shipped in the ControlNet.NET repository (models/toy, trained at 32 px, with its own canny ControlNet).
 using Company.App;
 using ControlNet.Hosting;
-using ControlNet.Hosting.Generation;
-using ControlNet.Hosting.Imaging;
-using Microsoft.Extensions.DependencyInjection;
+using ControlNet.Hosting.Plugins;
+using ControlNet.Hosting.Runs;
 using Microsoft.Extensions.Options;
 
 AppArguments a;
@@ -20,38 +19,36 @@ catch (ArgumentException e)
     return 2;
 }
 
-// A model folder may declare its own size, guidance scale and canny ControlNet (controlnet-model.json); use them.
-var (size, guidance) = DefaultModel.FolderDefaults(a.Model);
-var controlNet = a.ControlNet ?? DefaultModel.ControlNetInside(a.Model, "canny") ?? "lllyasviel/control_v11p_sd15_canny";
-
-var services = new ServiceCollection();
-services.AddControlNet(o =>
-    {
-        o.BaseModel = a.Model;
-        o.Device = "cpu";
-        o.Defaults = o.Defaults with
+// One run described as data (the same record `controlnet generate` builds from its options and stores in every PNG):
+// the runner applies the model folder's own size, guidance scale and canny ControlNet (controlnet-model.json), runs
+// the canny preprocessor on the image (or, with --map, takes it as the edge map), generates and writes the PNG.
+var run = new GenerationRun
+{
+    Model = a.Model,
+    Prompt = a.Prompt,
+    Seed = a.Seed,
+    Steps = a.Steps,
+    Out = a.Out,
+    Controls =
+    [
+        new RunControl
         {
-            Width = size ?? 512,
-            Height = size ?? 512,
-            Steps = a.Steps,
-            GuidanceScale = guidance ?? 9.0,
-        };
-    })
-    // The condition image is a photo the canny preprocessor turns into an edge map, or (--map) already an edge map.
-    .AddCanny(low: 100, high: 200, model: controlNet, key: "canny");
+            Type = "canny",
+            Image = a.Condition,
+            Model = a.ControlNet,   // null: the model folder's canny ControlNet, else lllyasviel/control_v11p_sd15_canny
+            Pre = a.IsMap ? ControlOptions.NoPreprocessor : null,
+            Options = new Dictionary<string, string> { ["low"] = "100", ["high"] = "200" },
+        },
+    ],
+};
 
-using var provider = services.BuildServiceProvider();
+// The plug-ins bundled next to the application (plugins/, see the .csproj) and in $CONTROLNET_HOME/plugins.
+await using var runner = new GenerationRunner(PluginCatalog.CreateDefault());
 try
 {
-    provider.ValidateControlNet();
-    var generator = provider.GetRequiredService<IGenerationService>();
-
-    var condition = ImageFile.LoadRgb(a.Condition);
-    var input = ControlInput.From("canny", condition) with { Preprocessor = a.IsMap ? ControlOptions.NoPreprocessor : null };
-    var result = await generator.GenerateAsync(new GenerationRequest { Prompt = a.Prompt, Seed = a.Seed, Controls = [input] });
-
-    ImageFile.SavePng(result.Images[0], a.Out);
-    Console.WriteLine($"Wrote {a.Out} ({result.Images[0].Width}x{result.Images[0].Height}, seed {result.Seeds[0]}, {result.Elapsed.TotalSeconds:0.0} s)");
+    var done = await runner.RunAsync(run);
+    var image = done.Result.Images[0];
+    Console.WriteLine($"Wrote {a.Out} ({image.Width}x{image.Height}, seed {done.Result.Seeds[0]}, {done.Result.Elapsed.TotalSeconds:0.0} s)");
     return 0;
 }
 // The SDK's errors name the bad value and the fix: show the message, not a stack trace.
