@@ -47,18 +47,8 @@ internal static class ProcessStats
     [DllImport("libc", EntryPoint = "malloc_trim")]
     static extern int malloc_trim(nuint pad);
 
-    /// <summary>MemAvailable in bytes, or −1 when unknown.</summary>
-    public static long AvailableMemoryBytes()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/meminfo"))
-                if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
-                    return ParseKb(line) * 1024;
-        }
-        catch (IOException) { }
-        return -1;
-    }
+    /// <summary>MemAvailable in bytes, or −1 when unknown (<see cref="ControlNet.Runtime.MachineMemory"/>).</summary>
+    public static long AvailableMemoryBytes() => ControlNet.Runtime.MachineMemory.AvailableBytes();
 
     /// <summary>1, 5 and 15 minute load averages; NaN when unknown. Other work on the machine shows up here.</summary>
     public static double[] LoadAverage()

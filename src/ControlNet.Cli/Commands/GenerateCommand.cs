@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using ControlNet.Abstractions;
 using ControlNet.Cli.Generation;
 using ControlNet.Hosting;
 using ControlNet.Hosting.Runs;

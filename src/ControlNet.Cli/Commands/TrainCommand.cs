@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using ControlNet.Abstractions;
 using ControlNet.Checkpoints;
 using ControlNet.Hosting.Training;
 using ControlNet.Pipelines;

@@ -1,5 +1,4 @@
 using ControlNet.Abstractions;
-using ControlNet.Benchmarks;
 using ControlNet.Models;
 
 namespace ControlNet.Pipelines;
@@ -19,7 +18,7 @@ public static class WorkingSetEstimate
     /// <summary>Bytes per output pixel of the SD VAE decoder at full resolution (4 live float32 tensors of 128 channels).</summary>
     const long DecoderBytesPerPixel = 4 * 128 * 4;
 
-    /// <summary>Bytes the sampling and decoding of <paramref name="s"/> need on top of the weights.</summary>
+    /// <summary>Bytes the sampling and decoding of a generation of <paramref name="width"/> × <paramref name="height"/> need on top of the weights.</summary>
     public static double Bytes(UNetArchitecture unet, int downscaleFactor, int width, int height, int batch, int controlNets)
     {
         double latentPixels = (double)(width / Math.Max(downscaleFactor, 1)) * (height / Math.Max(downscaleFactor, 1));
@@ -36,7 +35,7 @@ public static class WorkingSetEstimate
     {
         ImageLimits.Check(width, height, "The output size");
         var need = Bytes(unet, downscaleFactor, width, height, batch, controlNets);
-        var available = availableBytes ?? ProcessStats.AvailableMemoryBytes();
+        var available = availableBytes ?? ControlNet.Runtime.MachineMemory.AvailableBytes();
         if (available > 0 && need > available)
             throw new LimitExceededException(
                 $"{width}×{height} with batch {batch} needs about {Gib(need)} of working memory (estimate, beyond the loaded weights) but {Gib(available)} is available. " +
