@@ -14,9 +14,10 @@ internal static class BenchGroups
     public const string Vae = "vae";
     public const string Load = "load";
     public const string Train = "train";
+    public const string FewStep = "fewstep";      // time to a 512 image: 20 steps Euler a vs LCM-LoRA 4 and 8 (opt-in: --only fewstep)
 
     public static IReadOnlyList<string> All { get; } =
-        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train };
+        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train, FewStep };
 }
 
 /// <summary>What <see cref="BenchRunner"/> measures and how carefully.</summary>
@@ -64,7 +65,7 @@ internal sealed record BenchOptions
     /// <summary>When set, the report so far is rewritten here after every row, so a long run that is interrupted still leaves its figures.</summary>
     public string? PartialJson { get; init; }
 
-    public bool Includes(string group) => Only.Count == 0 || Only.Contains(group);
+    public bool Includes(string group) => group == BenchGroups.FewStep ? Only.Contains(group) : Only.Count == 0 || Only.Contains(group);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad value and the fix.</summary>
     public BenchOptions Validate()

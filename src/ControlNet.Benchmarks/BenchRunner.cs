@@ -60,6 +60,7 @@ internal sealed class BenchRunner
             MeasureModels();
             var macChecks = _o.Architecture == "sd15" ? CheckMacs() : Array.Empty<MacCheck>();
             if (_o.Includes(BenchGroups.Train)) MeasureTraining();
+            if (_o.Includes(BenchGroups.FewStep)) MeasureFewStep();
             return Snapshot(macChecks);
         }
         finally
@@ -403,6 +404,83 @@ internal sealed class BenchRunner
                 $"AdamW, fp32, batch 1, latent {latent}, {trainedParameters / 1e6:0.0} M trained parameters", Call, roots, efficiencyRow: false,
                 note: "MACs column = forward only (backward is about 2× more)");
         }
+    }
+
+    // ---- time to an image: 20 steps Euler a vs LCM-LoRA ---------------------------------------------------------------
+
+    /// <summary>
+    /// Whole generations at the largest size with one ControlNet, text encoding and VAE decode included: 20 steps Euler a
+    /// (CFG 7) against LCM with an LCM-LoRA of the real shape (rank 64 on every linear and convolution weight of the U-Net's
+    /// blocks, random values; merged and unmerged inside each generation) at 4 and 8 steps, guidance 1 (one pass per step).
+    /// </summary>
+    void MeasureFewStep()
+    {
+        if (_o.Architecture != "sd15")
+        {
+            _notes.Add("The fewstep group runs on sd15 only (it needs CLIP ViT-L/14's vocabulary).");
+            return;
+        }
+        var size = _o.Sizes.Max();
+        var folder = _o.TempFolder ?? Path.Combine(Path.GetTempPath(), $"controlnet-bench-lora-{Environment.ProcessId}");
+        Directory.CreateDirectory(folder);
+        _log?.Report("building SD 1.5, a ControlNet and an LCM-LoRA-shaped LoRA with random weights");
+        var unet = ArchitectureCatalog.CreateUNet(_o.Architecture);
+        RandomWeights.Fill(unet, _o.Seed + 1);
+        var cn = ArchitectureCatalog.CreateControlNet(_o.Architecture);
+        RandomWeights.Fill(cn, _o.Seed + 2);
+        var text = new ClipTextEncoder(ClipConfig());
+        RandomWeights.Fill(text, _o.Seed + 10);
+        var vae = new AutoencoderKL(VaeConfig());
+        RandomWeights.Fill(vae, _o.Seed + 11);
+        try
+        {
+            var loraPath = Path.Combine(folder, "lcm-lora-shaped.safetensors");
+            WriteLcmShapedLora(unet, loraPath, rank: 64);
+            using var pipeline = new ControlNet.Pipelines.ControlNetPipeline(
+                new ControlNet.Pipelines.DiffusionModel(_o.Architecture, (IUNet)unet, text, ClipTokenizer.Bundled(), vae),
+                new Dictionary<string, ControlNet.Pipelines.PipelineControlNet> { ["cn"] = new((IControlNet)cn) });
+            var condition = ControlNet.Abstractions.ConditionImage.Rgb(size, size, new byte[size * size * 3]);
+            var baseSettings = new ControlNet.Pipelines.GenerationSettings
+            {
+                Prompt = "a photo of a house", Width = size, Height = size, Seed = _o.Seed,
+                Controls = [new ControlNet.Pipelines.ControlSettings { ControlNet = "cn", Condition = condition }],
+            };
+            var runs = new (string Id, string Name, ControlNet.Pipelines.GenerationSettings Settings)[]
+            {
+                ($"fewstep.euler_a.20.{size}", "image: 20 steps Euler a, CFG 7", baseSettings with { Sampler = "euler_a", Steps = 20, GuidanceScale = 7 }),
+                ($"fewstep.lcm.4.{size}", "image: LCM-LoRA, 4 steps LCM, CFG 1", baseSettings with { Sampler = "lcm", Steps = 4, GuidanceScale = 1, Loras = [new(loraPath)] }),
+                ($"fewstep.lcm.8.{size}", "image: LCM-LoRA, 8 steps LCM, CFG 1", baseSettings with { Sampler = "lcm", Steps = 8, GuidanceScale = 1, Loras = [new(loraPath)] }),
+            };
+            foreach (var (id, name, settings) in runs)
+                Row(id, BenchGroups.FewStep, name, size, "text encoding + sampling + VAE decode, 1 ControlNet", () => pipeline.Generate(settings),
+                    Array.Empty<nn.Module>(), efficiencyRow: false);
+        }
+        finally
+        {
+            if (_o.TempFolder is null) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>A kohya LoRA with LCM-LoRA's shape: rank <paramref name="rank"/> on every 2-D/4-D weight of the U-Net's blocks.</summary>
+    static void WriteLcmShapedLora(nn.Module unet, string path, int rank)
+    {
+        var g = new Generator(7);
+        var tensors = new List<TensorRef>();
+        foreach (var (name, p) in unet.named_parameters())
+        {
+            if (!name.EndsWith(".weight", StringComparison.Ordinal) || p.dim() is not (2 or 4)) continue;
+            if (!(name.StartsWith("input_blocks.", StringComparison.Ordinal) || name.StartsWith("middle_block.", StringComparison.Ordinal) || name.StartsWith("output_blocks.", StringComparison.Ordinal))) continue;
+            if (name.StartsWith("input_blocks.0.", StringComparison.Ordinal)) continue;
+            var key = "lora_unet_" + name[..^".weight".Length].Replace('.', '_');
+            long inFeatures = p.shape[1], outFeatures = p.shape[0];
+            var downShape = p.dim() == 4 ? new[] { rank, inFeatures, p.shape[2], p.shape[3] } : new[] { rank, inFeatures };
+            var upShape = p.dim() == 4 ? new[] { outFeatures, rank, 1L, 1L } : new[] { outFeatures, (long)rank };
+            tensors.Add(new InMemoryTensorRef(key + ".lora_down.weight", (randn(downShape, generator: g) * 1e-3).to_type(ScalarType.Float16)));
+            tensors.Add(new InMemoryTensorRef(key + ".lora_up.weight", (randn(upShape, generator: g) * 1e-3).to_type(ScalarType.Float16)));
+            tensors.Add(new InMemoryTensorRef(key + ".alpha", tensor((float)rank)));
+        }
+        WeightsFile.Write(path, tensors);
+        foreach (var t in tensors) (t as IDisposable)?.Dispose();
     }
 
     // ---- one row ---------------------------------------------------------------------------------------------------

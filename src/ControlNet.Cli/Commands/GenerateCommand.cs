@@ -90,6 +90,10 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [Description("Folder of LoRA files for names (A1111's models/Lora).")]
         public string? LoraDir { get; init; }
 
+        [CommandOption("--embeddings-dir <DIR>")]
+        [Description("Folder of A1111 textual-inversion embeddings (NAME.pt / NAME.safetensors); NAME in the prompt uses it.")]
+        public string? EmbeddingsDir { get; init; }
+
         [CommandOption("--mask <FILE>")]
         [Description("Inpainting mask (white = repaint); needs --init-image.")]
         public string? Mask { get; init; }
@@ -191,6 +195,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             Mask = s.Mask ?? run.Mask,
             Lora = s.Lora.Length > 0 ? s.Lora : run.Lora,
             LoraDir = s.LoraDir ?? run.LoraDir,
+            EmbeddingsDir = s.EmbeddingsDir ?? run.EmbeddingsDir,
         };
     }
 

@@ -1,5 +1,6 @@
 using ControlNet.Abstractions;
 using System.ComponentModel;
+using ControlNet.Abstractions;
 using ControlNet.Checkpoints;
 using ControlNet.Hosting.Training;
 using ControlNet.Pipelines;

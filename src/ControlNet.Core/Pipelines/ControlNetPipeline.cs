@@ -72,7 +72,18 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         int h = settings.Height / f, w = settings.Width / f;
         var seeds = Enumerable.Range(0, b).Select(k => settings.Seed + k).ToArray();
 
-        var (cond, uncond) = EncodePrompts(settings.Prompt, settings.NegativePrompt, settings.ClipSkip);   // [1, T, D] each
+        // Textual-inversion embeddings named in either prompt: their vectors stand in for the name's tokens.
+        var embeddings = TextualInversion.FindUsed(settings.EmbeddingFolders, settings.Prompt, settings.NegativePrompt);
+        Tensor cond, uncond;
+        try
+        {
+            using var active = TextualInversion.Activate(embeddings, Model.Tokenizer, Model.TextEncoder);
+            (cond, uncond) = EncodePrompts(settings.Prompt, settings.NegativePrompt, settings.ClipSkip, active.Tokenizer);   // [1, T, D] each
+        }
+        finally
+        {
+            foreach (var e in embeddings) e.Dispose();
+        }
         var condB = cond.expand(b, -1, -1);
         var uncondB = uncond.expand(b, -1, -1);
         var controls = settings.Controls.Select(c => Prepare(c, h, w)).ToList();
@@ -106,12 +117,25 @@ public sealed class ControlNetPipeline : IControlNetPipeline
                 var known = init!;
                 afterStep = (x, i) => mask * x + (1 - mask) * sampler.AddNoise(known, noise, plan.Sigmas[i + 1]);
             }
+            bool stop = false;
+            if (settings.OnStepEnd is { } onStepEnd)
+            {
+                var inner = afterStep;
+                afterStep = (x, i) =>
+                {
+                    var state = new StepEnd(i + 1, plan.CallCount, plan.Timesteps[i], inner is null ? x : inner(x, i));
+                    onStepEnd(state);
+                    stop = state.Stop;
+                    return state.Latents;
+                };
+            }
             latent = sampler.Sample(plan, start, denoiser.Predict, new SamplingOptions(
                 Generator: samplerGenerator,
                 OnStep: p => progress?.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep,
                     settings.ReportLatents ? new LatentSnapshot(p.Latent.shape, p.Latent.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray()) : null)),
                 AfterStep: afterStep,
-                Cancellation: cancellationToken));
+                Cancellation: cancellationToken,
+                StopAfter: _ => stop));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -124,9 +148,9 @@ public sealed class ControlNetPipeline : IControlNetPipeline
     /// CLIP contexts [1, 77·k, D] of the prompt and the negative prompt, both with the same chunk count k (long prompts:
     /// 75-token chunks, A1111/ComfyUI), A1111 emphasis applied when the prompt uses it.
     /// </summary>
-    public (Tensor Cond, Tensor Uncond) EncodePrompts(string prompt, string negativePrompt, int clipSkip = 1)
+    public (Tensor Cond, Tensor Uncond) EncodePrompts(string prompt, string negativePrompt, int clipSkip = 1, ClipTokenizer? tokenizer = null)
     {
-        var tokenizer = Model.Tokenizer;
+        tokenizer ??= Model.Tokenizer;
         int chunks = Math.Max(tokenizer.EncodeWeightedChunks(prompt).ChunkCount, tokenizer.EncodeWeightedChunks(negativePrompt).ChunkCount);
         return (Encode(tokenizer.EncodeWeightedChunks(prompt, chunks)), Encode(tokenizer.EncodeWeightedChunks(negativePrompt, chunks)));
 

@@ -38,4 +38,11 @@ public sealed record GenerationSettings
     public IReadOnlyList<ControlNet.Adapters.LoraReference> Loras { get; init; } = [];
     /// <summary>Folders where LoRA names (prompt tags, --lora NAME) are looked up as NAME.safetensors / .pt.</summary>
     public IReadOnlyList<string> LoraFolders { get; init; } = [];
+    /// <summary>Folders of A1111 textual-inversion embeddings (NAME.pt / NAME.safetensors); a NAME in a prompt uses that embedding.</summary>
+    public IReadOnlyList<string> EmbeddingFolders { get; init; } = [];
+    /// <summary>
+    /// Called after every sampler step (diffusers <c>callback_on_step_end</c>): read or replace the latent, or stop the run
+    /// (<see cref="StepEnd"/>). Runs after inpainting's paste-back and before the progress report.
+    /// </summary>
+    public Action<StepEnd>? OnStepEnd { get; init; }
 }

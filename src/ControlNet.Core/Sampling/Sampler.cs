@@ -106,6 +106,7 @@ public abstract class Sampler
             }
             options.OnStep?.Invoke(new SamplerProgress(i, plan.CallCount, plan.Timesteps[i], next, predictedOriginal));
             x = next.MoveToOuterDisposeScope();
+            if (options.StopAfter?.Invoke(i) == true) break;
         }
         return x.MoveToOuterDisposeScope();
     }

@@ -22,8 +22,11 @@ public readonly record struct SamplerProgress(int CallIndex, int CallCount, doub
 /// <c>mask·x + (1−mask)·sampler.AddNoise(init, noise, plan.Sigmas[callIndex + 1])</c>.</param>
 /// <param name="OnStep">Called synchronously after each model call.</param>
 /// <param name="Cancellation">Checked before each model call; cancellation throws <see cref="OperationCanceledException"/>.</param>
+/// <param name="StopAfter">Asked after each call (after <paramref name="OnStep"/>) with the call index; true ends sampling
+/// there and returns the current latent (diffusers' <c>pipe._interrupt</c>).</param>
 public sealed record SamplingOptions(
     Generator? Generator = null,
     Action<SamplerProgress>? OnStep = null,
     Func<Tensor, int, Tensor>? AfterStep = null,
-    CancellationToken Cancellation = default);
+    CancellationToken Cancellation = default,
+    Func<int, bool>? StopAfter = null);

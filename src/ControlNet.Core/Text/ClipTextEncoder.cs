@@ -21,6 +21,12 @@ public sealed class ClipTextEncoder : nn.Module<Tensor, Tensor>
 
     public ClipTextConfig Config { get; }
 
+    /// <summary>
+    /// Textual-inversion vectors [N, hidden] for ids <see cref="ClipTextConfig.VocabSize"/> + 0…N−1 (what
+    /// <see cref="ClipTokenizer.WithAddedTokens"/> gives embedding names); null for none. Set it for one generation and clear it after.
+    /// </summary>
+    public Tensor? ExtraTokenEmbeddings { get => text_model.ExtraTokens; set => text_model.ExtraTokens = value; }
+
     /// <summary>Last hidden state for ids [B, L] (L ≤ 77): [B, L, hidden].</summary>
     public override Tensor forward(Tensor ids) => Encode(ids, clipSkip: 1);
 

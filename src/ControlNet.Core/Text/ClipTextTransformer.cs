@@ -21,6 +21,9 @@ public sealed class ClipTextTransformer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor ids) => Forward(ids, clipSkip: 1);
 
+    /// <summary>See <see cref="ClipTextEmbeddings.ExtraTokens"/>.</summary>
+    public Tensor? ExtraTokens { get => embeddings.ExtraTokens; set => embeddings.ExtraTokens = value; }
+
     /// <summary>final_layer_norm(hidden_states[−clipSkip]): clipSkip 1 = last layer (SD 1.x), 2 = penultimate.</summary>
     public Tensor Forward(Tensor ids, int clipSkip)
     {

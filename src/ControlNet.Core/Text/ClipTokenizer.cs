@@ -31,12 +31,33 @@ public sealed partial class ClipTokenizer
     readonly BpeTokenizer _bpe;
     readonly Dictionary<int, string> _idToToken;
 
+    readonly IReadOnlyDictionary<string, int[]> _added = new Dictionary<string, int[]>();
+    readonly Regex? _addedPattern;
+
     ClipTokenizer(BpeTokenizer bpe, Dictionary<int, string> idToToken, int bosId, int eosId)
     {
         _bpe = bpe;
         _idToToken = idToToken;
         BosId = bosId;
         EosId = eosId;
+    }
+
+    ClipTokenizer(ClipTokenizer source, IReadOnlyDictionary<string, int[]> added) : this(source._bpe, source._idToToken, source.BosId, source.EosId)
+    {
+        _added = added.ToDictionary(kv => kv.Key.ToLowerInvariant(), kv => kv.Value);
+        // A name counts as a whole word (A1111 matches embedding names between word boundaries), longest first.
+        _addedPattern = new Regex(@"(?<![\p{L}\p{N}_])(" + string.Join("|", _added.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape)) + @")(?![\p{L}\p{N}_])",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    }
+
+    /// <summary>
+    /// A copy that encodes each word in <paramref name="added"/> (e.g. a textual-inversion name) as its fixed ids instead
+    /// of BPE; the ids are usually past the vocabulary (see <see cref="ClipTextEncoder.ExtraTokenEmbeddings"/>).
+    /// </summary>
+    public ClipTokenizer WithAddedTokens(IReadOnlyDictionary<string, int[]> added)
+    {
+        ArgumentNullException.ThrowIfNull(added);
+        return added.Count == 0 ? this : new ClipTokenizer(this, added);
     }
 
     /// <summary>This vocabulary's &lt;|startoftext|&gt; id (49406 for SD; a tiny custom vocabulary, e.g. the toy model's, has its own).</summary>
@@ -126,6 +147,24 @@ public sealed partial class ClipTokenizer
     public int[] EncodeToIds(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (_addedPattern is not null)
+        {
+            var withAdded = new List<int>();
+            int at = 0;
+            foreach (Match m in _addedPattern.Matches(text))
+            {
+                withAdded.AddRange(EncodeBpe(text[at..m.Index]));
+                withAdded.AddRange(_added[m.Value.ToLowerInvariant()]);
+                at = m.Index + m.Length;
+            }
+            withAdded.AddRange(EncodeBpe(text[at..]));
+            return [.. withAdded];
+        }
+        return EncodeBpe(text);
+    }
+
+    int[] EncodeBpe(string text)
+    {
         var ids = new List<int>();
         foreach (Match m in PreTokenizer().Matches(Clean(text)))
         {

@@ -30,6 +30,8 @@ public sealed record GenerationRequest
     public IReadOnlyList<ControlNet.Adapters.LoraReference> Loras { get; init; } = [];
     /// <summary>Where LoRA names are looked up (NAME.safetensors / .pt).</summary>
     public IReadOnlyList<string> LoraFolders { get; init; } = [];
+    /// <summary>Folders of textual-inversion embeddings; a file's name in the prompt uses it.</summary>
+    public IReadOnlyList<string> EmbeddingFolders { get; init; } = [];
 }
 
 /// <summary>The input for one registered ControlNet; null values take the registration's.</summary>

@@ -40,6 +40,7 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             Mask = request.Mask,
             Loras = request.Loras,
             LoraFolders = request.LoraFolders,
+            EmbeddingFolders = request.EmbeddingFolders,
             Controls = request.Controls.Select(c => ResolveControl(c, cancellationToken)).ToArray(),
         };
         var errors = new List<string>();

@@ -43,6 +43,8 @@ public sealed record GenerationRun
     public IReadOnlyList<string> Lora { get; init; } = [];
     /// <summary>Folder of LoRA files for names (A1111's models/Lora).</summary>
     public string? LoraDir { get; init; }
+    /// <summary>Folder of textual-inversion embeddings (A1111's embeddings/); a file's name in the prompt uses it.</summary>
+    public string? EmbeddingsDir { get; init; }
 
     /// <summary>The run file's JSON: camelCase option names, nulls left out, comments allowed, unknown fields refused.</summary>
     public static readonly JsonSerializerOptions Json = new()
@@ -81,13 +83,19 @@ public sealed record GenerationRun
         return FromJson(File.ReadAllText(path), $"'{path}'").WithAbsolutePaths(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    /// <summary>The run recorded in a PNG that <see cref="GenerationRunner"/> wrote (its <see cref="RunMetadata.RunKey"/> text).</summary>
+    /// <summary>
+    /// The run recorded in a PNG: ours (its <see cref="RunMetadata.RunKey"/> text, the whole run) or A1111's (its
+    /// <c>parameters</c> infotext: prompt and sampler settings; the model and control images are given again).
+    /// </summary>
     public static GenerationRun FromPng(string path)
     {
-        if (!File.Exists(path)) throw new ArgumentException($"'{path}' does not exist. Pass a PNG written by controlnet generate.");
-        if (!PngMetadata.Read(path).TryGetValue(RunMetadata.RunKey, out var json))
-            throw new ArgumentException($"'{path}' has no '{RunMetadata.RunKey}' metadata, so it was not written by controlnet generate (or the metadata was stripped). Use a run file instead.");
-        return FromJson(json, $"The '{RunMetadata.RunKey}' metadata of '{path}'");
+        if (!File.Exists(path)) throw new ArgumentException($"'{path}' does not exist. Pass a PNG written by controlnet generate or A1111.");
+        var metadata = PngMetadata.Read(path);
+        if (metadata.TryGetValue(RunMetadata.RunKey, out var json))
+            return FromJson(json, $"The '{RunMetadata.RunKey}' metadata of '{path}'");
+        if (metadata.TryGetValue(RunMetadata.ParametersKey, out var infotext))
+            return A1111Parameters.Read(infotext);
+        throw new ArgumentException($"'{path}' has neither '{RunMetadata.RunKey}' nor A1111 'parameters' metadata (written by neither tool, or stripped). Use a run file instead.");
     }
 
     /// <summary>Writes the run file atomically.</summary>
@@ -102,6 +110,7 @@ public sealed record GenerationRun
         InitImage = InitImage is null ? null : Path.GetFullPath(InitImage, baseFolder),
         Mask = Mask is null ? null : Path.GetFullPath(Mask, baseFolder),
         LoraDir = LoraDir is null ? null : Path.GetFullPath(LoraDir, baseFolder),
+        EmbeddingsDir = EmbeddingsDir is null ? null : Path.GetFullPath(EmbeddingsDir, baseFolder),
         Lora = Lora.Select(l => ControlNet.Adapters.LoraReference.Parse(l) is var r && File.Exists(Path.GetFullPath(r.PathOrName, baseFolder))
             ? Path.GetFullPath(r.PathOrName, baseFolder) + (l.Length > r.PathOrName.Length ? l[r.PathOrName.Length..] : "") : l).ToArray(),
         Controls = Controls.Select(c => c with { Image = Path.GetFullPath(c.Image, baseFolder), Model = LocalOrId(c.Model, baseFolder) }).ToArray(),

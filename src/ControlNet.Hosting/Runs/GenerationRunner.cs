@@ -137,6 +137,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
             Mask = resolved.Mask is { } mask ? ImageFile.LoadStored(Existing(mask, "mask")) : null,
             Loras = resolved.Lora.Select(ControlNet.Adapters.LoraReference.Parse).ToArray(),
             LoraFolders = resolved.LoraDir is { } loraDir ? [loraDir] : [],
+            EmbeddingFolders = resolved.EmbeddingsDir is { } embeddingsDir ? [embeddingsDir] : [],
             Controls = resolved.Controls.Select((c, i) => new ControlInput
             {
                 Control = keys[i],

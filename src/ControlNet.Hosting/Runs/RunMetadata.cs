@@ -4,7 +4,7 @@ namespace ControlNet.Hosting.Runs;
 
 /// <summary>
 /// The PNG text chunks every image of a run carries: the whole run as JSON (so <see cref="GenerationRun.FromPng"/>
-/// repeats it), the image's seed and index, and the A1111-style <c>parameters</c> summary that image viewers show.
+/// repeats it), the image's seed and index, and A1111's <c>parameters</c> infotext that image viewers and A1111 read.
 /// </summary>
 public static class RunMetadata
 {
@@ -20,19 +20,6 @@ public static class RunMetadata
         [ParametersKey] = Parameters(run, seed),
     };
 
-    /// <summary>The A1111-style summary; the exact run is in <see cref="RunKey"/>.</summary>
-    public static string Parameters(GenerationRun run, long seed)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var text = run.Prompt + (run.Negative.Length > 0 ? "\nNegative prompt: " + run.Negative : "") +
-                   string.Format(inv, "\nSteps: {0}, Sampler: {1}, CFG scale: {2}, Seed: {3}, Size: {4}x{5}, Model: {6}",
-                       run.Steps, run.Sampler, run.Cfg, seed, run.Width, run.Height, run.Model is null ? "toy" : Path.GetFileName(run.Model.TrimEnd('/')));
-        for (int i = 0; i < run.Controls.Count; i++)
-        {
-            var c = run.Controls[i];
-            text += string.Format(inv, ", ControlNet {0}: \"Module: {1}, Model: {2}, Weight: {3}, Guidance Start: {4}, Guidance End: {5}, Control Mode: {6}\"",
-                i, c.Pre ?? c.Type, Path.GetFileName(c.Model?.TrimEnd('/') ?? ""), c.Strength, c.Start, c.End, c.Mode);
-        }
-        return text;
-    }
+    /// <summary>A1111's infotext (<see cref="A1111Parameters"/>); the exact run is in <see cref="RunKey"/>.</summary>
+    public static string Parameters(GenerationRun run, long seed) => A1111Parameters.Write(run, seed);
 }

@@ -32,7 +32,7 @@ public class GenerateCommandTests
         Assert.Equal("lllyasviel/control_v11p_sd15_canny", pipeline.Options.ControlNets["canny"]);   // default: the paired checkpoint
         var meta = PngMetadata.Read(first);
         Assert.Equal("42", meta[RunMetadata.SeedKey]);
-        Assert.Contains("Steps: 3, Sampler: euler, CFG scale: 7.5, Seed: 42, Size: 64x64", meta[RunMetadata.ParametersKey]);
+        Assert.Contains("Steps: 3, Sampler: Euler, Schedule type: Automatic, CFG scale: 7.5, Seed: 42, Size: 64x64", meta[RunMetadata.ParametersKey]);
         var run = JsonDocument.Parse(meta[RunMetadata.RunKey]).RootElement;
         Assert.Equal("a cat", run.GetProperty("prompt").GetString());
         Assert.Equal("50", run.GetProperty("controls")[0].GetProperty("options").GetProperty("low").GetString());

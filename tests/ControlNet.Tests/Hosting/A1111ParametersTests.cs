@@ -1,0 +1,55 @@
+using ControlNet.Abstractions;
+using ControlNet.Hosting.Imaging;
+using ControlNet.Hosting.Runs;
+using ControlNet.Tests.Checkpoints;
+
+namespace ControlNet.Tests.Hosting;
+
+/// <summary>A1111's <c>parameters</c> infotext: read from a PNG as A1111 writes it, and written in its spelling and order.</summary>
+public class A1111ParametersTests
+{
+    const string Infotext =
+        "masterpiece, a cat in a (red:1.2) hat\nwith two lines\n" +
+        "Negative prompt: blurry, lowres\n" +
+        "Steps: 25, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 1234567, Size: 520x776, " +
+        "Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Denoising strength: 0.6, " +
+        "ControlNet 0: \"Module: canny, Model: control_v11p_sd15_canny [d14c016b], Weight: 0.8, Resize Mode: Crop and Resize, " +
+        "Processor Res: 512, Guidance Start: 0, Guidance End: 1, Pixel Perfect: False, Control Mode: Balanced\", Version: v1.10.1";
+
+    [Fact]
+    public void An_a1111_png_round_trips_into_the_same_settings()
+    {
+        using var dir = new TempDir();
+        ImageFile.SavePng(ConditionImage.Rgb(4, 4, new byte[48]), dir["a1111.png"], new Dictionary<string, string> { ["parameters"] = Infotext });
+
+        var run = GenerationRun.FromPng(dir["a1111.png"]);
+        Assert.Equal("masterpiece, a cat in a (red:1.2) hat\nwith two lines", run.Prompt);
+        Assert.Equal("blurry, lowres", run.Negative);
+        Assert.Equal((25, "dpmpp_2m_karras", 6.5, 1234567L, 520, 776, 0.6), (run.Steps, run.Sampler, run.Cfg, run.Seed, run.Width, run.Height, run.Strength));
+
+        // Written back in A1111's spelling and order, it reads into the same settings.
+        var written = A1111Parameters.Write(run with { InitImage = "init.png" }, run.Seed);
+        Assert.StartsWith("masterpiece, a cat in a (red:1.2) hat\nwith two lines\nNegative prompt: blurry, lowres\n" +
+                          "Steps: 25, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 1234567, Size: 520x776, Model: toy, Denoising strength: 0.6", written);
+        var again = A1111Parameters.Read(written);
+        Assert.Equal(run with { InitImage = null }, again with { InitImage = null });
+    }
+
+    [Fact]
+    public void Model_hash_is_the_first_ten_hex_digits_of_the_sha256_and_units_are_quoted()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir["m.safetensors"], "hello"u8.ToArray());   // sha256("hello") = 2cf24dba5f…
+        var run = new GenerationRun
+        {
+            Model = dir["m.safetensors"], Prompt = "x", Width = 512, Height = 512, Cfg = 7, Sampler = "euler_a",
+            Controls = [new RunControl { Type = "canny", Image = "c.png", Strength = 0.5, Mode = "control", Resize = "just-resize" }],
+        };
+        var text = A1111Parameters.Write(run, 3);
+        Assert.Equal("x\nSteps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 3, Size: 512x512, Model hash: 2cf24dba5f, Model: m, " +
+                     "ControlNet 0: \"Module: canny, Model: canny, Weight: 0.5, Resize Mode: Just Resize, Guidance Start: 0, Guidance End: 1, Control Mode: ControlNet is more important\"", text);
+        var pairs = A1111Parameters.Pairs(text.Split('\n')[1]);
+        Assert.Equal("Module: canny, Model: canny, Weight: 0.5, Resize Mode: Just Resize, Guidance Start: 0, Guidance End: 1, Control Mode: ControlNet is more important", pairs["ControlNet 0"]);
+        Assert.Equal("Euler a", pairs["Sampler"]);
+    }
+}
