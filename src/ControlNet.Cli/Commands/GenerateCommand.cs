@@ -1,4 +1,3 @@
-using ControlNet.Abstractions;
 using System.ComponentModel;
 using System.Text.Json;
 using ControlNet.Abstractions;

@@ -1,4 +1,3 @@
-using ControlNet.Abstractions;
 using System.ComponentModel;
 using ControlNet.Abstractions;
 using ControlNet.Checkpoints;
