@@ -62,10 +62,9 @@ public static class Program
             config.AddCommand<TrainBaseCommand>("train-base").WithDescription("Train a pixel-space base U-Net from scratch (the toy world).");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a ControlNet next to a locked base model (paper §3); --benchmark for the overhead table.");
             config.AddCommand<TrainChartCommand>("train-chart").WithDescription("Draw a training log (loss.csv, adherence.csv) as a PNG chart.");
-            config.AddCommand<ServeCommand>("serve").WithDescription("Serve the A1111-compatible API, the SDK's own API and a web page (docs/server.md).")
-                .WithExample("serve", "--listen", "127.0.0.1:7860");
-            config.AddCommand<WorkerCommand>("worker").WithDescription("Run jobs from the Redis queue of 'serve --redis' (docs/server.md).")
-                .WithExample("worker", "--redis", "127.0.0.1:6379");
+            // serve and worker run until stopped, so they carry no example: the root help's examples are pasted and run to completion (PublishTests).
+            config.AddCommand<ServeCommand>("serve").WithDescription("Serve the A1111-compatible API, the SDK's own API and a web page (docs/server.md).");
+            config.AddCommand<WorkerCommand>("worker").WithDescription("Run jobs from the Redis queue of 'serve --redis' (docs/server.md).");
             config.AddCommand<BenchCommand>("bench").WithDescription("Measure steps, VAE, text encoding, loading and training against the machine's limit (docs/performance.md).");
             // Each command registers here: one file per command in Commands/.
         });
