@@ -16,7 +16,7 @@ public class ServerSettings : PluginFolderSettings
     public string[] Controls { get; init; } = [];
 
     [CommandOption("--tokenizer <DIR>")]
-    [Description("Folder with vocab.json + merges.txt, for single-file models that carry no tokenizer.")]
+    [Description("Folder with vocab.json + merges.txt overriding the model's tokenizer (default: the model's own, else CLIP ViT-L/14's bundled vocabulary).")]
     public string? Tokenizer { get; init; }
 
     [CommandOption("--device <DEVICE>")]

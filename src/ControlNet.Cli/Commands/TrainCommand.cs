@@ -25,7 +25,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Base { get; init; }
 
         [CommandOption("--tokenizer <DIR>")]
-        [Description("CLIP tokenizer folder (vocab.json, merges.txt) for a single-file --base, which carries none.")]
+        [Description("Folder with vocab.json + merges.txt overriding the base model's tokenizer (default: the model's own, else CLIP ViT-L/14's bundled vocabulary).")]
         public string? Tokenizer { get; init; }
 
         [CommandOption("--latent-cache <DIR>")]

@@ -11,7 +11,7 @@ public sealed record ControlNetTrainingSettings
 {
     /// <summary>A model folder with controlnet-model.json (models/toy, OUTPUT/model of train-base) or an SD 1.x checkpoint (file, diffusers folder, hub id).</summary>
     public required string Base { get; init; }
-    /// <summary>CLIP tokenizer folder for a single-file base, which carries none.</summary>
+    /// <summary>CLIP tokenizer folder overriding the base's (default: the base's own, else the bundled CLIP ViT-L/14 vocabulary).</summary>
     public string? Tokenizer { get; init; }
     /// <summary>Run folder: training state, loss.csv/png, samples/, adherence.csv/png, and the export.</summary>
     public required string Output { get; init; }
