@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using ControlNet.Hosting;
 
 namespace ControlNet.Server;
@@ -54,20 +53,8 @@ public sealed class ModelRegistry
         return File.Exists(trimmed) ? Path.GetFileNameWithoutExtension(trimmed) : Path.GetFileName(trimmed);
     }
 
-    // A1111's short model hash: cheap on multi-gigabyte files and what the extension shows in "name [hash]".
-    static string ShortHash(string model)
-    {
-        if (!File.Exists(model)) return "";
-        using var file = File.OpenRead(model);
-        var buffer = new byte[0x10000];
-        int read = 0;
-        if (file.Length > 0x100000)
-        {
-            file.Seek(0x100000, SeekOrigin.Begin);
-            read = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-        }
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, read)))[..8];
-    }
+    // What the extension shows in "name [hash]": A1111's old model hash, cheap on multi-gigabyte files.
+    static string ShortHash(string model) => File.Exists(model) ? Hosting.Runs.A1111Parameters.LegacyHash(model) : "";
 
     /// <summary>
     /// The ControlNet a client means, as the extension resolves names: the exact title, the exact name, the name before

@@ -47,6 +47,12 @@ public sealed record ServerOptions
     /// <summary>Redis: a job whose worker has not renewed its lease for this long is taken by another worker.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Redis: how many times a job may be started. A job whose worker dies every time (a poison job: out of memory, a
+    /// crash in native code) is failed with that reason at its next claim instead of taking down worker after worker.
+    /// </summary>
+    public int MaxAttempts { get; init; } = 3;
+
     /// <summary>Redis: key prefix, so several deployments can share one Redis.</summary>
     public string RedisPrefix { get; init; } = "controlnet";
 

@@ -60,8 +60,15 @@ public sealed class BrowserTests(ToyServerFixture fixture) : IClassFixture<ToySe
             Assert.StartsWith("done", driver.FindElement(By.Id("status")).Text);
 
             // For the README: CONTROLNET_SCREENSHOT=path writes the page as a user sees it after a run.
+            // The window grows to the page's whole height and scrolls to the top, so the picture is the whole page, uncut.
             if (Environment.GetEnvironmentVariable("CONTROLNET_SCREENSHOT") is { Length: > 0 } shot)
+            {
+                var js = (IJavaScriptExecutor)driver;
+                var height = Convert.ToInt32(js.ExecuteScript("return Math.ceil(document.documentElement.scrollHeight);"));
+                driver.Manage().Window.Size = new System.Drawing.Size(1400, Math.Max(900, height + 16));
+                js.ExecuteScript("window.scrollTo(0, 0);");
                 driver.GetScreenshot().SaveAsFile(shot);
+            }
         }
         finally
         {

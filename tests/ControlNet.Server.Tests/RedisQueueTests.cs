@@ -70,6 +70,52 @@ public sealed class RedisQueueTests
     }
 
     [RedisFact]
+    public async Task A_job_that_kills_its_worker_every_time_fails_after_max_attempts_and_the_next_job_runs()
+    {
+        using var redis = new RedisServer();
+        await using var api = await TestServer.StartAsync(new ServerOptions { Redis = redis.HostPort, RedisPrefix = "t3" });
+        var (status, json) = await api.PostAsync("/v1/generate", new { prompt = "poison", steps = 150, seed = 1 });
+        Assert.True(status == 202, json.ToString());
+        var poison = json.GetProperty("id").GetString()!;
+
+        // Two starts, two dead workers (SIGKILL mid-job, as an out-of-memory kill would do).
+        for (int attempt = 1; attempt <= 2; attempt++)
+        {
+            using var worker = new WorkerProcess(redis.HostPort, "t3", $"doomed-{attempt}", 1, "--max-attempts", "2");
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (true)
+            {
+                var job = await api.GetJsonAsync($"/v1/jobs/{poison}");
+                if (job.GetProperty("worker").GetString() == worker.Name && job.GetProperty("step").GetInt32() > 0) break;
+                Assert.True(DateTime.UtcNow < deadline, $"attempt {attempt}: the worker never ran the job: " + string.Join(" | ", worker.Log));
+                await Task.Delay(50);
+            }
+            worker.KillHard();
+        }
+
+        // The third claim fails it with the reason instead of running it again; the same worker then serves the next job.
+        using var survivor = new WorkerProcess(redis.HostPort, "t3", "survivor", 1, "--max-attempts", "2");
+        (status, json) = await api.PostAsync("/v1/generate", new { prompt = "fine", steps = 2, seed = 2 });
+        Assert.True(status == 202, json.ToString());
+        var fine = json.GetProperty("id").GetString()!;
+        var end = DateTime.UtcNow.AddMinutes(3);
+        JsonElement poisoned, next;
+        while (true)
+        {
+            (poisoned, next) = (await api.GetJsonAsync($"/v1/jobs/{poison}"), await api.GetJsonAsync($"/v1/jobs/{fine}"));
+            if (poisoned.GetProperty("state").GetString() != "running" && next.GetProperty("state").GetString() is "done" or "failed") break;
+            Assert.True(DateTime.UtcNow < end, "survivor: " + string.Join(" | ", survivor.Log));
+            await Task.Delay(100);
+        }
+        Assert.Equal("failed", poisoned.GetProperty("state").GetString());
+        var error = poisoned.GetProperty("error").GetString()!;
+        Assert.Contains("started 2 times", error);
+        Assert.Contains("--max-attempts 2", error);
+        Assert.Equal("done", next.GetProperty("state").GetString());
+        Assert.Equal("survivor", next.GetProperty("worker").GetString());
+    }
+
+    [RedisFact]
     public async Task A1111_calls_wait_for_a_worker_and_progress_reads_redis()
     {
         using var redis = new RedisServer();

@@ -64,11 +64,11 @@ public sealed class WorkerProcess : IDisposable
     public Process Process { get; }
     public string Name { get; }
 
-    public WorkerProcess(string redis, string prefix, string name, double leaseSeconds = 2)
+    public WorkerProcess(string redis, string prefix, string name, double leaseSeconds = 2, params string[] more)
     {
         Name = name;
         var cli = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "cli-path.txt")).Trim();
-        var info = new ProcessStartInfo("dotnet", [cli, "worker", "--redis", redis, "--redis-prefix", prefix, "--name", name, "--lease", leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--quiet"])
+        var info = new ProcessStartInfo("dotnet", [cli, "worker", "--redis", redis, "--redis-prefix", prefix, "--name", name, "--lease", leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--quiet", .. more])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

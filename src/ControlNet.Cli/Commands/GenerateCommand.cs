@@ -3,6 +3,7 @@ using System.Text.Json;
 using ControlNet.Abstractions;
 using ControlNet.Cli.Generation;
 using ControlNet.Hosting;
+using ControlNet.Hosting.Plugins;
 using ControlNet.Hosting.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -110,8 +111,12 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Config { get; init; }
 
         [CommandOption("--from <PNG>")]
-        [Description("Repeat the run recorded in a PNG written by generate (options given here override it; the output is --out, default out.png).")]
+        [Description("Repeat the run recorded in a PNG written by generate, or the settings and ControlNet units of an A1111 PNG (options given here override it; the output is --out, default out.png).")]
         public string? From { get; init; }
+
+        [CommandOption("--control-image <IMAGE>")]
+        [Description("The image of each ControlNet unit read from an A1111 PNG (--from), which does not hold them: once per unit, in order.")]
+        public string[] ControlImages { get; init; } = [];
 
         [CommandOption("--save-config <FILE>")]
         [Description("Also write the resolved run (absolute paths, seed used) as a run file for --config.")]
@@ -141,7 +146,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         GenerationRunResult done;
         try
         {
-            var run = runner.Resolve(Parse(settings));
+            var run = runner.Resolve(Parse(settings, runner.Catalog));
             if (settings.SaveConfig is { } saveTo) run.Save(saveTo);
             done = settings.Quiet || settings.Json
                 ? await runner.RunAsync(run, null, cancellationToken)
@@ -165,12 +170,13 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
     }
 
     /// <summary>The run file or PNG metadata, then the options on top (relative paths: to the working folder).</summary>
-    static GenerationRun Parse(Settings s)
+    static GenerationRun Parse(Settings s, PluginCatalog catalog)
     {
         GenerationRun run;
-        if (s.From is not null) run = GenerationRun.FromPng(s.From) with { Out = "out.png" };   // never overwrite the original by default
+        if (s.From is not null) run = GenerationRun.FromPng(s.From, catalog) with { Out = "out.png" };   // never overwrite the original by default
         else if (s.Config is not null) run = GenerationRun.Load(s.Config);
         else run = new GenerationRun();
+        run = WithControlImages(run, s);
 
         return run with
         {
@@ -196,6 +202,20 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             LoraDir = s.LoraDir ?? run.LoraDir,
             EmbeddingsDir = s.EmbeddingsDir ?? run.EmbeddingsDir,
         };
+    }
+
+    // An A1111 PNG's units come without their images: --control-image gives them, in order.
+    static GenerationRun WithControlImages(GenerationRun run, Settings s)
+    {
+        if (s.Controls.Length > 0) return run;   // --control replaces the units
+        var missing = run.Controls.Count(c => c.Image.Length == 0);
+        if (s.ControlImages.Length == 0 && missing == 0) return run;
+        if (s.ControlImages.Length != missing)
+            throw new UserFacingException(
+                $"{(s.From ?? s.Config)} has {run.Controls.Count} ControlNet unit(s) ({string.Join(", ", run.Controls.Select(c => c.Type))}), {missing} without an image (A1111 PNGs do not hold them), " +
+                $"but {s.ControlImages.Length} --control-image option(s) were given: pass one --control-image IMAGE per unit without an image, in order, or --control to replace the units.", ExitCodes.Usage);
+        int next = 0;
+        return run with { Controls = run.Controls.Select(c => c.Image.Length > 0 ? c : c with { Image = Path.GetFullPath(s.ControlImages[next++]) }).ToArray() };
     }
 
     // Progress on stderr, so stdout stays clean for the paths (or --json): a live bar on a terminal, else one line per stage and step.

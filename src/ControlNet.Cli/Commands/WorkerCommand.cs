@@ -21,13 +21,18 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         [Description("A job whose worker has not renewed its lease for this long is taken over by another worker. Default 30.")]
         public double? LeaseSeconds { get; init; }
 
+        [CommandOption("--max-attempts <N>")]
+        [Description("Times a job may be started; a job whose worker died every time (killed, crashed, out of memory) then fails with that reason. Default 3.")]
+        public int? MaxAttempts { get; init; }
+
         [CommandOption("--name <NAME>")]
         [Description("This worker's consumer name in the group. Default HOST-PID.")]
         public string? Name { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
             Redis is null ? Spectre.Console.ValidationResult.Error("worker needs --redis HOST:PORT (the Redis that 'controlnet serve --redis' uses).")
-                : LeaseSeconds is <= 0 ? Spectre.Console.ValidationResult.Error("--lease must be positive.") : Spectre.Console.ValidationResult.Success();
+                : LeaseSeconds is <= 0 ? Spectre.Console.ValidationResult.Error("--lease must be positive.")
+                : MaxAttempts is < 1 ? Spectre.Console.ValidationResult.Error("--max-attempts must be 1 or more.") : Spectre.Console.ValidationResult.Success();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -37,6 +42,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         {
             Lease = settings.LeaseSeconds is { } s ? TimeSpan.FromSeconds(s) : defaults.Lease,
             WorkerName = settings.Name,
+            MaxAttempts = settings.MaxAttempts ?? defaults.MaxAttempts,
         };
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.Quiet ? LogLevel.Warning : LogLevel.Information));

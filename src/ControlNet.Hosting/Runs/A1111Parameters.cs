@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using ControlNet.Hosting.Plugins;
 using ControlNet.Sampling;
 
 namespace ControlNet.Hosting.Runs;
@@ -10,7 +11,8 @@ namespace ControlNet.Hosting.Runs;
 /// back: the prompt, <c>Negative prompt: …</c>, then one line of <c>Key: value</c> pairs — Steps, Sampler, Schedule type,
 /// CFG scale, Seed, Size, Model hash (the first 10 hex digits of the model file's SHA-256, A1111's short hash), Model
 /// (file name without extension), Denoising strength (img2img), LoRA hashes, then the ControlNet extension's units
-/// (<c>ControlNet 0: "Module: canny, Model: …, Weight: 1, …"</c>).
+/// (<c>ControlNet 0: "Module: canny, Model: control_v11p_sd15_canny [d14c016b], Weight: 1, …"</c>; module names from
+/// <see cref="A1111Modules"/>, the model as the extension titles it, <c>name [legacy hash]</c>).
 /// </summary>
 public static class A1111Parameters
 {
@@ -33,29 +35,52 @@ public static class A1111Parameters
         pairs.Add(("Model", run.Model is null ? "toy" : Path.GetFileNameWithoutExtension(run.Model.TrimEnd('/', '\\'))));
         if (run.InitImage is not null) pairs.Add(("Denoising strength", Number(run.Strength)));
         for (int i = 0; i < run.Controls.Count; i++)
-        {
-            var c = run.Controls[i];
-            var unit = string.Join(", ",
-                $"Module: {c.Pre ?? c.Type}",
-                $"Model: {(c.Model is null ? c.Type : Path.GetFileNameWithoutExtension(c.Model.TrimEnd('/')))}",
-                $"Weight: {Number(c.Strength)}",
-                $"Resize Mode: {ResizeName(c.Resize)}",
-                $"Guidance Start: {Number(c.Start)}",
-                $"Guidance End: {Number(c.End)}",
-                $"Control Mode: {ModeName(c.Mode)}");
-            pairs.Add(($"ControlNet {i}", Quote(unit)));
-        }
+            pairs.Add(($"ControlNet {i}", Quote(Unit(run.Controls[i]))));
         var text = new StringBuilder(run.Prompt);
         if (run.Negative.Length > 0) text.Append("\nNegative prompt: ").Append(run.Negative);
         text.Append('\n').Append(string.Join(", ", pairs.Select(p => $"{p.Key}: {p.Value}")));
         return text.ToString();
     }
 
+    // One unit in the extension's spelling and order; the sliders only when the run sets them.
+    static string Unit(RunControl c)
+    {
+        var module = c.Pre is null ? c.Type : A1111Modules.ForPreprocessor(c.Pre)?.Name ?? c.Pre;
+        var parts = new List<string>
+        {
+            $"Module: {module}",
+            $"Model: {ModelTitle(c.Model) ?? c.Type}",
+            $"Weight: {Number(c.Strength)}",
+            $"Resize Mode: {A1111Labels.ResizeLabel(ControlModeNames.Resize(c.Resize))}",
+        };
+        var row = c.Pre is null ? null : A1111Modules.ForPreprocessor(c.Pre);
+        if (c.Options.TryGetValue(A1111Modules.ResolutionOption, out var res)) parts.Add($"Processor Res: {res}");
+        if (row?.ThresholdA is { } a && c.Options.TryGetValue(a, out var ta)) parts.Add($"Threshold A: {ta}");
+        if (row?.ThresholdB is { } b && c.Options.TryGetValue(b, out var tb)) parts.Add($"Threshold B: {tb}");
+        parts.Add($"Guidance Start: {Number(c.Start)}");
+        parts.Add($"Guidance End: {Number(c.End)}");
+        parts.Add($"Control Mode: {A1111Labels.ModeLabel(ControlModeNames.Mode(c.Mode))}");
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>A ControlNet as the extension titles it: file name without extension, then " [hash]" for a local file (<see cref="LegacyHash"/>).</summary>
+    public static string? ModelTitle(string? model)
+    {
+        if (model is null) return null;
+        var trimmed = model.TrimEnd('/', '\\');
+        if (!File.Exists(trimmed)) return Path.GetFileName(trimmed);
+        var hash = LegacyHash(trimmed);
+        return $"{Path.GetFileNameWithoutExtension(trimmed)} [{hash}]";
+    }
+
     /// <summary>
     /// Reads an A1111 infotext into a run: prompt, negative prompt, steps, sampler (with its schedule type), CFG scale,
-    /// seed, size, denoising strength. The model and the ControlNet units' images are not in the text: pass them again.
+    /// seed, size, denoising strength, and with <paramref name="catalog"/> the ControlNet extension's units (module,
+    /// weight, resize mode, processor resolution and thresholds, start/end, control mode). The text holds neither the
+    /// base model's path nor the units' images or ControlNet files: each unit reads back with an empty
+    /// <see cref="RunControl.Image"/> (give it again) and the default ControlNet of its condition type.
     /// </summary>
-    public static GenerationRun Read(string text, GenerationRun? baseRun = null)
+    public static GenerationRun Read(string text, GenerationRun? baseRun = null, PluginCatalog? catalog = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').ToList();
@@ -78,7 +103,53 @@ public static class A1111Parameters
         if (values.TryGetValue("Size", out var size) && size.Split('x') is [var w, var h])
             run = run with { Width = int.Parse(w, inv), Height = int.Parse(h, inv) };
         if (values.TryGetValue("Denoising strength", out var strength)) run = run with { Strength = double.Parse(strength, inv) };
+        var units = values.Where(kv => kv.Key.StartsWith("ControlNet ", StringComparison.Ordinal) && int.TryParse(kv.Key["ControlNet ".Length..], NumberStyles.None, inv, out _))
+            .OrderBy(kv => int.Parse(kv.Key["ControlNet ".Length..], inv)).ToArray();
+        if (units.Length > 0)
+        {
+            if (catalog is null) throw new ArgumentException("The infotext has ControlNet units; reading them needs the plug-in catalog (pass it).");
+            run = run with { Controls = units.Select(u => ReadUnit(u.Key, u.Value, catalog)).ToArray() };
+        }
         return run;
+    }
+
+    // "Module: canny, Model: control_v11p_sd15_canny [d14c016b], Weight: 0.8, …" → a control without its image.
+    static RunControl ReadUnit(string key, string text, PluginCatalog catalog)
+    {
+        var v = Pairs(text);
+        var inv = CultureInfo.InvariantCulture;
+        string moduleName = v.GetValueOrDefault("Module", "none");
+        var (module, error) = A1111Modules.Find(moduleName, catalog);
+        if (module is null) throw new ArgumentException($"{key} of the infotext: {error} Pass the unit with --control instead.");
+        string model = v.GetValueOrDefault("Model", "None");
+        // The condition type: the plug-in of the module's preprocessor, else (module none) the plug-in named in the model's file name.
+        string? type = module.Preprocessor is { } pre ? catalog.FindPreprocessor(pre).Plugin.Id
+            : catalog.Plugins.Select(p => p.Plugin.Id).Where(id => model.Contains(id, StringComparison.OrdinalIgnoreCase)).OrderByDescending(id => id.Length).FirstOrDefault();
+        if (type is null)
+            throw new ArgumentException($"{key} of the infotext: module 'none' with model '{model}' names no condition plug-in ({string.Join(", ", catalog.Plugins.Select(p => p.Plugin.Id))}). Pass the unit with --control TYPE:IMAGE instead.");
+        var options = new Dictionary<string, string>();
+        if (module.Preprocessor is not null)
+        {
+            var known = catalog.FindPreprocessor(module.Preprocessor).Preprocessor.Options;
+            foreach (var (label, option) in new[] { ("Processor Res", A1111Modules.ResolutionOption), ("Threshold A", module.ThresholdA), ("Threshold B", module.ThresholdB) })
+                if (option is not null && known.Any(o => o.Name == option) && v.TryGetValue(label, out var value) && double.TryParse(value, NumberStyles.Float, inv, out var d) && d >= 0)
+                    options[option] = value;
+        }
+        double Num(string name, double fallback) => v.TryGetValue(name, out var s) ? double.Parse(s, inv) : fallback;
+        return new RunControl
+        {
+            Type = type,
+            Image = "",
+            Pre = module.Preprocessor ?? ControlOptions.NoPreprocessor,
+            Options = options,
+            Strength = Num("Weight", 1),
+            Start = Num("Guidance Start", 0),
+            End = Num("Guidance End", 1),
+            Mode = ControlModeNames.Name(A1111Labels.Mode(v.GetValueOrDefault("Control Mode", "Balanced"))
+                ?? throw new ArgumentException($"{key} of the infotext: Control Mode '{v["Control Mode"]}' is unknown; expected {string.Join(", ", A1111Labels.ModeNames)}.")),
+            Resize = ControlModeNames.Name(A1111Labels.Resize(v.GetValueOrDefault("Resize Mode", "Crop and Resize"))
+                ?? throw new ArgumentException($"{key} of the infotext: Resize Mode '{v["Resize Mode"]}' is unknown; expected {string.Join(", ", A1111Labels.ResizeNames)}.")),
+        };
     }
 
     static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, long, DateTime), string> Hashes = new();
@@ -95,6 +166,23 @@ public static class A1111Parameters
             using var stream = File.OpenRead(path);
             return Convert.ToHexStringLower(SHA256.HashData(stream))[..10];
         });
+    }
+
+    /// <summary>
+    /// A1111's old model hash, which the ControlNet extension shows in its model titles ("name [d14c016b]"): the first 8
+    /// hex digits of the SHA-256 of 64 KiB at offset 1 MiB. Cheap on multi-gigabyte files.
+    /// </summary>
+    public static string LegacyHash(string path)
+    {
+        using var file = File.OpenRead(path);
+        var buffer = new byte[0x10000];
+        int read = 0;
+        if (file.Length > 0x100000)
+        {
+            file.Seek(0x100000, SeekOrigin.Begin);
+            read = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, read)))[..8];
     }
 
     /// <summary>The "Key: value" pairs of an infotext line; values may be quoted ("…" with \" escapes) and hold commas.</summary>
@@ -137,18 +225,4 @@ public static class A1111Parameters
     static string Number(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
     static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-
-    static string ResizeName(string resize) => resize switch
-    {
-        "just-resize" => "Just Resize",
-        "resize-and-fill" => "Resize and Fill",
-        _ => "Crop and Resize",
-    };
-
-    static string ModeName(string mode) => mode switch
-    {
-        "prompt" => "My prompt is more important",
-        "control" => "ControlNet is more important",
-        _ => "Balanced",
-    };
 }

@@ -13,6 +13,22 @@ public static class ControlModeNames
         _ => throw new ArgumentException($"Control mode '{text}' is unknown; use balanced, prompt (prompt is more important) or control (ControlNet is more important)."),
     };
 
+    /// <summary>The run-file name of a control mode: balanced, prompt or control.</summary>
+    public static string Name(ControlMode mode) => mode switch
+    {
+        ControlMode.PromptIsMoreImportant => "prompt",
+        ControlMode.ControlNetIsMoreImportant => "control",
+        _ => "balanced",
+    };
+
+    /// <summary>The run-file name of a resize mode: just-resize, crop-and-resize or resize-and-fill.</summary>
+    public static string Name(ResizeMode mode) => mode switch
+    {
+        ResizeMode.JustResize => "just-resize",
+        ResizeMode.ResizeAndFill => "resize-and-fill",
+        _ => "crop-and-resize",
+    };
+
     public static ResizeMode Resize(string text) => text.Trim().ToLowerInvariant() switch
     {
         "just-resize" or "resize" or "stretch" => ResizeMode.JustResize,

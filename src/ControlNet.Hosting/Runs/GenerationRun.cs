@@ -85,16 +85,17 @@ public sealed record GenerationRun
 
     /// <summary>
     /// The run recorded in a PNG: ours (its <see cref="RunMetadata.RunKey"/> text, the whole run) or A1111's (its
-    /// <c>parameters</c> infotext: prompt and sampler settings; the model and control images are given again).
+    /// <c>parameters</c> infotext: prompt, sampler settings and, read against <paramref name="catalog"/>, the ControlNet
+    /// units; the model and the units' images are not in it and are given again).
     /// </summary>
-    public static GenerationRun FromPng(string path)
+    public static GenerationRun FromPng(string path, Plugins.PluginCatalog? catalog = null)
     {
         if (!File.Exists(path)) throw new ArgumentException($"'{path}' does not exist. Pass a PNG written by controlnet generate or A1111.");
         var metadata = PngMetadata.Read(path);
         if (metadata.TryGetValue(RunMetadata.RunKey, out var json))
             return FromJson(json, $"The '{RunMetadata.RunKey}' metadata of '{path}'");
         if (metadata.TryGetValue(RunMetadata.ParametersKey, out var infotext))
-            return A1111Parameters.Read(infotext);
+            return A1111Parameters.Read(infotext, catalog: catalog);
         throw new ArgumentException($"'{path}' has neither '{RunMetadata.RunKey}' nor A1111 'parameters' metadata (written by neither tool, or stripped). Use a run file instead.");
     }
 

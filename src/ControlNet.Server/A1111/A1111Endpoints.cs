@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ControlNet.Hosting.Plugins;
+using ControlNet.Hosting.Runs;
 using ControlNet.Sampling;
 using ControlNet.Server.Api;
 using ControlNet.Server.Jobs;
@@ -29,7 +30,7 @@ public static class A1111Endpoints
         {
             new { title = Title(m), model_name = m.BaseName, hash = m.BaseHash, sha256 = (string?)null, filename = m.BaseName, config = (string?)null },
         });
-        sd.MapGet("/samplers", () => SamplerNames.All.Select(s => new { name = s.A1111, aliases = s.Aliases, options = new Dictionary<string, string>() }));
+        sd.MapGet("/samplers", () => SamplerFactory.All.Select(s => new { name = s.A1111Name ?? s.Name, aliases = new[] { s.Name }, options = new Dictionary<string, string>() }));
         sd.MapGet("/options", (ModelRegistry m) => new Dictionary<string, object>
         {
             ["sd_model_checkpoint"] = Title(m),
@@ -47,7 +48,7 @@ public static class A1111Endpoints
         cn.MapGet("/model_list", (ModelRegistry m) => new { model_list = m.ControlNets.Select(c => c.Title) });
         cn.MapGet("/module_list", (PluginCatalog catalog) =>
         {
-            var modules = ModuleTable.Available(catalog);
+            var modules = A1111Modules.Available(catalog);
             return new
             {
                 module_list = modules.Select(x => x.Name),
@@ -79,6 +80,7 @@ public static class A1111Endpoints
         }
         var output = status.State == JobState.Done ? await jobs.Queue.GetOutputAsync(id, context.RequestAborted) : null;
         var images = request.SendImages == false || output is null ? [] : output.Images.Select(i => Convert.ToBase64String(i.Png)).ToArray();
+        // Interrupted (A1111's /interrupt) jobs are done with the image so far, as in A1111; cancelled ones have none.
         var info = output is null
             ? new Dictionary<string, object?> { ["interrupted"] = true, ["job_id"] = id }
             : Info(output, spec, models, id);
@@ -98,7 +100,8 @@ public static class A1111Endpoints
         ["subseed_strength"] = 0,
         ["width"] = o.Width,
         ["height"] = o.Height,
-        ["sampler_name"] = SamplerNames.ToA1111(o.Sampler),
+        ["sampler_name"] = SamplerFactory.ToA1111(o.Sampler).Sampler,
+        ["scheduler"] = SamplerFactory.ToA1111(o.Sampler).ScheduleType,
         ["cfg_scale"] = o.Cfg,
         ["steps"] = o.Steps,
         ["batch_size"] = o.Batch,
@@ -112,6 +115,7 @@ public static class A1111Endpoints
         ["clip_skip"] = 1,
         ["job_id"] = id,
         ["worker"] = o.Worker,
+        ["interrupted"] = o.Interrupted,
     };
 
     static async Task<IResult> Progress(IJobQueue queue, bool skip_current_image = false)
@@ -140,12 +144,12 @@ public static class A1111Endpoints
     };
 
     // Option names of the SDK's preprocessors as the extension's sliders (name, value, min, max).
-    static object[] Sliders(ModuleTable.Module module, PluginCatalog catalog)
+    static object[] Sliders(A1111Modules.Module module, PluginCatalog catalog)
     {
         if (module.Preprocessor is null) return [];
         var options = catalog.FindPreprocessor(module.Preprocessor).Preprocessor.Options;
         var sliders = new List<object>();
-        foreach (var (option, label) in new[] { (ModuleTable.ResolutionOption, "Preprocessor Resolution"), (module.ThresholdA, "threshold_a"), (module.ThresholdB, "threshold_b") })
+        foreach (var (option, label) in new[] { (A1111Modules.ResolutionOption, "Preprocessor Resolution"), (module.ThresholdA, "threshold_a"), (module.ThresholdB, "threshold_b") })
             if (option is not null && options.FirstOrDefault(o => o.Name == option) is { } d)
                 sliders.Add(new { name = label == "Preprocessor Resolution" ? label : $"{d.Name} ({label})", value = double.TryParse(d.DefaultValue, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0, description = d.Description });
         return sliders.ToArray();
@@ -153,7 +157,7 @@ public static class A1111Endpoints
 
     static object ControlTypes(PluginCatalog catalog, ModelRegistry models)
     {
-        var modules = ModuleTable.Available(catalog);
+        var modules = A1111Modules.Available(catalog);
         var types = new Dictionary<string, object>
         {
             ["All"] = new { module_list = modules.Select(m => m.Name), model_list = models.ControlNets.Select(c => c.Title).Prepend("None"), default_option = "none", default_model = "None" },
@@ -180,7 +184,7 @@ public static class A1111Endpoints
         DetectRequest request;
         try { request = body.Deserialize<DetectRequest>(A1111Request.Json)!; }
         catch (JsonException e) { throw new RequestValidationException((e.Path ?? "$").TrimStart('$', '.'), "has the wrong type."); }
-        var (module, error) = ModuleTable.Find(request.Module, catalog);
+        var (module, error) = A1111Modules.Find(request.Module, catalog);
         if (module is null) throw new RequestValidationException("controlnet_module", error!);
         if (request.Images is not { Count: > 0 }) throw new RequestValidationException("controlnet_input_images", "is empty; send at least one base64 image.");
         var options = translator.ModuleOptions(module, request.ProcessorRes, request.ThresholdA, request.ThresholdB);

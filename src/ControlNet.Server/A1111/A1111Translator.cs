@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using ControlNet.Abstractions;
 using ControlNet.Hosting.Plugins;
+using ControlNet.Hosting.Runs;
 using ControlNet.Pipelines;
+using ControlNet.Sampling;
 using ControlNet.Server.Api;
 using ControlNet.Server.Jobs;
 
@@ -35,8 +37,17 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
     {
         string? sampler = null;
         if ((r.SamplerName ?? r.SamplerIndex) is { Length: > 0 } name)
-            sampler = SamplerNames.ToSdk(name, r.Scheduler) ?? throw new RequestValidationException(r.SamplerName is null ? "sampler_index" : "sampler_name",
-                $"'{name}' is not available. Samplers: {string.Join(", ", SamplerNames.All.Select(s => s.A1111))}.");
+        {
+            // The one table of sampler names (ours and A1111's) is the library's.
+            try { sampler = SamplerFactory.Canonical(name); }
+            catch (ArgumentException)
+            {
+                throw new RequestValidationException(r.SamplerName is null ? "sampler_index" : "sampler_name",
+                    $"'{name}' is not available. Samplers: {string.Join(", ", SamplerFactory.All.Select(s => s.A1111Name ?? s.Name))}.");
+            }
+            try { sampler = SamplerFactory.Canonical(name, r.Scheduler); }
+            catch (ArgumentException e) { throw new RequestValidationException("scheduler", e.Message); }
+        }
         string? init = null;
         if (img2img)
         {
@@ -112,7 +123,7 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
 
     JobControl Unit(UnitReader u, JobSpec spec, string? init)
     {
-        var (module, error) = ModuleTable.Find(u.String("module"), catalog);
+        var (module, error) = A1111Modules.Find(u.String("module"), catalog);
         if (module is null) throw new RequestValidationException(u.Field("module"), error!);
         var modelName = u.String("model");
         if (string.IsNullOrWhiteSpace(modelName) || modelName.Equals("None", StringComparison.OrdinalIgnoreCase))
@@ -134,10 +145,10 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
         if (string.IsNullOrEmpty(image)) image = init;
         if (string.IsNullOrEmpty(image)) throw new RequestValidationException(imageField, "is missing; send the unit's input image as base64.");
 
-        var resize = u.Has("resize_mode") ? A1111Enums.Resize(u.Text("resize_mode")) ?? throw new RequestValidationException(u.Field("resize_mode"),
-            $"is '{u.Text("resize_mode")}'; expected 0, 1, 2 or {string.Join(", ", A1111Enums.ResizeNames.Select(n => $"\"{n}\""))}.") : ResizeMode.CropAndResize;
-        var mode = u.Has("control_mode") ? A1111Enums.Mode(u.Text("control_mode")) ?? throw new RequestValidationException(u.Field("control_mode"),
-            $"is '{u.Text("control_mode")}'; expected 0, 1, 2 or {string.Join(", ", A1111Enums.ModeNames.Select(n => $"\"{n}\""))}.") : ControlMode.Balanced;
+        var resize = u.Has("resize_mode") ? A1111Labels.Resize(u.Text("resize_mode")) ?? throw new RequestValidationException(u.Field("resize_mode"),
+            $"is '{u.Text("resize_mode")}'; expected 0, 1, 2 or {string.Join(", ", A1111Labels.ResizeNames.Select(n => $"\"{n}\""))}.") : ResizeMode.CropAndResize;
+        var mode = u.Has("control_mode") ? A1111Labels.Mode(u.Text("control_mode")) ?? throw new RequestValidationException(u.Field("control_mode"),
+            $"is '{u.Text("control_mode")}'; expected 0, 1, 2 or {string.Join(", ", A1111Labels.ModeNames.Select(n => $"\"{n}\""))}.") : ControlMode.Balanced;
         if (u.Bool("guessmode", false)) mode = ControlMode.ControlNetIsMoreImportant;   // the extension's pre-1.1 name for it
 
         double res = u.Number("processor_res", -1);
@@ -172,12 +183,12 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
     /// The preprocessor options the unit's sliders set: processor_res, threshold_a and threshold_b as the module maps them.
     /// -1 (the extension's "default") and options the preprocessor lacks leave the preprocessor's default.
     /// </summary>
-    public Dictionary<string, string> ModuleOptions(ModuleTable.Module module, double processorRes, double thresholdA, double thresholdB)
+    public Dictionary<string, string> ModuleOptions(A1111Modules.Module module, double processorRes, double thresholdA, double thresholdB)
     {
         var options = new Dictionary<string, string>();
         if (module.Preprocessor is null) return options;
         var descriptors = catalog.FindPreprocessor(module.Preprocessor).Preprocessor.Options;
-        foreach (var (name, value) in new[] { (ModuleTable.ResolutionOption, processorRes), (module.ThresholdA, thresholdA), (module.ThresholdB, thresholdB) })
+        foreach (var (name, value) in new[] { (A1111Modules.ResolutionOption, processorRes), (module.ThresholdA, thresholdA), (module.ThresholdB, thresholdB) })
         {
             if (name is null || value < 0 || descriptors.FirstOrDefault(o => o.Name == name) is not { } d) continue;
             options[name] = d.Type == "int" ? ((long)Math.Round(value)).ToString(CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture);

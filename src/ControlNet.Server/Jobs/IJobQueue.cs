@@ -25,6 +25,6 @@ public interface IJobQueue
     /// <summary>Asks a job to stop: a queued job never starts, a running one stops at its next step.</summary>
     Task<bool> CancelAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Stops every running job (A1111's interrupt).</summary>
+    /// <summary>A1111's interrupt: every running job ends after its current step with the image so far (its output says <see cref="JobOutput.Interrupted"/>).</summary>
     Task InterruptAsync(CancellationToken cancellationToken = default);
 }

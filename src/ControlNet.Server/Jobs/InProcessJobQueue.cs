@@ -20,6 +20,7 @@ public sealed class InProcessJobQueue(JobRunner runner, ServerOptions options, I
         public volatile JobStatus Status = new(id, JobState.Queued, 0, 0, null, null, 0);
         public volatile byte[]? Preview;
         public volatile JobOutput? Output;
+        public volatile bool Interrupt;
         public DateTime FinishedAt;
     }
 
@@ -61,7 +62,7 @@ public sealed class InProcessJobQueue(JobRunner runner, ServerOptions options, I
 
     public Task InterruptAsync(CancellationToken cancellationToken = default)
     {
-        if (_current is { } id && _jobs.TryGetValue(id, out var e)) e.Cancel.Cancel();
+        if (_current is { } id && _jobs.TryGetValue(id, out var e)) e.Interrupt = true;
         return Task.CompletedTask;
     }
 
@@ -80,7 +81,7 @@ public sealed class InProcessJobQueue(JobRunner runner, ServerOptions options, I
                     if (p.PreviewPng is not null) entry.Preview = p.PreviewPng;
                     entry.Status = entry.Status with { Step = p.Step, TotalSteps = p.TotalSteps, PreviewVersion = entry.Status.PreviewVersion + (p.PreviewPng is null ? 0 : 1) };
                 });
-                entry.Output = await Task.Run(() => runner.RunAsync(entry.Spec, "in-process", progress, linked.Token), linked.Token);
+                entry.Output = await Task.Run(() => runner.RunAsync(entry.Spec, "in-process", progress, linked.Token, () => entry.Interrupt), linked.Token);
                 Finish(entry, JobState.Done, null);
             }
             catch (OperationCanceledException) { Finish(entry, JobState.Cancelled, "cancelled"); }

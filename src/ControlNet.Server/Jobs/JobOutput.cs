@@ -22,6 +22,8 @@ public sealed record JobOutput
     public IReadOnlyList<string> Infotexts { get; init; } = [];
     /// <summary>The worker that ran it (Redis) or "in-process".</summary>
     public string Worker { get; init; } = "";
+    /// <summary>A1111's interrupt stopped it early: the images are the latents so far, decoded; later batches were skipped.</summary>
+    public bool Interrupted { get; init; }
 }
 
 /// <summary>One PNG of a job's output.</summary>

@@ -6,6 +6,7 @@ using ControlNet.Hosting;
 using ControlNet.Hosting.Generation;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Hosting.Plugins;
+using ControlNet.Hosting.Runs;
 using ControlNet.Pipelines;
 using ControlNet.Sampling;
 using ControlNet.Server.A1111;
@@ -168,8 +169,12 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         }
     }
 
-    /// <summary>Generates every batch of the job, reporting progress (with a preview PNG at most every 200 ms).</summary>
-    public async Task<JobOutput> RunAsync(JobSpec spec, string worker, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Generates every batch of the job, reporting progress (with a preview PNG at most every 200 ms). Cancelling
+    /// <paramref name="cancellationToken"/> abandons the job; <paramref name="interrupted"/> turning true is A1111's
+    /// interrupt: sampling ends after the current step, the image so far is decoded and returned, later batches are skipped.
+    /// </summary>
+    public async Task<JobOutput> RunAsync(JobSpec spec, string worker, IProgress<JobProgress>? progress, CancellationToken cancellationToken, Func<bool>? interrupted = null)
     {
         var plan = Plan(spec, cancellationToken);
         var clock = Stopwatch.StartNew();
@@ -178,9 +183,15 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         var infotexts = new List<string>();
         GenerationSettings? first = null;
         long lastPreview = -1000;
-        for (int iteration = 0; iteration < plan.Iterations; iteration++)
+        bool stopped = false;
+        for (int iteration = 0; iteration < plan.Iterations && !stopped; iteration++)
         {
-            var settings = Generation.Resolve(plan.Request with { Seed = spec.Seed + (long)iteration * spec.Batch }, cancellationToken) with { ReportLatents = progress is not null };
+            var settings = Generation.Resolve(plan.Request with { Seed = spec.Seed + (long)iteration * spec.Batch }, cancellationToken) with
+            {
+                ReportLatents = progress is not null,
+                // The library's step callback ends sampling and decodes the current latent (diffusers callback_on_step_end).
+                OnStepEnd = interrupted is null ? null : step => { if (interrupted()) step.Stop = stopped = true; },
+            };
             first ??= settings;
             int done = iteration;
             var report = progress is null ? null : new SyncProgress<GenerationProgress>(p =>
@@ -223,6 +234,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             ElapsedSeconds = clock.Elapsed.TotalSeconds,
             Infotexts = infotexts,
             Worker = worker,
+            Interrupted = stopped,
         };
     }
 
@@ -236,21 +248,33 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         Controls = spec.Controls.Select(c => c with { Image = "(omitted)", Mask = c.Mask is null ? null : "(omitted)" }).ToArray(),
     };
 
-    // A1111's infotext: what image viewers and A1111's "PNG Info" show.
-    string Infotext(GenerationSettings s, JobPlan plan, long seed)
+    // A1111's infotext (what image viewers, A1111's "PNG Info" and `controlnet generate --from` read), written by the
+    // library from the job as a run: the server keeps no second spelling of it.
+    string Infotext(GenerationSettings s, JobPlan plan, long seed) => A1111Parameters.Write(new GenerationRun
     {
-        var inv = CultureInfo.InvariantCulture;
-        var text = s.Prompt + (s.NegativePrompt.Length > 0 ? "\nNegative prompt: " + s.NegativePrompt : "") +
-                   string.Format(inv, "\nSteps: {0}, Sampler: {1}, CFG scale: {2}, Seed: {3}, Size: {4}x{5}, Model hash: {6}, Model: {7}",
-                       s.Steps, SamplerNames.ToA1111(s.Sampler), s.GuidanceScale, seed, s.Width, s.Height, models.BaseHash, models.BaseName);
-        if (s.InitImage is not null) text += string.Format(inv, ", Denoising strength: {0}", s.DenoisingStrength);
-        for (int i = 0; i < s.Controls.Count; i++)
+        Model = models.BaseModel,
+        Prompt = s.Prompt,
+        Negative = s.NegativePrompt,
+        Width = s.Width,
+        Height = s.Height,
+        Steps = s.Steps,
+        Sampler = s.Sampler,
+        Cfg = s.GuidanceScale,
+        Batch = s.BatchSize,
+        InitImage = plan.Spec.InitImage is null ? null : "",
+        Strength = s.DenoisingStrength,
+        Controls = plan.Spec.Controls.Select((c, i) => new RunControl
         {
-            var c = s.Controls[i];
-            var unit = plan.Spec.Controls[i];
-            text += string.Format(inv, ", ControlNet {0}: \"Module: {1}, Model: {2}, Weight: {3}, Resize Mode: {4}, Guidance Start: {5}, Guidance End: {6}, Control Mode: {7}\"",
-                i, unit.Preprocessor ?? plan.Models[i].Type, plan.Models[i].Title, c.Strength, A1111Enums.ResizeLabel(c.Resize), c.Start, c.End, A1111Enums.ModeLabel(c.Mode));
-        }
-        return text;
-    }
+            Type = plan.Models[i].Type,
+            Model = plan.Models[i].Model,
+            Pre = c.Preprocessor ?? DefaultPreprocessor(plan.Models[i]),
+            Options = c.Options,
+            Strength = c.Strength,
+            Start = c.Start,
+            End = c.End,
+            Mode = ControlModeNames.Name(c.Mode),
+            Guess = c.GuessMode,
+            Resize = ControlModeNames.Name(c.Resize),
+        }).ToArray(),
+    }, seed);
 }

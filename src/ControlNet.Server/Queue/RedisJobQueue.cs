@@ -71,7 +71,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, RedisKeys keys) 
     public async Task InterruptAsync(CancellationToken cancellationToken = default)
     {
         foreach (var id in await Db.SetMembersAsync(keys.Running))
-            await Db.StringSetAsync(keys.Cancel((string)id!), 1, RedisKeys.Keep);
+            await Db.StringSetAsync(keys.Interrupt((string)id!), 1, RedisKeys.Keep);
     }
 
     public void Dispose() => redis.Dispose();

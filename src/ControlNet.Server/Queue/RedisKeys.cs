@@ -18,6 +18,8 @@ public sealed class RedisKeys(string prefix)
     public RedisKey Output(string id) => $"{prefix}:job:{id}:output";
     public RedisKey Preview(string id) => $"{prefix}:job:{id}:preview";
     public RedisKey Cancel(string id) => $"{prefix}:job:{id}:cancel";
+    /// <summary>A1111's interrupt: end the running job after its step with the image so far.</summary>
+    public RedisKey Interrupt(string id) => $"{prefix}:job:{id}:interrupt";
 
     /// <summary>Finished jobs' keys expire after a day.</summary>
     public static readonly TimeSpan Keep = TimeSpan.FromDays(1);

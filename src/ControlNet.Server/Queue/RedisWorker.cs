@@ -81,13 +81,24 @@ public sealed class RedisWorker(IConnectionMultiplexer redis, RedisKeys keys, Jo
             await FinishAsync(entry, id, JobState.Cancelled, "cancelled before it started");
             return;
         }
+        // Each start counts (a worker stopped by SIGTERM gives its start back): a job that killed its worker every time
+        // fails here rather than being re-claimed forever.
+        long attempt = await Db.HashIncrementAsync(job, "attempts");
+        if (attempt > options.MaxAttempts)
+        {
+            log.LogWarning("worker {Name}: job {Id} stopped its worker {Count} times; failing it", _name, id, attempt - 1);
+            await FinishAsync(entry, id, JobState.Failed,
+                $"The job was started {attempt - 1} times and each time its worker stopped before finishing it (killed, crashed or out of memory), so it is not retried again (worker --max-attempts {options.MaxAttempts}). Check the workers' logs and memory, or retry with a smaller size or batch.");
+            return;
+        }
         await Db.HashSetAsync(job, [new("state", nameof(JobState.Running)), new("worker", _name), new("started_ms", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())]);
         await Db.StringSetAsync(keys.Current, id);
         await Db.SetAddAsync(keys.Running, id);
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var leaseLoop = new CancellationTokenSource();
-        var lease = RenewLeaseAsync(entry.Id, id, cancel, leaseLoop.Token);
+        var interrupt = new InterruptFlag();
+        var lease = RenewLeaseAsync(entry.Id, id, cancel, interrupt, leaseLoop.Token);
         try
         {
             var spec = JsonSerializer.Deserialize<JobSpec>((string)fields[1]!, ServerJson.Options)!;
@@ -100,13 +111,14 @@ public sealed class RedisWorker(IConnectionMultiplexer redis, RedisKeys keys, Jo
                 Db.StringSet(keys.Preview(id), p.PreviewPng, RedisKeys.Keep, flags: CommandFlags.FireAndForget);
                 Db.HashSet(job, "preview_version", ++previews, flags: CommandFlags.FireAndForget);
             });
-            var output = await Task.Run(() => runner.RunAsync(spec, _name, progress, cancel.Token), cancel.Token);
+            var output = await Task.Run(() => runner.RunAsync(spec, _name, progress, cancel.Token, () => interrupt.Set), cancel.Token);
             await StoreOutputAsync(entry, id, output);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Shutting down: leave the entry pending; another worker re-claims it when the lease runs out.
+            // Shutting down: leave the entry pending; another worker re-claims it when the lease runs out. Not the job's fault.
             log.LogWarning("worker {Name} stops during job {Id}; it will run again elsewhere", _name, id);
+            await Db.HashDecrementAsync(job, "attempts");
         }
         catch (OperationCanceledException) { await FinishAsync(entry, id, JobState.Cancelled, "cancelled"); }
         catch (Exception e)
@@ -124,8 +136,8 @@ public sealed class RedisWorker(IConnectionMultiplexer redis, RedisKeys keys, Jo
     }
 
     // Every lease/3: re-claim the entry (resets its idle time, so XAUTOCLAIM elsewhere leaves it alone); every 250 ms:
-    // look for a cancel request.
-    async Task RenewLeaseAsync(RedisValue entryId, string id, CancellationTokenSource cancelJob, CancellationToken stop)
+    // look for a cancel or interrupt request.
+    async Task RenewLeaseAsync(RedisValue entryId, string id, CancellationTokenSource cancelJob, InterruptFlag interrupt, CancellationToken stop)
     {
         var renewEvery = TimeSpan.FromMilliseconds(Math.Max(100, options.Lease.TotalMilliseconds / 3));
         var lastRenew = DateTime.UtcNow;
@@ -140,6 +152,7 @@ public sealed class RedisWorker(IConnectionMultiplexer redis, RedisKeys keys, Jo
                     lastRenew = DateTime.UtcNow;
                 }
                 if (await Db.KeyExistsAsync(keys.Cancel(id))) await cancelJob.CancelAsync();
+                if (!interrupt.Set && await Db.KeyExistsAsync(keys.Interrupt(id))) interrupt.Set = true;
             }
             catch (OperationCanceledException) { return; }
             catch (RedisException e) { log.LogWarning("worker {Name}: Redis error while renewing the lease: {Message}", _name, e.Message); }
@@ -164,6 +177,11 @@ public sealed class RedisWorker(IConnectionMultiplexer redis, RedisKeys keys, Jo
         await Db.HashSetAsync(keys.Job(id), [new("state", state.ToString()), new("error", error)]);
         await Db.KeyExpireAsync(keys.Job(id), RedisKeys.Keep);
         await Db.StreamAcknowledgeAsync(keys.Stream, RedisKeys.Group, entry.Id);
+    }
+
+    sealed class InterruptFlag
+    {
+        public volatile bool Set;
     }
 
     /// <summary>Connects and builds a worker from the services of <see cref="ServerServices.AddControlNetServerCore"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ControlNet.Cli;
 using ControlNet.Hosting;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Hosting.Runs;
@@ -48,6 +49,40 @@ public class GenerateCommandTests
         (code, _, err) = cli.Generate("--from", first, "--seed", "43", "--out", other, "--quiet");
         Assert.True(code == 0, err);
         Assert.NotEqual(Pixels(first), Pixels(other));
+    }
+
+    [Fact]
+    public void An_a1111_png_is_repeated_with_its_controlnet_units_and_the_images_given_again()
+    {
+        using var cli = new CliRunner();
+        var a1111 = cli.PathOf("a1111.png");
+        ImageFile.SavePng(ImageFile.LoadRgb(CliRunner.Photo), a1111, new Dictionary<string, string>
+        {
+            [RunMetadata.ParametersKey] = "a cat\nSteps: 3, Sampler: Euler, Schedule type: Automatic, CFG scale: 7.5, Seed: 42, Size: 64x64, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, " +
+                "ControlNet 0: \"Module: canny, Model: control_v11p_sd15_canny [d14c016b], Weight: 0.7, Resize Mode: Just Resize, Processor Res: 64, Threshold A: 50, Threshold B: 150, Guidance Start: 0, Guidance End: 0.8, Pixel Perfect: False, Control Mode: ControlNet is more important\", " +
+                "ControlNet 1: \"Module: none, Model: control_v11p_sd15_scribble [0123abcd], Weight: 1, Resize Mode: Crop and Resize, Guidance Start: 0, Guidance End: 1, Control Mode: Balanced\"",
+        });
+
+        // The units' images are not in A1111's text: without them, a one-line usage error saying what to pass.
+        var (code, _, err) = cli.Generate("--from", a1111, "--model", "test/base-model", "--quiet", "--out", cli.PathOf("x.png"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--control-image", err);
+        Assert.DoesNotContain("   at ", err);
+
+        var again = cli.PathOf("again.png");
+        (code, _, err) = cli.Generate("--from", a1111, "--model", "test/base-model", "--control-image", CliRunner.Photo, "--control-image", CliRunner.Photo, "--quiet", "--out", again);
+        Assert.True(code == 0, err);
+        var pipeline = Assert.Single(cli.Factory.Created);
+        Assert.Equal(["canny", "scribble"], pipeline.ControlNets.Order());
+        var run = GenerationRun.FromJson(PngMetadata.Read(again)[RunMetadata.RunKey], "again.png");
+        Assert.Equal(("a cat", 3, "euler", 7.5, 42L, 64), (run.Prompt, run.Steps, run.Sampler, run.Cfg, run.Seed, run.Width));
+        var (canny, scribble) = (run.Controls[0], run.Controls[1]);
+        Assert.Equal(("canny", "canny", 0.7, 0.8, "control", "just-resize", CliRunner.Photo), (canny.Type, canny.Pre, canny.Strength, canny.End, canny.Mode, canny.Resize, canny.Image));
+        Assert.Equal(new Dictionary<string, string> { ["detect-resolution"] = "64", ["low"] = "50", ["high"] = "150" }, canny.Options);
+        Assert.Equal(("scribble", "none", CliRunner.Photo), (scribble.Type, scribble.Pre, scribble.Image));
+        // The new PNG's infotext carries the same units in the extension's spelling.
+        Assert.Contains("ControlNet 0: \"Module: canny, Model: control_v11p_sd15_canny, Weight: 0.7, Resize Mode: Just Resize, Processor Res: 64, Threshold A: 50, Threshold B: 150, Guidance Start: 0, Guidance End: 0.8, Control Mode: ControlNet is more important\"",
+            PngMetadata.Read(again)[RunMetadata.ParametersKey]);
     }
 
     [Fact]

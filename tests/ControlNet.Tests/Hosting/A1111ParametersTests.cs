@@ -1,6 +1,8 @@
 using ControlNet.Abstractions;
 using ControlNet.Hosting.Imaging;
+using ControlNet.Hosting.Plugins;
 using ControlNet.Hosting.Runs;
+using ControlNet.Tests.Cli;
 using ControlNet.Tests.Checkpoints;
 
 namespace ControlNet.Tests.Hosting;
@@ -22,17 +24,50 @@ public class A1111ParametersTests
         using var dir = new TempDir();
         ImageFile.SavePng(ConditionImage.Rgb(4, 4, new byte[48]), dir["a1111.png"], new Dictionary<string, string> { ["parameters"] = Infotext });
 
-        var run = GenerationRun.FromPng(dir["a1111.png"]);
+        var plugins = new PluginCatalog().AddFolder(CliRunner.PluginFolder);
+        var run = GenerationRun.FromPng(dir["a1111.png"], plugins);
         Assert.Equal("masterpiece, a cat in a (red:1.2) hat\nwith two lines", run.Prompt);
         Assert.Equal("blurry, lowres", run.Negative);
         Assert.Equal((25, "dpmpp_2m_karras", 6.5, 1234567L, 520, 776, 0.6), (run.Steps, run.Sampler, run.Cfg, run.Seed, run.Width, run.Height, run.Strength));
+        // The extension's unit: module canny → the canny plug-in's canny preprocessor; Processor Res → its detect-resolution.
+        var unit = Assert.Single(run.Controls);
+        Assert.Equal(("canny", "canny", "", null, 0.8, 0.0, 1.0, "balanced", "crop-and-resize"),
+            (unit.Type, unit.Pre, unit.Image, unit.Model, unit.Strength, unit.Start, unit.End, unit.Mode, unit.Resize));
+        Assert.Equal(new Dictionary<string, string> { ["detect-resolution"] = "512" }, unit.Options);
 
         // Written back in A1111's spelling and order, it reads into the same settings.
         var written = A1111Parameters.Write(run with { InitImage = "init.png" }, run.Seed);
         Assert.StartsWith("masterpiece, a cat in a (red:1.2) hat\nwith two lines\nNegative prompt: blurry, lowres\n" +
                           "Steps: 25, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 1234567, Size: 520x776, Model: toy, Denoising strength: 0.6", written);
-        var again = A1111Parameters.Read(written);
-        Assert.Equal(run with { InitImage = null }, again with { InitImage = null });
+        Assert.Contains("ControlNet 0: \"Module: canny, Model: canny, Weight: 0.8, Resize Mode: Crop and Resize, Processor Res: 512, Guidance Start: 0, Guidance End: 1, Control Mode: Balanced\"", written);
+        var again = A1111Parameters.Read(written, catalog: plugins);
+        Assert.Equal(run.Controls.Single() with { Options = null! }, again.Controls.Single() with { Options = null! });
+        Assert.Equal(run.Controls.Single().Options, again.Controls.Single().Options);
+        Assert.Equal(run with { InitImage = null, Controls = [] }, again with { InitImage = null, Controls = [] });
+    }
+
+    [Fact]
+    public void Every_unit_field_round_trips_and_module_none_takes_the_type_from_the_model_name()
+    {
+        var plugins = new PluginCatalog().AddFolder(CliRunner.PluginFolder);
+        const string text = "x\nSteps: 4, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: m, " +
+            "ControlNet 0: \"Module: canny, Model: control_v11p_sd15_canny [d14c016b], Weight: 0.7, Resize Mode: Just Resize, Processor Res: 64, Threshold A: 50, Threshold B: 150, Guidance Start: 0.1, Guidance End: 0.8, Pixel Perfect: False, Control Mode: ControlNet is more important\", " +
+            "ControlNet 1: \"Module: none, Model: control_v11p_sd15_scribble [00000000], Weight: 1.2, Resize Mode: Resize and Fill, Guidance Start: 0, Guidance End: 1, Control Mode: My prompt is more important\"";
+        var run = A1111Parameters.Read(text, catalog: plugins);
+        Assert.Equal(2, run.Controls.Count);
+        var (canny, scribble) = (run.Controls[0], run.Controls[1]);
+        Assert.Equal(("canny", "canny", 0.7, 0.1, 0.8, "control", "just-resize"), (canny.Type, canny.Pre, canny.Strength, canny.Start, canny.End, canny.Mode, canny.Resize));
+        Assert.Equal(new Dictionary<string, string> { ["detect-resolution"] = "64", ["low"] = "50", ["high"] = "150" }, canny.Options);
+        Assert.Equal(("scribble", "none", 1.2, "prompt", "resize-and-fill"), (scribble.Type, scribble.Pre, scribble.Strength, scribble.Mode, scribble.Resize));
+
+        // Written back (the models are the types' defaults, titled by name) and read again: the same units.
+        var again = A1111Parameters.Read(A1111Parameters.Write(run, 1), catalog: plugins);
+        Assert.Equal(run.Controls.Select(c => c with { Options = null! }), again.Controls.Select(c => c with { Options = null! }));
+        Assert.Equal(run.Controls.Select(c => c.Options), again.Controls.Select(c => c.Options));
+
+        var e = Assert.Throws<ArgumentException>(() => A1111Parameters.Read(text.Replace("Module: canny", "Module: depth_midas"), catalog: plugins));
+        Assert.Contains("ControlNet 0", e.Message);
+        Assert.Contains("--control", e.Message);
     }
 
     [Fact]

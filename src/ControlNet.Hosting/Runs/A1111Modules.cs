@@ -1,13 +1,13 @@
 using ControlNet.Hosting.Plugins;
 
-namespace ControlNet.Server.A1111;
+namespace ControlNet.Hosting.Runs;
 
 /// <summary>
 /// The extension's preprocessor ("module") names and the SDK's preprocessors behind them, with which of the unit's
 /// sliders (processor_res, threshold_a, threshold_b) feed which preprocessor option. Modules that need a neural
 /// estimator the SDK does not ship are refused with a message that says so and how to send a ready map instead.
 /// </summary>
-public static class ModuleTable
+public static class A1111Modules
 {
     /// <param name="Name">The name clients send.</param>
     /// <param name="Preprocessor">The SDK preprocessor id; null for "none".</param>
@@ -39,6 +39,10 @@ public static class ModuleTable
     // Extension modules that run neural annotators; the SDK has none of these estimators.
     static readonly string[] EstimatorPrefixes =
         ["depth", "normal", "openpose", "dw_openpose", "animal_openpose", "densepose", "mlsd", "lineart", "softedge", "scribble_", "seg_", "hed", "pidinet", "clip_vision", "ip-adapter", "reference", "t2ia", "revision", "recolor", "blur_gaussian", "mediapipe", "instant_id", "lama", "tile_colorfix", "threshold", "color"];
+
+    /// <summary>The first module that runs SDK preprocessor <paramref name="preprocessor"/> ("none": the module none), or null.</summary>
+    public static Module? ForPreprocessor(string preprocessor) =>
+        preprocessor == ControlOptions.NoPreprocessor ? All[0] : All.FirstOrDefault(m => string.Equals(m.Preprocessor, preprocessor, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The modules whose preprocessor is loaded, in table order.</summary>
     public static IReadOnlyList<Module> Available(PluginCatalog catalog) =>

@@ -1,11 +1,11 @@
 using ControlNet.Pipelines;
 
-namespace ControlNet.Server.A1111;
+namespace ControlNet.Hosting.Runs;
 
 /// <summary>
 /// The extension's control modes and resize modes: A1111 clients send either the index (0, 1, 2) or the label.
 /// </summary>
-public static class A1111Enums
+public static class A1111Labels
 {
     static readonly string[] ModeLabels = ["Balanced", "My prompt is more important", "ControlNet is more important"];
     static readonly string[] ResizeLabels = ["Just Resize", "Crop and Resize", "Resize and Fill"];
