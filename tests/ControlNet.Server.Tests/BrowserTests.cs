@@ -65,7 +65,7 @@ public sealed class BrowserTests(ToyServerFixture fixture) : IClassFixture<ToySe
             {
                 var js = (IJavaScriptExecutor)driver;
                 var height = Convert.ToInt32(js.ExecuteScript("return Math.ceil(document.documentElement.scrollHeight);"));
-                driver.Manage().Window.Size = new System.Drawing.Size(1400, Math.Max(900, height + 16));
+                driver.Manage().Window.Size = new System.Drawing.Size(1400, Math.Max(1250, height + 16));   // the columns scroll inside a 100vh layout
                 js.ExecuteScript("window.scrollTo(0, 0);");
                 driver.GetScreenshot().SaveAsFile(shot);
             }

@@ -31,8 +31,7 @@ public sealed class LoadTests(ITestOutputHelper output)
             foreach (var name in new[] { "load-a", "load-b" })
             {
                 workers.Add(new WorkerProcess(redis.HostPort, "load", name));
-                await WaitUntilConsumingAsync(mux.GetDatabase(), workers);
-                await RunAsync(api, 0, 1);   // warm-up: the first job of a process pays for lazy initialisation
+                await WarmUpAsync(api, name, workers);   // the new worker has loaded its weights and run a first job
                 rows.Add(await MeasureAsync(api, mux.GetDatabase(), workers.Count));
             }
         }
@@ -79,18 +78,18 @@ public sealed class LoadTests(ITestOutputHelper output)
         return response.Headers.GetValues("X-Job-Id").Single();
     }
 
-    // A worker joins the group once its weights are loaded (it loads them before reading the stream).
-    static async Task WaitUntilConsumingAsync(IDatabase db, IReadOnlyList<WorkerProcess> workers)
+    // Requests until the new worker answers one: it is loaded and has paid for its first job's lazy initialisation.
+    static async Task WarmUpAsync(TestServer api, string worker, IReadOnlyList<WorkerProcess> workers)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
+        var deadline = DateTime.UtcNow.AddMinutes(4);
+        for (int i = 0; ; i++)
         {
-            HashSet<string> names = [];
-            try { names = (await db.StreamConsumerInfoAsync("load:jobs", "workers")).Select(c => (string)c.Name!).ToHashSet(); }
-            catch (RedisServerException) { }   // no stream or group yet: no worker has started
-            if (workers.All(w => names.Contains(w.Name))) return;
-            Assert.True(DateTime.UtcNow < deadline, "workers did not start: " + string.Join(" | ", workers.SelectMany(w => w.Log)));
-            await Task.Delay(100);
+            using var response = await api.Http.PostAsJsonAsync("/sdapi/v1/txt2img", new { prompt = "warm-up", steps = Steps, seed = i });
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, text);
+            var info = JsonDocument.Parse(JsonDocument.Parse(text).RootElement.GetProperty("info").GetString()!).RootElement;
+            if (info.GetProperty("worker").GetString() == worker) return;
+            Assert.True(DateTime.UtcNow < deadline, $"{worker} took no job: " + string.Join(" | ", workers.SelectMany(w => w.Log)));
         }
     }
 }
