@@ -131,8 +131,12 @@ public sealed class ControlNetPipeline : IControlNetPipeline
             }
             latent = sampler.Sample(plan, start, denoiser.Predict, new SamplingOptions(
                 Generator: samplerGenerator,
-                OnStep: p => progress?.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep,
-                    settings.ReportLatents ? new LatentSnapshot(p.Latent.shape, p.Latent.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray()) : null)),
+                OnStep: p =>
+                {
+                    NonFiniteValuesException.ThrowIfLatentsNotFinite(p.Latent, p.CallIndex + 1, p.CallCount);
+                    progress?.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep,
+                        settings.ReportLatents ? new LatentSnapshot(p.Latent.shape, p.Latent.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray()) : null));
+                },
                 AfterStep: afterStep,
                 Cancellation: cancellationToken,
                 StopAfter: _ => stop));
@@ -140,6 +144,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
 
         cancellationToken.ThrowIfCancellationRequested();
         var decoded = Model.Autoencoder.Decode(latent.to_type(Model.DType));                              // [B, 3, H, W] in [−1, 1]
+        NonFiniteValuesException.ThrowIfImagesNotFinite(decoded);
         var images = ImageFitting.ToImages(decoded);
         return new GenerationResult(images, seeds, stopwatch.Elapsed) { Warnings = warnings };
     }
