@@ -29,6 +29,10 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
         [Description("A preprocessor option, e.g. --option low=50. Repeatable. Options per preprocessor: 'controlnet plugins list'.")]
         public string[] Options { get; init; } = [];
 
+        [CommandOption("--json-out <PATH>")]
+        [Description("Also write what the preprocessor detected as JSON, atomically (openpose on a photo: the keypoints as OpenPose JSON, which 'preprocess openpose PATH OUT' draws back after editing).")]
+        public string? JsonOut { get; init; }
+
         [CommandOption("--detect-resolution <N>")]
         [Description("Shorthand for --option detect-resolution=N.")]
         public int? DetectResolution { get; init; }
@@ -46,20 +50,24 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
         if (!File.Exists(settings.Input))
             throw new UserFacingException($"Input '{settings.Input}' does not exist. Check the path.");
 
-        var source = preprocessor.Input == PreprocessorInput.File
-            ? new PreprocessorSource(null, File.ReadAllBytes(settings.Input), settings.Input)
-            : new PreprocessorSource(ImageFile.Load(settings.Input, preprocessor.Input), null, settings.Input, ImageFile.LoadStored);
-        source = source with { Models = settings.Annotators() };
+        var source = PreprocessorSources.Open(settings.Input, preprocessor.Input) with { Models = settings.Annotators() };
         ConditionImage map;
         try { map = PreprocessorGuard.Run(preprocessor, source, options, cancellationToken); }
         catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
 
+        if (settings.JsonOut is not null && map.Json is null)
+            throw new UserFacingException($"Preprocessor '{preprocessor.Id}' gave no JSON for --json-out (openpose on a photo does); drop --json-out.", ExitCodes.Usage);
         ImageFile.SavePng(map, settings.Output, new Dictionary<string, string>
         {
             ["controlnet:preprocessor"] = preprocessor.Id,
             ["controlnet:options"] = JsonSerializer.Serialize(options),
         });
         Console.WriteLine($"{preprocessor.Id}: {settings.Input} → {settings.Output} ({map.Width}×{map.Height})");
+        if (settings.JsonOut is { } jsonPath)
+        {
+            AtomicFile.WriteAllBytes(jsonPath, System.Text.Encoding.UTF8.GetBytes(map.Json!));
+            Console.WriteLine($"{preprocessor.Id}: detected data → {jsonPath}");
+        }
         return ExitCodes.Success;
     }
 

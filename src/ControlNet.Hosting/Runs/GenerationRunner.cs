@@ -197,9 +197,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
             return PreprocessorSource.From(stored ? ImageFile.LoadStored(path).ToRgb8() : ImageFile.LoadRgb(path));
         }
         var pre = plugin.GetPreprocessor(c.Pre, $"control {c.Type}");
-        return pre.Input == PreprocessorInput.File
-            ? new PreprocessorSource(null, File.ReadAllBytes(path), path)
-            : new PreprocessorSource(ImageFile.Load(path, pre.Input), null, path, ImageFile.LoadStored);
+        return PreprocessorSources.Open(path, pre.Input);
     }
 
     IConditionPlugin Plugin(string type)
