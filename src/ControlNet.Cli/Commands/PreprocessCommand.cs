@@ -4,6 +4,8 @@ using System.Text.Json;
 using ControlNet.Abstractions;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Hosting.Plugins;
+using ControlNet.Hosting.Runs;
+using ControlNet.Pipelines;
 using Spectre.Console.Cli;
 
 namespace ControlNet.Cli.Commands;
@@ -33,6 +35,14 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
         [Description("Also write what the preprocessor detected as JSON, atomically (openpose on a photo: the keypoints as OpenPose JSON, which 'preprocess openpose PATH OUT' draws back after editing).")]
         public string? JsonOut { get; init; }
 
+        [CommandOption("--pixel-perfect <WIDTHxHEIGHT>")]
+        [Description("A1111 pixel perfect: derive --detect-resolution from the input and the output size it will be used at (e.g. 768x512), so the map needs no second resample. See --resize.")]
+        public string? PixelPerfect { get; init; }
+
+        [CommandOption("--resize <MODE>")]
+        [Description("With --pixel-perfect: how the map will be fitted to the output: just-resize, crop-and-resize (default) or resize-and-fill.")]
+        public string Resize { get; init; } = "crop-and-resize";
+
         [CommandOption("--detect-resolution <N>")]
         [Description("Shorthand for --option detect-resolution=N.")]
         public int? DetectResolution { get; init; }
@@ -51,6 +61,7 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
             throw new UserFacingException($"Input '{settings.Input}' does not exist. Check the path.");
 
         var source = PreprocessorSources.Open(settings.Input, preprocessor.Input) with { Models = settings.Annotators() };
+        if (settings.PixelPerfect is { } target) ApplyPixelPerfect(settings, target, preprocessor, source, options);
         ConditionImage map;
         try { map = PreprocessorGuard.Run(preprocessor, source, options, cancellationToken); }
         catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
@@ -69,6 +80,18 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
             Console.WriteLine($"{preprocessor.Id}: detected data → {jsonPath}");
         }
         return ExitCodes.Success;
+    }
+
+    static void ApplyPixelPerfect(Settings settings, string target, IPreprocessor preprocessor, PreprocessorSource source, Dictionary<string, string> options)
+    {
+        var parts = target.ToLowerInvariant().Split('x');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h) || w <= 0 || h <= 0)
+            throw new UserFacingException($"--pixel-perfect '{target}' is not WIDTHxHEIGHT; write the output size, e.g. --pixel-perfect 768x512.", ExitCodes.Usage);
+        ResizeMode resize;
+        try { resize = ControlModeNames.Resize(settings.Resize); }
+        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        if (PixelPerfectOptions.Apply(preprocessor, source.Image, options, w, h, resize) is null)
+            throw new UserFacingException($"--pixel-perfect needs an image input and a preprocessor with a detect-resolution option; '{preprocessor.Id}' on '{settings.Input}' has none. Drop --pixel-perfect.", ExitCodes.Usage);
     }
 
     static Dictionary<string, string> ParseOptions(Settings settings)

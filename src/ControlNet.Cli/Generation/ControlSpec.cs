@@ -7,7 +7,7 @@ namespace ControlNet.Cli.Generation;
 public static class ControlSpec
 {
     /// <summary>The keys the spec itself understands; any other key is a preprocessor option.</summary>
-    public static readonly string[] Keys = ["model", "strength", "start", "end", "mode", "guess", "resize", "pre"];
+    public static readonly string[] Keys = ["model", "strength", "start", "end", "mode", "guess", "resize", "pre", "pixel-perfect", "pixel_perfect"];
 
     public static RunControl Parse(string spec)
     {
@@ -37,7 +37,8 @@ public static class ControlSpec
                 "start" => control with { Start = Number(spec, key, value) },
                 "end" => control with { End = Number(spec, key, value) },
                 "mode" => control with { Mode = value },
-                "guess" => control with { Guess = value.Length == 0 || Bool(spec, value) },
+                "guess" => control with { Guess = value.Length == 0 || Bool(spec, key, value) },
+                "pixel-perfect" or "pixel_perfect" => control with { PixelPerfect = value.Length == 0 || Bool(spec, key, value) },
                 "resize" => control with { Resize = value },
                 "pre" => control with { Pre = value },
                 _ => control,
@@ -51,11 +52,11 @@ public static class ControlSpec
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
             : throw Usage(spec, $"{key} must be a number, got '{value}'");
 
-    static bool Bool(string spec, string value) => value.ToLowerInvariant() switch
+    static bool Bool(string spec, string key, string value) => value.ToLowerInvariant() switch
     {
         "true" or "1" or "yes" => true,
         "false" or "0" or "no" => false,
-        _ => throw Usage(spec, $"guess must be true or false, got '{value}'"),
+        _ => throw Usage(spec, $"{key} must be true or false, got '{value}'"),
     };
 
     static UserFacingException Usage(string spec, string problem) =>

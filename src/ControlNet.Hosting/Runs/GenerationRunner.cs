@@ -150,6 +150,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
                 Mode = ControlModeNames.Mode(c.Mode),
                 GuessMode = c.Guess,
                 Resize = ControlModeNames.Resize(c.Resize),
+                PixelPerfect = c.PixelPerfect,
             }).ToArray(),
         };
     }
