@@ -17,7 +17,7 @@ public sealed record PoseDocument(IReadOnlyList<PosePerson> People, int? CanvasW
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"{source} is not OpenPose JSON ({e.Message}). The openpose preprocessor draws keypoints from " +
-                "OpenPose JSON ({\"people\":[{\"pose_keypoints_2d\":[x,y,c,…]}]}); it does not detect poses in photos.", e);
+                "OpenPose JSON ({\"people\":[{\"pose_keypoints_2d\":[x,y,c,…]}]}), or detects poses in a photo (PNG, JPEG, …) with body_pose_model.pth.", e);
         }
     }
 
@@ -45,5 +45,43 @@ public sealed record PoseDocument(IReadOnlyList<PosePerson> People, int? CanvasW
         }
         int? Int(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
         return new PoseDocument(result, Int("canvas_width"), Int("canvas_height"));
+    }
+}
+
+/// <summary>Writes detected keypoints in the OpenPose JSON format that <see cref="PoseDocument.Parse"/> reads back.</summary>
+public static class OpenPoseJsonWriter
+{
+    /// <summary>
+    /// <c>{"version":1.3,"people":[{"pose_keypoints_2d":[x,y,c,…]}],"canvas_width":W,"canvas_height":H}</c> in pixels;
+    /// a missing keypoint is <c>0,0,0</c>. Confidence is the heat-map value at the keypoint (at least 0.001, so that a
+    /// found point never reads back as missing).
+    /// </summary>
+    public static string Write(IReadOnlyList<DetectedPerson> people, int canvasWidth, int canvasHeight)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("version", 1.3);
+            json.WriteStartArray("people");
+            foreach (var person in people)
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("pose_keypoints_2d");
+                foreach (var k in person.Keypoints)
+                {
+                    json.WriteNumberValue(k?.X ?? 0);
+                    json.WriteNumberValue(k?.Y ?? 0);
+                    json.WriteNumberValue(k is { } p ? Math.Round(Math.Max(p.Score, 0.001), 6) : 0);
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteNumber("canvas_width", canvasWidth);
+            json.WriteNumber("canvas_height", canvasHeight);
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 }

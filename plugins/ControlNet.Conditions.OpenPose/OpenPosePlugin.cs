@@ -9,6 +9,7 @@ public sealed class OpenPosePlugin : ConditionPlugin
     public override string DisplayName => "OpenPose body pose";
     public override string Description => "Coloured limbs and keypoints of human bodies (COCO-18).";
     public override IReadOnlyList<IPreprocessor> Preprocessors { get; } = [new PosePreprocessor()];
+    public override IReadOnlyList<ModelFile> ModelFiles { get; } = [PosePreprocessor.BodyWeights];
     public override IReadOnlyList<PairedCheckpoint> Checkpoints { get; } =
     [
         new("control_v11p_sd15_openpose", "huggingface.co/lllyasviel/ControlNet-v1-1"),

@@ -8,8 +8,9 @@ public sealed class ScribblePlugin : ConditionPlugin
     public override string Id => "scribble";
     public override string DisplayName => "Scribble";
     public override string Description => "White-on-black hand-drawn strokes.";
-    public override IReadOnlyList<IPreprocessor> Preprocessors { get; } = [new ScribblePreprocessor(), new FakeScribblePreprocessor(), new HedScribblePreprocessor()];
-    public override IReadOnlyList<ModelFile> ModelFiles { get; } = [ControlNet.Conditions.SoftEdge.HedPreprocessor.Weights];
+    public override IReadOnlyList<IPreprocessor> Preprocessors { get; } = [new ScribblePreprocessor(), new FakeScribblePreprocessor(), new HedScribblePreprocessor(), new PidiNetScribblePreprocessor()];
+    public override IReadOnlyList<ModelFile> ModelFiles { get; } =
+        [ControlNet.Conditions.SoftEdge.HedPreprocessor.Weights, ControlNet.Conditions.SoftEdge.PidiNetPreprocessor.Weights];
     public override IReadOnlyList<PairedCheckpoint> Checkpoints { get; } =
     [
         new("control_v11p_sd15_scribble", "huggingface.co/lllyasviel/ControlNet-v1-1"),

@@ -6,10 +6,11 @@ namespace ControlNet.Conditions.SoftEdge;
 public sealed class SoftEdgePlugin : ConditionPlugin
 {
     public override string Id => "softedge";
-    public override string DisplayName => "Soft edge (HED)";
-    public override string Description => "Soft edges estimated from a photo by HED; white on black.";
-    public override IReadOnlyList<IPreprocessor> Preprocessors { get; } = [new HedPreprocessor(), new HedPreprocessor(safe: true)];
-    public override IReadOnlyList<ModelFile> ModelFiles { get; } = [HedPreprocessor.Weights];
+    public override string DisplayName => "Soft edge (HED, PiDiNet)";
+    public override string Description => "Soft edges estimated from a photo by HED or PiDiNet; white on black.";
+    public override IReadOnlyList<IPreprocessor> Preprocessors { get; } =
+        [new HedPreprocessor(), new HedPreprocessor(safe: true), new PidiNetPreprocessor(), new PidiNetPreprocessor(safe: true)];
+    public override IReadOnlyList<ModelFile> ModelFiles { get; } = [HedPreprocessor.Weights, PidiNetPreprocessor.Weights];
     public override IReadOnlyList<PairedCheckpoint> Checkpoints { get; } =
     [
         new("control_v11p_sd15_softedge", "huggingface.co/lllyasviel/ControlNet-v1-1"),

@@ -22,6 +22,11 @@ public sealed class ConditionImage
     public ushort[]? Data16 { get; }
     /// <summary>H·W bytes, non-zero = masked; null when nothing is masked.</summary>
     public byte[]? Mask { get; }
+    /// <summary>
+    /// What the preprocessor detected, as JSON, when it has more to say than the pixels (openpose: the keypoints in
+    /// OpenPose JSON, which the openpose preprocessor reads back); null otherwise. Contract 1.2.
+    /// </summary>
+    public string? Json { get; private init; }
 
     ConditionImage(int width, int height, int channels, byte[]? data, ushort[]? data16, byte[]? mask)
     {
@@ -43,7 +48,10 @@ public sealed class ConditionImage
     public static ConditionImage Create16(int width, int height, int channels, ushort[] data) => new(width, height, channels, null, data, null);
 
     /// <summary>The same pixels with <paramref name="mask"/> (H·W, non-zero = masked).</summary>
-    public ConditionImage WithMask(byte[]? mask) => new(Width, Height, Channels, Data, Data16, mask);
+    public ConditionImage WithMask(byte[]? mask) => new(Width, Height, Channels, Data, Data16, mask) { Json = Json };
+
+    /// <summary>The same pixels carrying <paramref name="json"/> (see <see cref="Json"/>).</summary>
+    public ConditionImage WithJson(string? json) => new(Width, Height, Channels, Data, Data16, Mask) { Json = json };
 
     /// <summary>Sample at (x, y, c) scaled to [0, 1].</summary>
     public float this[int x, int y, int c]
@@ -84,7 +92,7 @@ public sealed class ConditionImage
                 int src = p * Channels + (Channels == 1 ? 0 : c);
                 rgb[p * 3 + c] = Data is not null ? Data[src] : (byte)Math.Round(Data16![src] / 257.0);
             }
-        return new(Width, Height, 3, rgb, null, Mask);
+        return new(Width, Height, 3, rgb, null, Mask) { Json = Json };
     }
 
     public override string ToString() => $"{Width}×{Height}×{Channels} {(int)Depth}-bit{(Mask is null ? "" : " masked")}";

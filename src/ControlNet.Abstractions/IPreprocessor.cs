@@ -7,7 +7,11 @@ public enum PreprocessorInput
     RgbImage,
     /// <summary>An image as stored: gray or RGB, 8- or 16-bit (depth maps); alpha becomes <see cref="ConditionImage.Mask"/> (alpha 0 = masked).</summary>
     StoredImage,
-    /// <summary>The raw file bytes (e.g. OpenPose JSON).</summary>
+    /// <summary>
+    /// The raw file bytes (e.g. OpenPose JSON). When the bytes are an image file (PNG, JPEG, BMP, TIFF, WebP by their header),
+    /// hosts also decode it into <see cref="PreprocessorSource.Image"/> as RGB 8-bit, so one preprocessor can take either
+    /// (openpose: keypoint JSON to draw, or a photo to detect poses in). Contract 1.2.
+    /// </summary>
     File,
 }
 

@@ -39,13 +39,16 @@ public static class BuiltInControlExtensions
         string model = "lllyasviel/control_v11p_sd15_inpaint", string key = "inpaint", double strength = 1.0) =>
         builder.AddControl(key, model, o => Set(o, "inpaint", strength));
 
-    /// <summary>HED soft edges from a photo (needs ControlNetHED.pth: set <see cref="ControlNetOptions.AnnotatorPath"/>).</summary>
+    /// <summary>
+    /// HED soft edges from a photo (needs ControlNetHED.pth), or PiDiNet's with <paramref name="pidinet"/> (table5_pidinet.pth):
+    /// set <see cref="ControlNetOptions.AnnotatorPath"/>.
+    /// </summary>
     public static IControlNetBuilder AddSoftEdge(this IControlNetBuilder builder, bool safe = false,
-        string model = "lllyasviel/control_v11p_sd15_softedge", string key = "softedge", double strength = 1.0) =>
+        string model = "lllyasviel/control_v11p_sd15_softedge", string key = "softedge", double strength = 1.0, bool pidinet = false) =>
         builder.AddControl(key, model, o =>
         {
             Set(o, "softedge", strength);
-            o.Preprocessor = safe ? "hed-safe" : "hed";
+            o.Preprocessor = (pidinet ? "pidinet" : "hed") + (safe ? "-safe" : "");
         });
 
     /// <summary>Line drawings from a photo (needs sk_model.pth or, coarse, sk_model2.pth: set <see cref="ControlNetOptions.AnnotatorPath"/>).</summary>

@@ -37,6 +37,13 @@ public sealed class ControlOptions
     public ResizeMode Resize { get; set; } = ResizeMode.CropAndResize;
 
     /// <summary>
+    /// A1111 pixel perfect: the preprocessor's <c>detect-resolution</c> is derived from the input image, the output size and
+    /// <see cref="Resize"/> (<see cref="Pipelines.PixelPerfect"/>), overriding any given one, so the map is detected at the
+    /// size it is used at. Preprocessors without that option are unaffected.
+    /// </summary>
+    public bool PixelPerfect { get; set; }
+
+    /// <summary>
     /// The ControlNet averages its residuals spatially (shuffle). Null: when <see cref="Model"/> is one of the plug-in's
     /// paired checkpoints marked so, or the pipeline detects it from the file.
     /// </summary>

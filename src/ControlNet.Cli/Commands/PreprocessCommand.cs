@@ -4,6 +4,8 @@ using System.Text.Json;
 using ControlNet.Abstractions;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Hosting.Plugins;
+using ControlNet.Hosting.Runs;
+using ControlNet.Pipelines;
 using Spectre.Console.Cli;
 
 namespace ControlNet.Cli.Commands;
@@ -29,6 +31,18 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
         [Description("A preprocessor option, e.g. --option low=50. Repeatable. Options per preprocessor: 'controlnet plugins list'.")]
         public string[] Options { get; init; } = [];
 
+        [CommandOption("--json-out <PATH>")]
+        [Description("Also write what the preprocessor detected as JSON, atomically (openpose on a photo: the keypoints as OpenPose JSON, which 'preprocess openpose PATH OUT' draws back after editing).")]
+        public string? JsonOut { get; init; }
+
+        [CommandOption("--pixel-perfect <WIDTHxHEIGHT>")]
+        [Description("A1111 pixel perfect: derive --detect-resolution from the input and the output size it will be used at (e.g. 768x512), so the map needs no second resample. See --resize.")]
+        public string? PixelPerfect { get; init; }
+
+        [CommandOption("--resize <MODE>")]
+        [Description("With --pixel-perfect: how the map will be fitted to the output: just-resize, crop-and-resize (default) or resize-and-fill.")]
+        public string Resize { get; init; } = "crop-and-resize";
+
         [CommandOption("--detect-resolution <N>")]
         [Description("Shorthand for --option detect-resolution=N.")]
         public int? DetectResolution { get; init; }
@@ -46,21 +60,38 @@ public sealed class PreprocessCommand : Command<PreprocessCommand.Settings>
         if (!File.Exists(settings.Input))
             throw new UserFacingException($"Input '{settings.Input}' does not exist. Check the path.");
 
-        var source = preprocessor.Input == PreprocessorInput.File
-            ? new PreprocessorSource(null, File.ReadAllBytes(settings.Input), settings.Input)
-            : new PreprocessorSource(ImageFile.Load(settings.Input, preprocessor.Input), null, settings.Input, ImageFile.LoadStored);
-        source = source with { Models = settings.Annotators() };
+        var source = PreprocessorSources.Open(settings.Input, preprocessor.Input) with { Models = settings.Annotators() };
+        if (settings.PixelPerfect is { } target) ApplyPixelPerfect(settings, target, preprocessor, source, options);
         ConditionImage map;
         try { map = PreprocessorGuard.Run(preprocessor, source, options, cancellationToken); }
         catch (ArgumentException e) when (e is not LimitExceededException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
 
+        if (settings.JsonOut is not null && map.Json is null)
+            throw new UserFacingException($"Preprocessor '{preprocessor.Id}' gave no JSON for --json-out (openpose on a photo does); drop --json-out.", ExitCodes.Usage);
         ImageFile.SavePng(map, settings.Output, new Dictionary<string, string>
         {
             ["controlnet:preprocessor"] = preprocessor.Id,
             ["controlnet:options"] = JsonSerializer.Serialize(options),
         });
         Console.WriteLine($"{preprocessor.Id}: {settings.Input} → {settings.Output} ({map.Width}×{map.Height})");
+        if (settings.JsonOut is { } jsonPath)
+        {
+            AtomicFile.WriteAllBytes(jsonPath, System.Text.Encoding.UTF8.GetBytes(map.Json!));
+            Console.WriteLine($"{preprocessor.Id}: detected data → {jsonPath}");
+        }
         return ExitCodes.Success;
+    }
+
+    static void ApplyPixelPerfect(Settings settings, string target, IPreprocessor preprocessor, PreprocessorSource source, Dictionary<string, string> options)
+    {
+        var parts = target.ToLowerInvariant().Split('x');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h) || w <= 0 || h <= 0)
+            throw new UserFacingException($"--pixel-perfect '{target}' is not WIDTHxHEIGHT; write the output size, e.g. --pixel-perfect 768x512.", ExitCodes.Usage);
+        ResizeMode resize;
+        try { resize = ControlModeNames.Resize(settings.Resize); }
+        catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
+        if (PixelPerfectOptions.Apply(preprocessor, source.Image, options, w, h, resize) is null)
+            throw new UserFacingException($"--pixel-perfect needs an image input and a preprocessor with a detect-resolution option; '{preprocessor.Id}' on '{settings.Input}' has none. Drop --pixel-perfect.", ExitCodes.Usage);
     }
 
     static Dictionary<string, string> ParseOptions(Settings settings)

@@ -54,6 +54,8 @@ public sealed record ControlInput
     /// <summary>The paper's CFG resolution weighting (§3.4) for this request; null takes the registration's.</summary>
     public Pipelines.CfgResolutionWeighting? CfgResolutionWeighting { get; init; }
     public Pipelines.ResizeMode? Resize { get; init; }
+    /// <summary>A1111 pixel perfect for this request (the detect resolution from the image, output size and resize mode); null takes the registration's.</summary>
+    public bool? PixelPerfect { get; init; }
 
     /// <summary>An image for the control registered as <paramref name="control"/>.</summary>
     public static ControlInput From(string control, ConditionImage image) => new() { Control = control, Source = PreprocessorSource.From(image) };

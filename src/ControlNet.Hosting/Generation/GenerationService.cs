@@ -41,7 +41,7 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             Loras = request.Loras,
             LoraFolders = request.LoraFolders,
             EmbeddingFolders = request.EmbeddingFolders,
-            Controls = request.Controls.Select(c => ResolveControl(c, cancellationToken)).ToArray(),
+            Controls = request.Controls.Select(c => ResolveControl(c, request.Width ?? d.Width, request.Height ?? d.Height, cancellationToken)).ToArray(),
         };
         var errors = new List<string>();
         ControlNetOptionsValidator.ValidateDefaults(settings, errors, prefix: "Request ");
@@ -50,7 +50,7 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
         return settings;
     }
 
-    ControlSettings ResolveControl(ControlInput input, CancellationToken cancellationToken)
+    ControlSettings ResolveControl(ControlInput input, int width, int height, CancellationToken cancellationToken)
     {
         var reg = _options.FindControl(input.Control) ?? throw new ArgumentException(
             $"The request names control '{input.Control}', which is not registered. Registered: " +
@@ -65,6 +65,8 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             // The registration's options, then the request's: a fresh dictionary per request.
             var merged = new Dictionary<string, string>(reg.PreprocessorOptions, StringComparer.OrdinalIgnoreCase);
             foreach (var (k, v) in input.Options ?? new Dictionary<string, string>()) merged[k] = v;
+            if (input.PixelPerfect ?? reg.PixelPerfect)
+                PixelPerfectOptions.Apply(pre, input.Source.Image, merged, width, height, input.Resize ?? reg.Resize);
             // Neural preprocessors find their weights where the options say, unless the caller brought its own provider.
             var source = input.Source.Models is null ? input.Source with { Models = Annotators() } : input.Source;
             map = Plugins.PreprocessorGuard.Run(pre, source, merged, cancellationToken);

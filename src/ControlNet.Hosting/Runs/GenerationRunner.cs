@@ -150,6 +150,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
                 Mode = ControlModeNames.Mode(c.Mode),
                 GuessMode = c.Guess,
                 Resize = ControlModeNames.Resize(c.Resize),
+                PixelPerfect = c.PixelPerfect,
             }).ToArray(),
         };
     }
@@ -197,9 +198,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
             return PreprocessorSource.From(stored ? ImageFile.LoadStored(path).ToRgb8() : ImageFile.LoadRgb(path));
         }
         var pre = plugin.GetPreprocessor(c.Pre, $"control {c.Type}");
-        return pre.Input == PreprocessorInput.File
-            ? new PreprocessorSource(null, File.ReadAllBytes(path), path)
-            : new PreprocessorSource(ImageFile.Load(path, pre.Input), null, path, ImageFile.LoadStored);
+        return PreprocessorSources.Open(path, pre.Input);
     }
 
     IConditionPlugin Plugin(string type)

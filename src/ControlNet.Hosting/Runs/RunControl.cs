@@ -16,6 +16,8 @@ public sealed record RunControl
     public bool Guess { get; init; }
     /// <summary>just-resize, crop-and-resize or resize-and-fill: <see cref="ControlModeNames"/>.</summary>
     public string Resize { get; init; } = "crop-and-resize";
+    /// <summary>A1111 pixel perfect: the detect resolution follows from the image, the output size and <see cref="Resize"/> (<see cref="Pipelines.PixelPerfect"/>).</summary>
+    public bool PixelPerfect { get; init; }
     /// <summary>Preprocessor id; null = the plug-in's first; "none" when the image already is a condition map.</summary>
     public string? Pre { get; init; }
     /// <summary>Preprocessor options, e.g. {"low": "50"}.</summary>

@@ -174,9 +174,7 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
     double PixelPerfect(string image, string field, JobSpec spec, ResizeMode resize)
     {
         var decoded = JobImages.Decode(image, field, PreprocessorInput.RgbImage, server.MaxPixels);
-        double k0 = (double)(spec.Height ?? 512) / decoded.Height, k1 = (double)(spec.Width ?? 512) / decoded.Width;
-        double k = resize == ResizeMode.ResizeAndFill ? Math.Min(k0, k1) : Math.Max(k0, k1);
-        return Math.Round(k * Math.Min(decoded.Width, decoded.Height));
+        return global::ControlNet.Pipelines.PixelPerfect.DetectResolution(decoded.Width, decoded.Height, spec.Width ?? 512, spec.Height ?? 512, resize);
     }
 
     /// <summary>

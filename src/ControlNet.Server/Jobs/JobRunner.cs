@@ -155,7 +155,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             throw new RequestValidationException($"{at}.preprocessor", $"'{preprocessor}' is not available here. Available: {string.Join(", ", known)}.");
         }
         PreprocessorSource source;
-        if (pre.Input == PreprocessorInput.File) source = PreprocessorSource.From(JobImages.Bytes(image, $"{at}.image"), "upload");
+        if (pre.Input == PreprocessorInput.File) source = PreprocessorSources.FromFile(JobImages.Bytes(image, $"{at}.image"), "upload");
         else
         {
             var decoded = JobImages.Decode(image, $"{at}.image", pre.Input, server.MaxPixels);

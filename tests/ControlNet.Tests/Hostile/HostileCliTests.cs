@@ -32,13 +32,15 @@ public class HostileCliTests
     }
 
     [Fact]
-    public void Preprocess_openpose_on_a_photo_says_it_reads_pose_json()
+    public void Preprocess_openpose_on_a_photo_without_the_weights_names_the_file_and_the_fix()
     {
         using var cli = new CliRunner();
-        var (code, _, err) = cli.Run("preprocess", "openpose", CliRunner.Photo, cli.PathOf("pose.png"), "--plugins", CliRunner.PluginFolder);
+        var (code, _, err) = cli.Run("preprocess", "openpose", CliRunner.Photo, cli.PathOf("pose.png"), "--plugins", CliRunner.PluginFolder,
+            "--annotator-path", cli.PathOf("no-weights"));
         Assert.Equal(ExitCodes.Failure, code);
         AssertOneLine(err);
-        Assert.Contains("is not OpenPose JSON", err);
+        Assert.Contains("body_pose_model.pth", err);
+        Assert.Contains("--annotator-path", err);
         Assert.False(File.Exists(cli.PathOf("pose.png")));
     }
 

@@ -63,6 +63,22 @@ public class GenerationServiceTests
     }
 
     [Fact]
+    public void Pixel_perfect_detects_the_map_at_the_output_size()
+    {
+        using var provider = Provider(out _);
+        var service = provider.GetRequiredService<IGenerationService>();
+        ConditionImage Map(bool? pixelPerfect, ResizeMode resize) => service.Resolve(new GenerationRequest
+        {
+            Prompt = "p", Width = 384, Height = 448,
+            Controls = [ControlInput.From("canny", Photo) with { PixelPerfect = pixelPerfect, Resize = resize, Options = new Dictionary<string, string> { ["detect-resolution"] = "64" } }],
+        }).Controls.Single().Condition;
+        Assert.Equal((64, 64), Size(Map(null, ResizeMode.CropAndResize)));
+        Assert.Equal((448, 448), Size(Map(true, ResizeMode.CropAndResize)));   // 256² photo: k = max(448, 384)/256
+        Assert.Equal((384, 384), Size(Map(true, ResizeMode.ResizeAndFill)));   // k = min(…)
+        static (int, int) Size(ConditionImage m) => (m.Width, m.Height);
+    }
+
+    [Fact]
     public async Task Concurrent_requests_give_the_same_images_as_sequential_ones()
     {
         var requests = Requests();
