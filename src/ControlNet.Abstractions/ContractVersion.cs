@@ -12,7 +12,7 @@ namespace ControlNet.Abstractions;
 public static class ContractVersion
 {
     public const int Major = 1;
-    public const int Minor = 1;
+    public const int Minor = 2;
     public static Version Current { get; } = new(Major, Minor);
 
     /// <summary>True when a host on <see cref="Current"/> can run a plug-in built against <paramref name="pluginVersion"/>.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ControlNet.Autoencoders;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
+using ControlNet.Models.HintEncoders;
 using ControlNet.Runtime;
 using ControlNet.Text;
 using TorchSharp;
@@ -30,12 +31,17 @@ public static class ControlNetPipelineLoader
             foreach (var (key, source) in options.ControlNets)
             {
                 log?.Report($"Loading ControlNet '{key}' from {source}");
-                var module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
-                controlNets[key] = new PipelineControlNet(module, false);   // registered first so a failure below disposes it
                 bool pooled = options.GlobalAveragePooling.Contains(key);
+                ControlNetModule module;
                 using (var checkpoint = CheckpointLoader.Open(source))
                 {
-                    checkpoint.LoadInto(module, ModelComponent.ControlNet);
+                    var weights = checkpoint[ModelComponent.ControlNet];
+                    var hintEncoder = HintEncoderModules.ForWeights(weights.ByName, options.HintEncoders.GetValueOrDefault(key), $"ControlNet '{key}' ({source})");
+                    module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
+                    controlNets[key] = new PipelineControlNet(module, false);   // registered first so a failure below disposes it
+                    module = HintEncoderModules.Apply(module, hintEncoder);
+                    controlNets[key] = new PipelineControlNet(module, false);
+                    HintEncoderModules.LoadInto(checkpoint, module);
                     pooled |= DetectGlobalAveragePooling(checkpoint.Source);   // the local path, also for a hub id
                 }
                 module.eval();
