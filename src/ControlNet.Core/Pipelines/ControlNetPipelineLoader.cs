@@ -3,6 +3,7 @@ using ControlNet.Autoencoders;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
 using ControlNet.Models.HintEncoders;
+using ControlNet.Models.Variants;
 using ControlNet.Runtime;
 using ControlNet.Text;
 using TorchSharp;
@@ -39,7 +40,7 @@ public static class ControlNetPipelineLoader
                     var hintEncoder = HintEncoderModules.ForWeights(weights.ByName, options.HintEncoders.GetValueOrDefault(key), $"ControlNet '{key}' ({source})");
                     module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
                     controlNets[key] = new PipelineControlNet(module, false);   // registered first so a failure below disposes it
-                    module = HintEncoderModules.Apply(module, hintEncoder);
+                    module = HintEncoderModules.Apply(ControlNetVariants.ForWeights(module, weights.ByName), hintEncoder);
                     controlNets[key] = new PipelineControlNet(module, false);
                     HintEncoderModules.LoadInto(checkpoint, module);
                     pooled |= DetectGlobalAveragePooling(checkpoint.Source);   // the local path, also for a hub id

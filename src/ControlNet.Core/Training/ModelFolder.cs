@@ -2,6 +2,7 @@ using System.Text.Json;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
 using ControlNet.Models.HintEncoders;
+using ControlNet.Models.Variants;
 using ControlNet.Pipelines;
 using ControlNet.Text;
 using TorchSharp;
@@ -53,7 +54,7 @@ public static class ModelFolder
         if (!File.Exists(file)) throw new FileNotFoundException($"{condition} ControlNet weights '{file}' not found.", file);
         using var weights = SafetensorsFile.Open(file);
         var hintEncoder = HintEncoderModules.ForWeights(weights, declared: null, $"'{file}'");
-        var controlNet = HintEncoderModules.Apply(ArchitectureCatalog.CreateControlNet(manifest.Architecture), hintEncoder);
+        var controlNet = HintEncoderModules.Apply(ControlNetVariants.ForWeights(ArchitectureCatalog.CreateControlNet(manifest.Architecture), weights), hintEncoder);
         StrictLoader.Load(controlNet, weights, $"{condition} ControlNet from {file}");
         return controlNet;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
 using ControlNet.Models.HintEncoders;
+using ControlNet.Models.Variants;
 using ControlNet.Pipelines;
 using ControlNet.Training;
 using static TorchSharp.torch;
@@ -35,8 +36,8 @@ public static class ControlNetTrainingSession
             : ControlNetPipelineLoader.LoadCheckpoint(loadOptions, CPU, ScalarType.Float32);
         var unet = (nn.Module)model.UNet;
         using var prompts = new PromptEncoder(model.Tokenizer, model.TextEncoder);   // borrows the model's text side; the model disposes it
-        // The trainable copy starts as the base's encoder (paper §3.2); the chosen hint encoder takes input_hint_block's place.
-        using var controlNet = HintEncoderModules.Apply(ArchitectureCatalog.CreateControlNetFromUNet(model.Architecture, unet), s.HintEncoder);
+        // The trainable copy starts as the base's encoder (paper §3.2; or the ablation's variant); the chosen hint encoder takes input_hint_block's place.
+        using var controlNet = HintEncoderModules.Apply(ControlNetVariants.Create(s.Variant, model.Architecture, unet, s.Seed), s.HintEncoder);
         int hintChannels = controlNet.Architecture.HintChannels;
         LatentCache? latentCache = null;
         if (s.LatentCache is not null)
@@ -82,7 +83,7 @@ public static class ControlNetTrainingSession
             },
         };
         adherence?.Open(s.Resume && File.Exists(statePath) ? CheckpointStep(statePath) : null);
-        log($"train: {data.Count} examples, {trainer.Trainable.Sum(p => p.Parameter.numel()):N0} trainable parameters (base locked{(options.UnlockDecoder ? " except the decoder" : "")}), lr {options.LearningRate}, empty-prompt rate {options.EmptyPromptRate}, batch {options.BatchSize}×{options.GradientAccumulation}");
+        log($"train: {data.Count} examples, {trainer.Trainable.Sum(p => p.Parameter.numel()):N0} trainable parameters (base locked{(options.UnlockDecoder ? " except the decoder" : "")}), lr {options.LearningRate}, {s.Variant.Name()}{(s.HintEncoder is { IsStandard: false } he ? $" with the hint encoder of {he.Source}" : "")}, empty-prompt rate {options.EmptyPromptRate}, batch {options.BatchSize}×{options.GradientAccumulation}");
         run.Run(s.Resume, cancellationToken);
         var written = manifest is not null ? WriteModelFolder(s, manifest, trainer, unet, controlNet) : WriteControlNetFile(s, trainer, controlNet, log);
         TrainingCharts.DrawLoss(s.Output);
@@ -115,6 +116,7 @@ public static class ControlNetTrainingSession
         var file = $"controlnet-{s.Name}.safetensors";
         var meta = new Dictionary<string, string> { ["step"] = trainer.Step.ToString(CultureInfo.InvariantCulture), ["condition"] = s.Name };
         if (s.HintEncoder is { IsStandard: false } h) meta["hint_encoder"] = HintEncoderModules.Prefix(h.Spec);
+        if (s.Variant != ControlNetVariant.ControlNet) meta["variant"] = s.Variant.Name();
         using var shadow = trainer.Ema?.UseShadow();   // LDM exports the EMA weights when EMA is on
         if (trainer.Ema is not null) meta["ema"] = "true";
         ModelFolder.WriteWeights(controlNet, Path.Combine(folder, file), s.ExportPrecision, meta);
@@ -139,6 +141,7 @@ public static class ControlNetTrainingSession
         var tensors = controlNet.state_dict().Select(kv => new InMemoryTensorRef("control_model." + kv.Key, kv.Value.detach()).ConvertedTo(s.ExportPrecision)).ToList();
         var meta = new Dictionary<string, string> { ["step"] = trainer.Step.ToString(CultureInfo.InvariantCulture), ["condition"] = s.Name, ["base"] = s.Base, ["ema"] = (trainer.Ema is not null).ToString().ToLowerInvariant() };
         if (s.HintEncoder is { IsStandard: false } h) meta["hint_encoder"] = HintEncoderModules.Prefix(h.Spec);
+        if (s.Variant != ControlNetVariant.ControlNet) meta["variant"] = s.Variant.Name();
         SafetensorsWriter.Write(path, tensors, meta);
         return $"ControlNet {path} (use it with: generate --model {s.Base} --control {s.Name}:IMAGE:model={path})";
     }
