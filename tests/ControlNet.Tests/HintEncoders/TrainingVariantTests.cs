@@ -84,3 +84,18 @@ public sealed class TrainingVariantTests
         Assert.Equal(new HintEncoderSpec.Paper(3), found!.Spec);
     }
 }
+
+/// <summary>The four prompt settings of the paper's ablation (§4.3) as the toy world writes them.</summary>
+public sealed class ToyAblationPromptTests
+{
+    [Fact]
+    public void Each_setting_says_less_or_other_than_the_scene()
+    {
+        var e = new Toy.ToyExample(32, [], [], "red circle on blue background", "circle", "red", "blue");
+        Assert.Equal(["no prompt", "insufficient", "conflicting", "perfect"], Toy.ToyAblation.Settings);
+        Assert.Equal("", Toy.ToyAblation.Prompt("no prompt", e));
+        Assert.Equal("blue background", Toy.ToyAblation.Prompt("insufficient", e));
+        Assert.Equal("red square on blue background", Toy.ToyAblation.Prompt("conflicting", e));
+        Assert.Equal(e.Prompt, Toy.ToyAblation.Prompt("perfect", e));
+    }
+}
