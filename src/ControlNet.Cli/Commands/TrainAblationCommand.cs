@@ -47,6 +47,14 @@ public sealed class TrainAblationCommand : Command<TrainAblationCommand.Settings
         [Description("Held-out scenes per prompt setting (default 32).")]
         public int EvalCount { get; init; } = 32;
 
+        [CommandOption("--train-count <N>")]
+        [Description("Training scenes (toy world, seed 1; default 2000).")]
+        public int TrainCount { get; init; } = 2000;
+
+        [CommandOption("--sampling-steps <N>")]
+        [Description("DDIM steps of the evaluation samples (default 20).")]
+        public int SamplingSteps { get; init; } = 20;
+
         [CommandOption("--threads <N>")]
         [Description("libtorch intra-op threads (default: all cores).")]
         public int? Threads { get; init; }
@@ -70,6 +78,7 @@ public sealed class TrainAblationCommand : Command<TrainAblationCommand.Settings
                 Seeds = settings.Seeds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                     .Select(s => long.TryParse(s, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--seeds '{settings.Seeds}': '{s}' is not an integer; write e.g. --seeds 1,2.")).ToList(),
                 Steps = settings.Steps, BatchSize = settings.BatchSize, LearningRate = settings.LearningRate, EvalCount = settings.EvalCount,
+                TrainCount = settings.TrainCount, SamplingSteps = settings.SamplingSteps,
             };
         }
         catch (ArgumentException e) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
