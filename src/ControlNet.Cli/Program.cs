@@ -61,6 +61,7 @@ public static class Program
             config.AddCommand<TrainDataCommand>("train-data").WithDescription("Write the toy world dataset (circles and squares, canny edges, masks) in the fill50k layout.");
             config.AddCommand<TrainBaseCommand>("train-base").WithDescription("Train a pixel-space base U-Net from scratch (the toy world).");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a ControlNet next to a locked base model (paper §3); --benchmark for the overhead table.");
+            config.AddCommand<TrainAblationCommand>("train-ablation").WithDescription("The paper's ablation on the toy world: train controlnet/lite/gaussian-init, score shape IoU under four prompt settings.");
             config.AddCommand<TrainChartCommand>("train-chart").WithDescription("Draw a training log (loss.csv, adherence.csv) as a PNG chart.");
             // serve and worker run until stopped, so they carry no example: the root help's examples are pasted and run to completion (PublishTests).
             config.AddCommand<ServeCommand>("serve").WithDescription("Serve the A1111-compatible API, the SDK's own API and a web page (docs/server.md).");

@@ -1,3 +1,4 @@
+using ControlNet.Models.HintEncoders;
 using ControlNet.Pipelines;
 
 namespace ControlNet.Hosting;
@@ -48,7 +49,8 @@ public sealed class ControlNetOptions
 
     /// <summary>
     /// What the pipeline loader needs: base model, ControlNets by key, tokenizer, device, dtype, and which ControlNets
-    /// average their residuals (from <see cref="ControlOptions.GlobalAveragePooling"/> or the plug-ins' paired checkpoints).
+    /// average their residuals (from <see cref="ControlOptions.GlobalAveragePooling"/> or the plug-ins' paired checkpoints), and
+    /// the hint encoders of plug-ins that bring their own (<see cref="Abstractions.IConditionPlugin.HintEncoder"/>).
     /// </summary>
     public PipelineOptions ToPipelineOptions(IEnumerable<Abstractions.IConditionPlugin>? plugins = null) => new()
     {
@@ -58,6 +60,9 @@ public sealed class ControlNetOptions
         Device = Device,
         DType = DType,
         GlobalAveragePooling = Controls.Where(c => c.GlobalAveragePooling ?? PairedWithPooling(c, plugins)).Select(c => c.Key).ToArray(),
+        HintEncoders = Controls.Select(c => (c.Key, Plugin: plugins?.FirstOrDefault(p => string.Equals(p.Id, c.PluginId, StringComparison.OrdinalIgnoreCase))))
+            .Where(c => c.Plugin is not null && c.Plugin.HintEncoder is not Abstractions.HintEncoderSpec.Standard)
+            .ToDictionary(c => c.Key, c => HintEncoderChoice.FromPlugin(c.Plugin!), StringComparer.OrdinalIgnoreCase),
     };
 
     // "lllyasviel/control_v11e_sd15_shuffle", ".../control_v11e_sd15_shuffle.pth" and the bare name all match the paired checkpoint.

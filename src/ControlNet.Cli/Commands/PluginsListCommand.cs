@@ -40,7 +40,8 @@ public sealed class PluginsListCommand : Command<PluginsListCommand.Settings>
                     hintEncoder = p.Plugin.HintEncoder switch
                     {
                         HintEncoderSpec.Standard s => $"standard ({s.InputChannels} channels)",
-                        HintEncoderSpec.Custom c => $"custom: {c.Name}",
+                        HintEncoderSpec.Paper paper => $"paper ({paper.InputChannels} channels, keys paper_hint_block.*)",
+                        HintEncoderSpec.Custom c => $"custom: {c.Name} ({c.InputChannels} channels, keys {c.Name}.*)",
                         _ => "unknown",
                     },
                     preprocessors = p.Plugin.Preprocessors.Select(x => new

@@ -2,6 +2,8 @@ using System.ComponentModel;
 using ControlNet.Abstractions;
 using ControlNet.Checkpoints;
 using ControlNet.Hosting.Training;
+using ControlNet.Models.HintEncoders;
+using ControlNet.Models.Variants;
 using ControlNet.Pipelines;
 using ControlNet.Toy;
 using ControlNet.Training;
@@ -39,6 +41,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--condition-option <KEY=VALUE>")]
         [Description("A preprocessor option for --condition, e.g. detect-resolution=64. Repeatable.")]
         public string[] ConditionOptions { get; init; } = [];
+
+        [CommandOption("--hint-encoder <NAME>")]
+        [Description("The hint encoder to train: standard (the released code's 8-conv SiLU input_hint_block), paper (the paper's four 4×4 convs with ReLU, §3.2; keys paper_hint_block.*), or a plug-in id (the plug-in's own encoder). Default: the --condition plug-in's encoder, else standard.")]
+        public string? HintEncoder { get; init; }
+
+        [CommandOption("--variant <NAME>")]
+        [Description("The paper's ablation (§4.3): controlnet (default: trainable copy + zero convolutions), lite (one convolution per copy block), gaussian-init (Gaussian-initialised instead of zero convolutions).")]
+        public string Variant { get; init; } = "controlnet";
 
         [CommandOption("--name <KEY>")]
         [Description("Key of the trained ControlNet in the output model folder (default: the --condition id, else 'control').")]
@@ -109,8 +119,17 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             int size = ModelFolderManifest.IsModelFolder(settings.Base) ? ModelFolderManifest.Read(settings.Base).ImageSize ?? 32 : 32;
             previews = ToyAdherence.Previews(settings.AdherenceCount, size, makeCondition ?? TrainSettings.ToyCanny(settings));
         }
+        HintEncoderChoice hintEncoder;
+        ControlNetVariant variant;
+        try
+        {
+            hintEncoder = HintEncoderOption.Resolve(settings.HintEncoder, settings.LoadCatalog, settings.Condition);
+            variant = ControlNetVariants.Parse(settings.Variant);
+        }
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException) { throw new UserFacingException(e.Message, ExitCodes.Usage); }
         var session = new ControlNetTrainingSettings
         {
+            HintEncoder = hintEncoder, Variant = variant,
             Base = settings.Base, Tokenizer = settings.Tokenizer, Output = settings.Output, Name = settings.Name ?? settings.Condition ?? "control",
             UnlockDecoder = settings.UnlockDecoder, LearningRate = settings.LearningRate, EmptyPromptRate = settings.EmptyPromptRate,
             BatchSize = settings.BatchSize, GradientAccumulation = settings.GradientAccumulation, EmaDecay = settings.Ema, Seed = settings.Seed,

@@ -125,6 +125,8 @@ public static class CheckpointDetector
         var keys = tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         if (keys.Contains("controlnet_cond_embedding.conv_in.weight")) return (ModelComponent.ControlNet, KeyLayout.Diffusers);
         if (keys.Contains("input_hint_block.0.weight")) return (ModelComponent.ControlNet, KeyLayout.Ldm);
+        // A ControlNet with another hint encoder (paper's, a plug-in's) has no input_hint_block but always zero convs.
+        if (keys.Contains("zero_convs.0.0.weight")) return (ModelComponent.ControlNet, KeyLayout.Ldm);
         if (keys.Contains("time_embed.0.weight")) return (expected == ModelComponent.ControlNet ? ModelComponent.ControlNet : ModelComponent.Unet, KeyLayout.Ldm);
         if (keys.Contains("time_embedding.linear_1.weight")) return (expected == ModelComponent.ControlNet ? ModelComponent.ControlNet : ModelComponent.Unet, KeyLayout.Diffusers);
         if (keys.Contains("encoder.down.0.block.0.conv1.weight")) return (ModelComponent.Vae, KeyLayout.Ldm);

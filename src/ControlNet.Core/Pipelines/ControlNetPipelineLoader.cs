@@ -3,6 +3,8 @@ using ControlNet.Autoencoders;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
 using ControlNet.Models.Adapters;
+using ControlNet.Models.HintEncoders;
+using ControlNet.Models.Variants;
 using ControlNet.Runtime;
 using ControlNet.Text;
 using TorchSharp;
@@ -39,10 +41,14 @@ public static class ControlNetPipelineLoader
                     continue;
                 }
                 log?.Report($"Loading ControlNet '{key}' from {source}");
-                var module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
-                controlNets[key] = new PipelineControlNet(module, false);   // registered first so a failure below disposes it
                 bool pooled = options.GlobalAveragePooling.Contains(key);
-                checkpoint.LoadInto(module, ModelComponent.ControlNet);
+                var weights = checkpoint[ModelComponent.ControlNet];
+                var hintEncoder = HintEncoderModules.ForWeights(weights.ByName, options.HintEncoders.GetValueOrDefault(key), $"ControlNet '{key}' ({source})");
+                ControlNetModule module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
+                controlNets[key] = new PipelineControlNet(module, false);   // registered first so a failure below disposes it
+                module = HintEncoderModules.Apply(ControlNetVariants.ForWeights(module, weights.ByName), hintEncoder);
+                controlNets[key] = new PipelineControlNet(module, false);
+                HintEncoderModules.LoadInto(checkpoint, module);
                 pooled |= DetectGlobalAveragePooling(checkpoint.Source);   // the local path, also for a hub id
                 module.eval();
                 if (pooled) log?.Report($"ControlNet '{key}' averages its residuals globally (shuffle): it acts on the conditional pass only.");

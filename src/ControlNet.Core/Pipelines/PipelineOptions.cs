@@ -1,3 +1,5 @@
+using ControlNet.Models.HintEncoders;
+
 namespace ControlNet.Pipelines;
 
 /// <summary>What <see cref="ControlNetPipelineLoader.Load"/> loads.</summary>
@@ -17,4 +19,8 @@ public sealed record PipelineOptions
     /// their files (diffusers <c>global_pool_conditions</c>, a CN 1.1 yaml with <c>global_average_pooling: True</c>).
     /// A host fills it from <see cref="ControlNet.Abstractions.PairedCheckpoint.GlobalAveragePooling"/>.</summary>
     public IReadOnlyCollection<string> GlobalAveragePooling { get; init; } = [];
+    /// <summary>Key → the hint encoder the ControlNet's condition plug-in declares, when it is not the standard one
+    /// (<see cref="ControlNet.Abstractions.IConditionPlugin.HintEncoder"/>); its weights come from the ControlNet file.
+    /// A file with the paper's encoder (<c>paper_hint_block.*</c>) is recognised without an entry.</summary>
+    public IReadOnlyDictionary<string, HintEncoderChoice> HintEncoders { get; init; } = new Dictionary<string, HintEncoderChoice>();
 }

@@ -121,7 +121,8 @@ public sealed class DiffusionTrainer : IDisposable
     /// <summary>MSE(ε̂, ε) of one planned micro-batch, with the graph attached.</summary>
     public Tensor Loss(MicroBatchPlan plan)
     {
-        var (target, hint, prompts) = _data.Batch(plan.Indices, _unetForward.Architecture.HintChannels);
+        // The ControlNet's encoder decides the map's channels (a plug-in's may read 1); base training ignores the hint.
+        var (target, hint, prompts) = _data.Batch(plan.Indices, _controlNetForward?.Architecture.HintChannels ?? _unetForward.Architecture.HintChannels);
         var generator = new Generator(plan.NoiseSeed);
         long b = target.shape[0];
         Tensor z0;

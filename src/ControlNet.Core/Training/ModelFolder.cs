@@ -1,6 +1,8 @@
 using System.Text.Json;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
+using ControlNet.Models.HintEncoders;
+using ControlNet.Models.Variants;
 using ControlNet.Pipelines;
 using ControlNet.Text;
 using TorchSharp;
@@ -49,8 +51,11 @@ public static class ModelFolder
     {
         var file = manifest.ControlNetFile(folder, condition)
             ?? throw new KeyNotFoundException($"The model folder '{folder}' has no ControlNet for '{condition}'; it has: {string.Join(", ", manifest.ControlNets.Keys)}.");
-        var controlNet = ArchitectureCatalog.CreateControlNet(manifest.Architecture);
-        ReadWeights(controlNet, file, $"{condition} ControlNet");
+        if (!File.Exists(file)) throw new FileNotFoundException($"{condition} ControlNet weights '{file}' not found.", file);
+        using var weights = SafetensorsFile.Open(file);
+        var hintEncoder = HintEncoderModules.ForWeights(weights, declared: null, $"'{file}'");
+        var controlNet = HintEncoderModules.Apply(ControlNetVariants.ForWeights(ArchitectureCatalog.CreateControlNet(manifest.Architecture), weights), hintEncoder);
+        StrictLoader.Load(controlNet, weights, $"{condition} ControlNet from {file}");
         return controlNet;
     }
 

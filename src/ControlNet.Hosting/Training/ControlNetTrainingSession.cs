@@ -1,6 +1,8 @@
 using System.Globalization;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
+using ControlNet.Models.HintEncoders;
+using ControlNet.Models.Variants;
 using ControlNet.Pipelines;
 using ControlNet.Training;
 using static TorchSharp.torch;
@@ -34,7 +36,9 @@ public static class ControlNetTrainingSession
             : ControlNetPipelineLoader.LoadCheckpoint(loadOptions, CPU, ScalarType.Float32);
         var unet = (nn.Module)model.UNet;
         using var prompts = new PromptEncoder(model.Tokenizer, model.TextEncoder);   // borrows the model's text side; the model disposes it
-        using var controlNet = ArchitectureCatalog.CreateControlNetFromUNet(model.Architecture, unet);
+        // The trainable copy starts as the base's encoder (paper §3.2; or the ablation's variant); the chosen hint encoder takes input_hint_block's place.
+        using var controlNet = HintEncoderModules.Apply(ControlNetVariants.Create(s.Variant, model.Architecture, unet, s.Seed), s.HintEncoder);
+        int hintChannels = controlNet.Architecture.HintChannels;
         LatentCache? latentCache = null;
         if (s.LatentCache is not null)
             latentCache = model.Autoencoder is Autoencoders.AutoencoderKL vae ? new LatentCache(vae, s.LatentCache)
@@ -49,7 +53,7 @@ public static class ControlNetTrainingSession
         using var trainer = new DiffusionTrainer(unet, controlNet, prompts, data, options, model.Autoencoder, latentCache: latentCache);
 
         var previews = s.Samples ? s.Previews ?? TrainingPreviews.FromData(data) : null;
-        using var heldHints = previews is null ? null : cat(previews.Conditions.Select(c => c.ToRgb8().ToTensor()).ToList(), 0);   // [N, 3, H, W]
+        using var heldHints = previews is null ? null : cat(previews.Conditions.Select(c => HintTensor(c, hintChannels)).ToList(), 0);   // [N, C, H, W]
         var adherence = previews?.Adherence is null ? null : new CsvLog(Path.Combine(s.Output, "adherence.csv"), "step", "iou", "iou_no_control");
         Directory.CreateDirectory(Path.Combine(s.Output, "samples"));
         double guidance = manifest?.GuidanceScale ?? (manifest is null ? 7.5 : 3.0);   // SD's usual scale; the toy's 3
@@ -79,13 +83,22 @@ public static class ControlNetTrainingSession
             },
         };
         adherence?.Open(s.Resume && File.Exists(statePath) ? CheckpointStep(statePath) : null);
-        log($"train: {data.Count} examples, {trainer.Trainable.Sum(p => p.Parameter.numel()):N0} trainable parameters (base locked{(options.UnlockDecoder ? " except the decoder" : "")}), lr {options.LearningRate}, empty-prompt rate {options.EmptyPromptRate}, batch {options.BatchSize}×{options.GradientAccumulation}");
+        log($"train: {data.Count} examples, {trainer.Trainable.Sum(p => p.Parameter.numel()):N0} trainable parameters (base locked{(options.UnlockDecoder ? " except the decoder" : "")}), lr {options.LearningRate}, {s.Variant.Name()}{(s.HintEncoder is { IsStandard: false } he ? $" with the hint encoder of {he.Source}" : "")}, empty-prompt rate {options.EmptyPromptRate}, batch {options.BatchSize}×{options.GradientAccumulation}");
         run.Run(s.Resume, cancellationToken);
         var written = manifest is not null ? WriteModelFolder(s, manifest, trainer, unet, controlNet) : WriteControlNetFile(s, trainer, controlNet, log);
         TrainingCharts.DrawLoss(s.Output);
         if (latentCache is not null) log($"latent cache {latentCache.Folder}: {latentCache.Hits} hits, {latentCache.Misses} encoded");
         log($"done at step {trainer.Step}: {written}");
         return written;
+    }
+
+    /// <summary>A preview condition as [1, C, H, W] for an encoder reading <paramref name="channels"/> channels (gray maps fill RGB).</summary>
+    static Tensor HintTensor(Abstractions.ConditionImage c, int channels)
+    {
+        var image = channels == 3 ? c.ToRgb8() : c;
+        if (image.Channels != channels)
+            throw new ArgumentException($"The preview condition maps have {image.Channels} channels but the hint encoder reads {channels}; make the conditions with a preprocessor that outputs {channels}-channel maps.");
+        return image.ToTensor();
     }
 
     /// <summary>The step a run's training state was written at.</summary>
@@ -102,6 +115,8 @@ public static class ControlNetTrainingSession
         CopyFolder(s.Base, folder);
         var file = $"controlnet-{s.Name}.safetensors";
         var meta = new Dictionary<string, string> { ["step"] = trainer.Step.ToString(CultureInfo.InvariantCulture), ["condition"] = s.Name };
+        if (s.HintEncoder is { IsStandard: false } h) meta["hint_encoder"] = HintEncoderModules.Prefix(h.Spec);
+        if (s.Variant != ControlNetVariant.ControlNet) meta["variant"] = s.Variant.Name();
         using var shadow = trainer.Ema?.UseShadow();   // LDM exports the EMA weights when EMA is on
         if (trainer.Ema is not null) meta["ema"] = "true";
         ModelFolder.WriteWeights(controlNet, Path.Combine(folder, file), s.ExportPrecision, meta);
@@ -125,6 +140,8 @@ public static class ControlNetTrainingSession
         using var shadow = trainer.Ema?.UseShadow();
         var tensors = controlNet.state_dict().Select(kv => new InMemoryTensorRef("control_model." + kv.Key, kv.Value.detach()).ConvertedTo(s.ExportPrecision)).ToList();
         var meta = new Dictionary<string, string> { ["step"] = trainer.Step.ToString(CultureInfo.InvariantCulture), ["condition"] = s.Name, ["base"] = s.Base, ["ema"] = (trainer.Ema is not null).ToString().ToLowerInvariant() };
+        if (s.HintEncoder is { IsStandard: false } h) meta["hint_encoder"] = HintEncoderModules.Prefix(h.Spec);
+        if (s.Variant != ControlNetVariant.ControlNet) meta["variant"] = s.Variant.Name();
         SafetensorsWriter.Write(path, tensors, meta);
         return $"ControlNet {path} (use it with: generate --model {s.Base} --control {s.Name}:IMAGE:model={path})";
     }

@@ -1,4 +1,6 @@
 using ControlNet.Checkpoints;
+using ControlNet.Models.HintEncoders;
+using ControlNet.Models.Variants;
 using ControlNet.Training;
 
 namespace ControlNet.Hosting.Training;
@@ -40,6 +42,11 @@ public sealed record ControlNetTrainingSettings
     public bool Resume { get; init; }
     /// <summary>Write sample grids (and the adherence metric) at every sample step.</summary>
     public bool Samples { get; init; } = true;
+    /// <summary>The hint encoder to train: null or <see cref="HintEncoderChoice.Standard"/> = the released code's input_hint_block;
+    /// the paper's (§3.2) or a plug-in's own (<see cref="Abstractions.IConditionPlugin.HintEncoder"/>), saved under its key prefix.</summary>
+    public HintEncoderChoice? HintEncoder { get; init; }
+    /// <summary>The paper's ablation (§4.3): the full ControlNet (default), ControlNet-lite, or Gaussian-initialised instead of zero convolutions.</summary>
+    public ControlNetVariant Variant { get; init; } = ControlNetVariant.ControlNet;
     /// <summary>What to sample; null: the first 8 dataset rows (<see cref="TrainingPreviews.FromData"/>).</summary>
     public TrainingPreviews? Previews { get; init; }
 }
