@@ -41,17 +41,22 @@ internal sealed class BenchRunner
 
     BenchReport Run()
     {
+        var threading = Runtime.ThreadingDefaults.Apply();
         Runtime.TorchRuntime.EnsureInitialized();
+        using var background = _o.BackgroundLoad > 0 ? new BackgroundLoad(_o.BackgroundLoad) : null;
         var started = _started = DateTimeOffset.Now;
         var loadStart = _loadStart = ProcessStats.LoadAverage();
         var previousThreads = torch.get_num_threads();
         torch.set_num_threads(_o.Threads);
         var machine = new MachineInfo(ProcessStats.CpuModel(), Environment.ProcessorCount, torch.get_num_threads(),
             RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription,
-            typeof(torch).Assembly.GetName().Version?.ToString() ?? "?", ProcessStats.AvailableMemoryBytes());
+            typeof(torch).Assembly.GetName().Version?.ToString() ?? "?", ProcessStats.AvailableMemoryBytes(),
+            ProcessStats.CpuFlags(), torch.get_num_interop_threads(), threading.Describe(), _o.BackgroundLoad);
         _machine = machine;
         if (!ProcessStats.ResetPeak())
             _notes.Add("Could not reset VmHWM (/proc/self/clear_refs); per-row peak RSS is the process peak so far.");
+        if (_o.BackgroundLoad > 0)
+            _notes.Add($"{_o.BackgroundLoad} busy background thread(s) ran beside the bench for the whole run (--background-load).");
         if (loadStart[0] > _o.Threads)
             _notes.Add($"The machine was busy at the start (1-minute load average {loadStart[0]:0.00} on {Environment.ProcessorCount} logical cores): absolute times are inflated; the efficiency column (ratio to a convolution measured in the same run) is the figure to compare.");
         try
@@ -299,6 +304,8 @@ internal sealed class BenchRunner
                     StepRow($"step.unet+cn.{size}", BenchGroups.UNetControlNet, "U-Net + 1 ControlNet", size, e, unet, new[] { cn }, inputs, features, unetModule, cnModule);
                 if (_o.Includes(BenchGroups.Eager))
                     StepRow($"step.eager.{size}", BenchGroups.Eager, "U-Net + 1 ControlNet, plain eager port", size, ExecutionOptions.PlainEager, unet, new[] { cn }, inputs, features, unetModule, cnModule);
+                if (_o.Includes(BenchGroups.Threads) && size == _o.Sizes.Min() && _o.Threads > 1)
+                    WithThreads(1, () => StepRow($"step.unet+cn.1thread.{size}", BenchGroups.Threads, "U-Net + 1 ControlNet, 1 thread", size, e, unet, new[] { cn }, inputs, features, unetModule, cnModule));
                 if (_o.Includes(BenchGroups.Ablations) && size == _o.Sizes.Min())
                     foreach (var (label, variant) in Ablations(e))
                         StepRow($"ablation.{label}.{size}", BenchGroups.Ablations, $"U-Net + 1 ControlNet, {label}", size, variant, unet, new[] { cn }, inputs, features, unetModule, cnModule);
@@ -327,6 +334,20 @@ internal sealed class BenchRunner
                     foreach (var t in features) t.Dispose();
                 }
             }
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> with <paramref name="threads"/> torch threads, then restores the run's count.</summary>
+    void WithThreads(int threads, Action action)
+    {
+        torch.set_num_threads(threads);
+        try
+        {
+            action();
+        }
+        finally
+        {
+            torch.set_num_threads(_o.Threads);
         }
     }
 
@@ -506,7 +527,8 @@ internal sealed class BenchRunner
             var probeAfter = probeBefore is null ? null : ProbeConvolution();
             double? reference = probeBefore is double b && probeAfter is double a ? 0.5 * (b + a) : null;
             double? efficiency = gflops is not null && reference is > 0 ? gflops / reference : null;
-            var row = new Measurement(id, group, name, size, configuration, time, gmac, gflops, efficiency, peak, note, reference);
+            var row = new Measurement(id, group, name, size, configuration, time, gmac, gflops, efficiency, peak, note, reference,
+                ProcessStats.LoadAverage()[0], torch.get_num_threads());
             _rows.Add(row);
             if (_o.PartialJson is not null) Snapshot(Array.Empty<MacCheck>()).WriteJson(_o.PartialJson);
             _log?.Report($"  median {time.Median:0.000} s (min {time.Min:0.000}, max {time.Max:0.000})" +
