@@ -26,6 +26,12 @@ internal static class BenchMarkdown
                           $"{(m.GigaMacs is double g ? F(g, "0.0") : "")} | {(m.GflopPerSecond is double f ? F(f, "0.0") : "")} | " +
                           $"{(m.ReferenceGflopPerSecond is double rg ? F(rg, "0.0") : "")} | " +
                           $"{(m.Efficiency is double e ? F(e * 100, "0") + " %" : "")} | {(m.LoadAverage is double la ? F(la, "0.00") : "")} | {F(m.PeakRssBytes / 1e9, "0.00")} |");
+        var rowNotes = r.Measurements.Where(m => m.Note is { } n && !n.StartsWith("batch ", StringComparison.Ordinal)).ToList();
+        if (rowNotes.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (var m in rowNotes) sb.AppendLine($"* {m.Name}{(m.Size is int s ? $" at {s}" : "")}: {m.Note}");
+        }
         if (r.MacChecks.Count > 0)
         {
             sb.AppendLine();

@@ -14,11 +14,12 @@ internal static class BenchGroups
     public const string Vae = "vae";
     public const string Load = "load";
     public const string Train = "train";
+    public const string Weights16 = "weights16";  // U-Net + ControlNet with bf16 weight storage, fp32 compute (last: converts the models)
     public const string Threads = "threads";      // the same work at 1 thread beside the N-thread rows (threading defaults)
     public const string FewStep = "fewstep";      // time to a 512 image: 20 steps Euler a vs LCM-LoRA 4 and 8 (opt-in: --only fewstep)
 
     public static IReadOnlyList<string> All { get; } =
-        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train, Threads, FewStep };
+        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train, Weights16, Threads, FewStep };
 }
 
 /// <summary>What <see cref="BenchRunner"/> measures and how carefully.</summary>

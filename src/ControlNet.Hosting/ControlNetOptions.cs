@@ -21,6 +21,12 @@ public sealed class ControlNetOptions
     /// <summary>"fp32", "fp16" or "bf16".</summary>
     public string DType { get; set; } = "fp32";
 
+    /// <summary>Weight storage: "fp32" (default), or "fp16" / "bf16" with fp32 compute (<see cref="PipelineOptions.WeightsDType"/>).</summary>
+    public string WeightsDType { get; set; } = "fp32";
+
+    /// <summary>Null = the base model's VAE, or <c>taesd:PATH</c> (<see cref="PipelineOptions.Vae"/>).</summary>
+    public string? Vae { get; set; }
+
     /// <summary>
     /// Defaults for requests: size, steps, sampler, guidance scale, eta, negative prompt, clip skip, denoising strength.
     /// Prompt, seed, controls and images always come from the request.
@@ -57,6 +63,8 @@ public sealed class ControlNetOptions
         Tokenizer = Tokenizer,
         Device = Device,
         DType = DType,
+        WeightsDType = WeightsDType,
+        Vae = Vae,
         GlobalAveragePooling = Controls.Where(c => c.GlobalAveragePooling ?? PairedWithPooling(c, plugins)).Select(c => c.Key).ToArray(),
     };
 
