@@ -7,7 +7,8 @@ namespace ControlNet.Tests.Fuzz;
 /// <summary>
 /// The CI fuzz run (issue 20): every input kind, fixed seed, bounded count. It prints the counts and fails on any crash,
 /// hang or memory blow-up. CONTROLNET_FUZZ_SCALE multiplies the input counts (docs/security.md records a long run);
-/// CONTROLNET_FUZZ_SEED changes the seed. Runs in the console collection, which xUnit runs alone, so the process's
+/// CONTROLNET_FUZZ_SEED changes the seed; CONTROLNET_FUZZ_ONLY runs one input kind; CONTROLNET_FUZZ_FINDINGS keeps the
+/// inputs that failed (and the one running, for a native crash). Runs in the console collection, which xUnit runs alone, so the process's
 /// memory figures are this run's.
 /// </summary>
 [Collection(nameof(Cli.ConsoleCollection))]
@@ -27,8 +28,10 @@ public class FuzzHarnessTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         try
         {
+            var only = Environment.GetEnvironmentVariable("CONTROLNET_FUZZ_ONLY");
             foreach (var target in FuzzTargets.All(dir.Path, scale).Concat([CliFuzzTarget.Create(dir.Path, scale)]))
             {
+                if (!string.IsNullOrEmpty(only) && target.Name != only) continue;
                 var counts = FuzzRunner.Run(target, seed, timeout: TimeSpan.FromSeconds(30), memoryBound: 1L << 30);
                 results.Add(counts);
                 output.WriteLine(counts.ToString());

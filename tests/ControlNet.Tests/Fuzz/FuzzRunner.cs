@@ -39,6 +39,7 @@ static class FuzzRunner
             var seedInput = target.Seeds[mutator.Random.Next(target.Seeds.Count)];
             // One input in ten is a seed as is (must be accepted or refused cleanly too); the rest are mutations.
             var input = i % 10 == 0 ? seedInput : mutator.Mutate(seedInput, target.Text);
+            KeepCurrent(target, input);
             self.Refresh();
             var peakBefore = self.PeakWorkingSet64;
             long allocated = 0;
@@ -87,6 +88,20 @@ static class FuzzRunner
         if (string.IsNullOrEmpty(dir)) return;
         Directory.CreateDirectory(dir);
         File.WriteAllBytes(Path.Combine(dir, $"{target.Name}-{index}.bin"), input);
+    }
+
+    /// <summary>
+    /// Saves the input about to run as current-NAME.bin in CONTROLNET_FUZZ_FINDINGS (when set): a native crash in a
+    /// decoder ends the test host before any finding is kept, and this file is then the input that did it.
+    /// </summary>
+    static void KeepCurrent(FuzzTarget target, byte[] input)
+    {
+        var dir = Environment.GetEnvironmentVariable("CONTROLNET_FUZZ_FINDINGS");
+        if (string.IsNullOrEmpty(dir)) return;
+        Directory.CreateDirectory(dir);
+        using var stream = new FileStream(Path.Combine(dir, $"current-{target.Name}.bin"), FileMode.Create, FileAccess.Write);
+        stream.Write(input);
+        stream.Flush(flushToDisk: true);
     }
 
     static string Describe(byte[] input)
