@@ -48,16 +48,17 @@ namespace ControlNet.Generators.Emitting
             w.Line();
 
             w.Line("/// <inheritdoc cref=\"" + Blocks.Substring(8) + ".IUNet.Forward\"/>");
-            w.Open("public override " + Tensor + " Forward(" + Tensor + " x, " + Tensor + " timesteps, " + Tensor + " context, global::System.Collections.Generic.IReadOnlyList<" + Tensor + ">? controlResiduals = null, bool onlyMidControl = false)");
-            w.Line(Blocks + ".ModelInputs.CheckUNet(Architecture, x, timesteps, context, controlResiduals);");
+            w.Open("public override " + Tensor + " Forward(" + Tensor + " x, " + Tensor + " timesteps, " + Tensor + " context, global::System.Collections.Generic.IReadOnlyList<" + Tensor + ">? controlResiduals = null, bool onlyMidControl = false, global::System.Collections.Generic.IReadOnlyList<" + Tensor + "?>? encoderAdditions = null)");
+            w.Line(Blocks + ".ModelInputs.CheckUNet(Architecture, x, timesteps, context, controlResiduals, encoderAdditions);");
             w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
             w.Line("// 1. time embedding, [cos | sin] sinusoid then MLP");
             w.Line("var emb = time_embed.call(" + Blocks + ".TimestepEmbedding.Sinusoidal(timesteps, " + S(a.ModelChannels) + ").to(x.dtype, x.device)); // [B, " + S(a.TimeEmbedDim) + "]");
-            w.Line("// 2. encoder; every input block's output is a skip");
+            w.Line("// 2. encoder; every input block's output (plus an adapter's addition there) is a skip");
             w.Line("var hs = new " + Tensor + "[" + S(n) + "];");
             w.Line("var h = x;");
             w.Open("for (var i = 0; i < " + S(n) + "; i++)");
             w.Line("h = input_blocks[i].call(h, emb, context);");
+            w.Line("if (encoderAdditions is not null && encoderAdditions[i] is { } addition) h = h + addition;");
             w.Line("hs[i] = h;");
             w.Close();
             w.Line("// 3. middle block; the last residual is added even with onlyMidControl (CN ControlledUnetModel)");

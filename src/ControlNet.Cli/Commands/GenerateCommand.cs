@@ -22,7 +22,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
     public sealed class Settings : PluginFolderSettings
     {
         [CommandOption("--model <MODEL>")]
-        [Description("Base model: checkpoint file, diffusers folder or Hugging Face id. Default: the shipped toy model (models/toy next to the executable). ControlNets go in --control (model=…).")]
+        [Description("Base model: checkpoint file, diffusers folder or Hugging Face id. Default: the shipped toy model (models/toy next to the executable). ControlNets and T2I-Adapters go in --control (model=… or adapter=…).")]
         public string? Model { get; init; }
 
         [CommandOption("--prompt <TEXT>")]
@@ -70,7 +70,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Tokenizer { get; init; }
 
         [CommandOption("--control <SPEC>")]
-        [Description("TYPE:IMAGE[[:key=value,…]], repeatable. TYPE is a plug-in id whose preprocessor runs on IMAGE first. Keys: model, strength, start, end, mode (balanced|prompt|control), guess, resize (just-resize|crop-and-resize|resize-and-fill), pre (a preprocessor id, or none when IMAGE already is a condition map), and the preprocessor's own options.")]
+        [Description("TYPE:IMAGE[[:key=value,…]], repeatable. TYPE is a plug-in id whose preprocessor runs on IMAGE first. Keys: model (a ControlNet or T2I-Adapter file; adapter= says the same), strength (scale= for adapters), start, end (factor= for adapters), mode (balanced|prompt|control), guess, resize (just-resize|crop-and-resize|resize-and-fill), pre (a preprocessor id, or none when IMAGE already is a condition map), and the preprocessor's own options.")]
         public string[] Controls { get; init; } = [];
 
         [CommandOption("--init-image <FILE>")]

@@ -7,7 +7,9 @@ namespace ControlNet.Cli.Generation;
 public static class ControlSpec
 {
     /// <summary>The keys the spec itself understands; any other key is a preprocessor option.</summary>
-    public static readonly string[] Keys = ["model", "strength", "start", "end", "mode", "guess", "resize", "pre"];
+    /// <remarks><c>adapter</c>, <c>scale</c> and <c>factor</c> are the T2I-Adapter names of <c>model</c>, <c>strength</c> and <c>end</c>
+    /// (diffusers <c>adapter_conditioning_scale</c> / <c>adapter_conditioning_factor</c>); the kind is read from the file.</remarks>
+    public static readonly string[] Keys = ["model", "adapter", "strength", "scale", "start", "end", "factor", "mode", "guess", "resize", "pre"];
 
     public static RunControl Parse(string spec)
     {
@@ -32,10 +34,10 @@ public static class ControlSpec
             var value = pair[(eq + 1)..].Trim();
             control = key switch
             {
-                "model" => control with { Model = value },
-                "strength" => control with { Strength = Number(spec, key, value) },
+                "model" or "adapter" => control with { Model = value },
+                "strength" or "scale" => control with { Strength = Number(spec, key, value) },
                 "start" => control with { Start = Number(spec, key, value) },
-                "end" => control with { End = Number(spec, key, value) },
+                "end" or "factor" => control with { End = Number(spec, key, value) },
                 "mode" => control with { Mode = value },
                 "guess" => control with { Guess = value.Length == 0 || Bool(spec, value) },
                 "resize" => control with { Resize = value },

@@ -46,7 +46,7 @@ public sealed class Checkpoint : IDisposable
 
     public ComponentWeights this[ModelComponent c] => _components.TryGetValue(c, out var w) ? w
         : throw new InvalidDataException($"'{Source}' ({Format}) has no {c.DisplayName()} weights; it holds: {string.Join(", ", _components.Keys.Select(k => k.DisplayName()))}. " +
-            (c == ModelComponent.ControlNet ? "Pass a ControlNet file (e.g. control_v11p_sd15_canny.pth or lllyasviel/control_v11p_sd15_canny)." : "Pass a Stable Diffusion 1.5 model (e.g. v1-5-pruned-emaonly.safetensors or a diffusers folder)."));
+            (c is ModelComponent.ControlNet or ModelComponent.T2IAdapter ? "Pass a ControlNet file (e.g. control_v11p_sd15_canny.pth or lllyasviel/control_v11p_sd15_canny) or a T2I-Adapter (e.g. t2iadapter_depth_sd14v1.pth)." : "Pass a Stable Diffusion 1.5 model (e.g. v1-5-pruned-emaonly.safetensors or a diffusers folder)."));
 
     /// <summary>
     /// Strictly loads one component into a module whose state_dict() keys are the canonical names

@@ -44,6 +44,12 @@ public static class CheckpointDetector
         }
 
         var layouts = groups.Keys.ToDictionary(c => c, _ => KeyLayout.Ldm);
+        // T2I-Adapter: TencentARC's prefixed keys and diffusers' keys share "adapter."; only diffusers nests ".resnets.".
+        if (groups.TryGetValue(ModelComponent.T2IAdapter, out var adapter) && adapter.Any(t => t.Name.Contains(".resnets.", StringComparison.Ordinal)))
+        {
+            groups[ModelComponent.T2IAdapter] = adapter.Select(t => t.As(ModelComponent.T2IAdapter.LdmPrefix() + t.Name)).ToList();
+            layouts[ModelComponent.T2IAdapter] = KeyLayout.Diffusers;
+        }
         string description;
         if (unprefixed.Count > 0)
         {
@@ -124,6 +130,11 @@ public static class CheckpointDetector
         if (keys.Contains("encoder.down.0.block.0.conv1.weight")) return (ModelComponent.Vae, KeyLayout.Ldm);
         if (keys.Contains("encoder.down_blocks.0.resnets.0.conv1.weight")) return (ModelComponent.Vae, KeyLayout.Diffusers);
         if (keys.Any(k => k.StartsWith("text_model.", StringComparison.Ordinal))) return (ModelComponent.TextEncoder, KeyLayout.Diffusers);
+        // TencentARC T2I-Adapter files (t2iadapter_*_sd14v1.pth) carry no prefix: full adapters start with conv_in, light ones with an extractor.
+        if (keys.Contains("conv_in.weight") && keys.Contains("body.0.block1.weight")) return (ModelComponent.T2IAdapter, KeyLayout.Ldm);
+        if (keys.Contains("body.0.in_conv.weight") && keys.Contains("body.0.out_conv.weight")) return (ModelComponent.T2IAdapter, KeyLayout.Ldm);
+        if (keys.Contains("style_embedding"))
+            throw new NotSupportedException("The file is a T2I style adapter (t2iadapter_style: it feeds CLIP image tokens to the cross-attention), which is not supported; use a spatial T2I-Adapter (depth, canny, sketch, openpose, seg, color) or a ControlNet.");
         return (null, KeyLayout.Ldm);
     }
 

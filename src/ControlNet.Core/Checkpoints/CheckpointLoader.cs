@@ -134,6 +134,7 @@ public static class CheckpointLoader
                 "UNet2DConditionModel" => ModelComponent.Unet,
                 "AutoencoderKL" => ModelComponent.Vae,
                 "CLIPTextModel" => ModelComponent.TextEncoder,
+                "T2IAdapter" => ModelComponent.T2IAdapter,
                 _ => null,
             };
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ControlNet.Models;
+using ControlNet.Models.Adapters;
 using ControlNet.Models.Layout;
 
 namespace ControlNet.Checkpoints;
@@ -50,6 +51,8 @@ public static class KeyMap
         [ModelComponent.ControlNet] = new Table(UnetRows(unet, control: true)),
         [ModelComponent.Vae] = new Table(VaeRows(ArchitectureShapes.Sd15.Vae)),
         [ModelComponent.TextEncoder] = new Table(new[] { new Row("text_model.", "text_model.", Inner.Same) }),
+        // The T2I-Adapter's rows depend on its body (full or light, blocks per level): see T2IAdapterTable.
+        [ModelComponent.T2IAdapter] = new Table(Array.Empty<Row>()),
     };
 
     static Dictionary<ModelComponent, Table> TablesFor(UNetArchitecture? unet) =>
@@ -91,6 +94,19 @@ public static class KeyMap
             }
             return (mapped, unmapped);
         }
+        if (c == ModelComponent.T2IAdapter)
+        {
+            var (type, levels, resBlocks) = T2IAdapterBody(diffusers.Select(t => t.Name));
+            var table = T2IAdapterTable(type, levels, resBlocks);
+            var mapped = new List<TensorRef>();
+            var unmapped = new List<string>();
+            foreach (var t in diffusers)
+            {
+                if (table.Map(t.Name, t.Shape, toDiffusers: false) is { } m) mapped.Add(t.As(m.Item1, m.Item2));
+                else unmapped.Add(t.Name);
+            }
+            return (mapped, unmapped);
+        }
         if (c is ModelComponent.Unet or ModelComponent.ControlNet)
             foreach (var entry in candidates ?? ArchitectureCatalog.All)
             {
@@ -99,6 +115,51 @@ public static class KeyMap
                     return (mapped, unmapped);
             }
         return With(null);
+    }
+
+    /// <summary>A T2I-Adapter tensor in canonical (TencentARC) naming → its diffusers name, or null when no row covers it.</summary>
+    public static TensorRef? T2IAdapterToDiffusers(TensorRef canonical, T2IAdapterConfig config) =>
+        T2IAdapterTable(config.Type, config.Levels, config.NumResBlocks).Map(canonical.Name, canonical.Shape, toDiffusers: true) is { } m
+            ? canonical.As(m.Item1, m.Item2) : null;
+
+    /// <summary>
+    /// TencentARC ↔ diffusers names of a T2I-Adapter (diffusers scripts/convert_original_t2i_adapter.py). Full: TencentARC
+    /// numbers the residual blocks flat, <c>body.(l·R + r)</c> ↔ <c>adapter.body.l.resnets.r</c>, and the widening 1×1 conv of
+    /// a level's first block is <c>body.(l·R).in_conv</c> ↔ <c>adapter.body.l.in_conv</c>. Light: <c>body.l.body.r</c> ↔
+    /// <c>adapter.body.l.resnets.r</c>, <c>in_conv</c> / <c>out_conv</c> keep their names.
+    /// </summary>
+    static Table T2IAdapterTable(T2IAdapterType type, int levels, int resBlocks) => T2IAdapterTables.GetOrAdd((type, levels, resBlocks), key =>
+    {
+        const string D = "adapter.";
+        var rows = new List<Row>();
+        if (key.Type == T2IAdapterType.Full) rows.Add(new("conv_in.", D + "conv_in.", Inner.Same));
+        for (var l = 0; l < key.Levels; l++)
+        {
+            if (key.Type == T2IAdapterType.Full)
+            {
+                rows.Add(new($"body.{l * key.ResBlocks}.in_conv.", $"{D}body.{l}.in_conv.", Inner.Same));
+                for (var r = 0; r < key.ResBlocks; r++) rows.Add(new($"body.{l * key.ResBlocks + r}.", $"{D}body.{l}.resnets.{r}.", Inner.Same));
+            }
+            else
+            {
+                rows.Add(new($"body.{l}.in_conv.", $"{D}body.{l}.in_conv.", Inner.Same));
+                rows.Add(new($"body.{l}.out_conv.", $"{D}body.{l}.out_conv.", Inner.Same));
+                for (var r = 0; r < key.ResBlocks; r++) rows.Add(new($"body.{l}.body.{r}.", $"{D}body.{l}.resnets.{r}.", Inner.Same));
+            }
+        }
+        return new Table(rows);
+    });
+
+    static readonly ConcurrentDictionary<(T2IAdapterType Type, int Levels, int ResBlocks), Table> T2IAdapterTables = new();
+
+    /// <summary>Full or light, levels and blocks per level of a T2I-Adapter in diffusers names (they nest both, unlike TencentARC's).</summary>
+    static (T2IAdapterType, int, int) T2IAdapterBody(IEnumerable<string> diffusersNames)
+    {
+        var parts = diffusersNames.Select(n => n.Split('.')).Where(p => p.Length > 3 && p[0] == "adapter" && p[1] == "body").ToList();
+        var type = parts.Any(p => p[3] == "out_conv") ? T2IAdapterType.Light : T2IAdapterType.Full;
+        int levels = parts.Select(p => int.TryParse(p[2], out var l) ? l + 1 : 0).DefaultIfEmpty(0).Max();
+        int resBlocks = parts.Where(p => p[2] == "0" && p[3] == "resnets" && p.Length > 4).Select(p => int.TryParse(p[4], out var r) ? r + 1 : 0).DefaultIfEmpty(0).Max();
+        return (type, levels, resBlocks);
     }
 
     /// <summary>Rows of every layer of the layout: resnets rename their inner layers, other modules keep them.</summary>

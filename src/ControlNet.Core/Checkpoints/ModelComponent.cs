@@ -1,7 +1,7 @@
 namespace ControlNet.Checkpoints;
 
 /// <summary>The parts of a Stable Diffusion / ControlNet checkpoint that load into separate modules.</summary>
-public enum ModelComponent { Unet, ControlNet, Vae, TextEncoder }
+public enum ModelComponent { Unet, ControlNet, Vae, TextEncoder, T2IAdapter }
 
 /// <summary>Key naming of a checkpoint: the original LDM/ControlLDM names or diffusers names.</summary>
 public enum KeyLayout { Ldm, Diffusers }
@@ -18,6 +18,8 @@ public static class ModelComponents
         ModelComponent.ControlNet => "control_model.",
         ModelComponent.Vae => "first_stage_model.",
         ModelComponent.TextEncoder => "cond_stage_model.transformer.",
+        // TencentARC's loader accepts its keys with or without this prefix; diffusers' T2IAdapter keys all carry it.
+        ModelComponent.T2IAdapter => "adapter.",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
@@ -28,6 +30,7 @@ public static class ModelComponents
         ModelComponent.ControlNet => "controlnet",
         ModelComponent.Vae => "vae",
         ModelComponent.TextEncoder => "text_encoder",
+        ModelComponent.T2IAdapter => "adapter",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
@@ -40,6 +43,7 @@ public static class ModelComponents
         ModelComponent.ControlNet => "ControlNet",
         ModelComponent.Vae => "VAE",
         ModelComponent.TextEncoder => "CLIP text encoder",
+        ModelComponent.T2IAdapter => "T2I-Adapter",
         _ => c.ToString(),
     };
 }

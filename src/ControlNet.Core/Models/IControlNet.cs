@@ -3,7 +3,9 @@ using static TorchSharp.torch;
 namespace ControlNet.Models;
 
 /// <summary>The trainable copy of a U-Net encoder joined by zero convolutions (Zhang et al. 2023, §3.2).</summary>
-public interface IControlNet
+/// <remarks>As a <see cref="IConditionAdapter"/> it encodes the condition with its hint encoder and returns its residuals,
+/// one per input block plus the middle block (<see cref="UNetAdditions.Residuals"/>).</remarks>
+public interface IControlNet : IConditionAdapter
 {
     UNetArchitecture Architecture { get; }
 
@@ -17,4 +19,23 @@ public interface IControlNet
 
     /// <summary>Convenience: <see cref="EncodeHint"/> then <see cref="Forward"/>.</summary>
     IReadOnlyList<Tensor> ForwardWithHint(Tensor x, Tensor hint, Tensor timesteps, Tensor context);
+
+    string IConditionAdapter.Kind => "ControlNet";
+
+    int IConditionAdapter.ConditionChannels => Architecture.HintChannels;
+
+    int IConditionAdapter.ConditionDownsampling => Architecture.HintDownsampling;
+
+    string? IConditionAdapter.Mismatch(UNetArchitecture unet)
+    {
+        var a = Architecture;
+        return a.ResidualCount != unet.ResidualCount || a.ModelChannels != unet.ModelChannels || a.ContextDim != unet.ContextDim || !a.ChannelMult.SequenceEqual(unet.ChannelMult)
+            ? $"it is for another base architecture ({a.ResidualCount} residuals, {a.ModelChannels} channels, context {a.ContextDim}) than the U-Net ({unet.ResidualCount}, {unet.ModelChannels}, {unet.ContextDim}); load a ControlNet trained on this base model"
+            : null;
+    }
+
+    IReadOnlyList<Tensor> IConditionAdapter.EncodeCondition(Tensor condition) => [EncodeHint(condition)];
+
+    UNetAdditions IConditionAdapter.Additions(IReadOnlyList<Tensor> features, Tensor x, Tensor timesteps, Tensor context) =>
+        new(Forward(x, features[0].expand(x.shape[0], -1, -1, -1), timesteps, context), null);
 }

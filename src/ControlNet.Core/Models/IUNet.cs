@@ -14,6 +14,10 @@ public interface IUNet
     /// <param name="controlResiduals"><see cref="UNetArchitecture.ResidualCount"/> tensors: residual i is added to skip i before the
     /// concatenation, the last one to the middle block output.</param>
     /// <param name="onlyMidControl">use only the middle residual (LDM only_mid_control)</param>
+    /// <param name="encoderAdditions"><see cref="UNetArchitecture.InputBlockCount"/> entries, null where nothing is added:
+    /// entry i is added to input block i's output before it becomes skip i and feeds block i + 1 (T2I-Adapter; diffusers
+    /// <c>down_intrablock_additional_residuals</c>, TencentARC's <c>features_adapter</c>).</param>
     /// <returns>[B, OutChannels, h, w]</returns>
-    Tensor Forward(Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? controlResiduals = null, bool onlyMidControl = false);
+    Tensor Forward(Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? controlResiduals = null, bool onlyMidControl = false,
+        IReadOnlyList<Tensor?>? encoderAdditions = null);
 }

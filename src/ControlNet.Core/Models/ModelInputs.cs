@@ -5,12 +5,22 @@ namespace ControlNet.Models;
 /// <summary>Shape checks shared by the generated forwards, so a wrong input fails with a message instead of deep in a conv.</summary>
 public static class ModelInputs
 {
-    public static void CheckUNet(UNetArchitecture a, Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? controlResiduals)
+    public static void CheckUNet(UNetArchitecture a, Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? controlResiduals,
+        IReadOnlyList<Tensor?>? encoderAdditions = null)
     {
         CheckLatent(a, x, "x");
         CheckTimestepsAndContext(a, x, timesteps, context);
         if (controlResiduals is not null && controlResiduals.Count != a.ResidualCount)
             throw new ArgumentException($"Expected {a.ResidualCount} control residuals (one per input block plus the middle block); got {controlResiduals.Count}. Pass the list returned by the ControlNet's Forward.", nameof(controlResiduals));
+        if (encoderAdditions is not null)
+        {
+            if (encoderAdditions.Count != a.InputBlockCount)
+                throw new ArgumentException($"Expected {a.InputBlockCount} encoder additions (one per input block, null where nothing is added); got {encoderAdditions.Count}.", nameof(encoderAdditions));
+            var outputs = a.InputBlockOutputs();
+            for (var i = 0; i < encoderAdditions.Count; i++)
+                if (encoderAdditions[i] is { } add && (add.dim() != 4 || add.shape[1] != outputs[i].Channels))
+                    throw new ArgumentException($"Encoder addition {i} must be [B, {outputs[i].Channels}, h, w] like input block {i}'s output; got [{string.Join(", ", add.shape)}]. The adapter is for another U-Net.", nameof(encoderAdditions));
+        }
     }
 
     public static void CheckControlNet(UNetArchitecture a, Tensor x, Tensor hintFeatures, Tensor timesteps, Tensor context)

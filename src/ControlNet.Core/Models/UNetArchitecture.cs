@@ -85,6 +85,19 @@ public sealed record UNetArchitecture
     public IReadOnlyList<(int Channels, int Downsampling)> InputBlockOutputs() =>
         Layout().Input.Select(b => (b.OutChannels, b.Downsampling)).ToList();
 
+    /// <summary>
+    /// The input block that ends each level, before its downsample (SD: 2, 5, 8, 11): where a T2I-Adapter's per-level
+    /// features are added (diffusers adds them to the last resnet/attention pair of each down block; TencentARC after
+    /// every third input block).
+    /// </summary>
+    public IReadOnlyList<int> LevelEndBlocks()
+    {
+        var input = Layout().Input;
+        return Enumerable.Range(0, Levels)
+            .Select(level => Enumerable.Range(0, input.Count).Last(i => input[i].Level == level && input[i].Layers[0].Kind == LayerKind.ResBlock))
+            .ToList();
+    }
+
     /// <summary>Every block and layer with widths and checkpoint names: the expansion the generator emitted the modules from.</summary>
     internal UNetLayout Layout() =>
         new(InChannels, OutChannels, ModelChannels, ChannelMult.IsDefault ? Array.Empty<int>() : ChannelMult, NumResBlocks,

@@ -17,5 +17,6 @@ public abstract class UNetModule : nn.Module, IUNet
     public UNetArchitecture Architecture { get; }
 
     /// <inheritdoc/>
-    public abstract Tensor Forward(Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? controlResiduals = null, bool onlyMidControl = false);
+    public abstract Tensor Forward(Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? controlResiduals = null, bool onlyMidControl = false,
+        IReadOnlyList<Tensor?>? encoderAdditions = null);
 }

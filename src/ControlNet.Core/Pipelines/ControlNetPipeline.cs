@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ControlNet.Adapters;
+using ControlNet.Models;
 using ControlNet.Sampling;
 using ControlNet.Text;
 using TorchSharp;
@@ -23,11 +24,8 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         _controlNets = controlNets ?? new Dictionary<string, PipelineControlNet>();
         var u = model.UNet.Architecture;
         foreach (var (key, cn) in _controlNets)
-        {
-            var a = cn.Model.Architecture;
-            if (a.ResidualCount != u.ResidualCount || a.ModelChannels != u.ModelChannels || a.ContextDim != u.ContextDim || !a.ChannelMult.SequenceEqual(u.ChannelMult))
-                throw new ArgumentException($"ControlNet '{key}' is for another base architecture ({a.ResidualCount} residuals, {a.ModelChannels} channels, context {a.ContextDim}) than the U-Net ({u.ResidualCount}, {u.ModelChannels}, {u.ContextDim}); load a ControlNet trained on this base model.");
-        }
+            if (cn.Model.Mismatch(u) is { } why)
+                throw new ArgumentException($"{cn.Model.Kind} '{key}' does not fit this model: {why}.");
     }
 
     public DiffusionModel Model { get; }
@@ -49,7 +47,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
             foreach (var reference in loraReferences)
                 files.Add(LoraFile.Load(reference.Resolve(settings.LoraFolders)));
             using var merge = LoraMerge.Apply(files.Zip(loraReferences, (f, r) => (f, r.Weight)), (nn.Module)Model.UNet, Model.TextEncoder,
-                _controlNets.Values.Select(c => c.Model).OfType<nn.Module>());
+                _controlNets.Values.Select(c => c.Model).OfType<IControlNet>().OfType<nn.Module>());
             var warnings = merge.Unmatched.Count == 0 ? Array.Empty<string>()
                 : [$"LoRA: {merge.Unmatched.Count} key(s) matched no weight and were skipped: {string.Join(", ", merge.Unmatched.Take(5))}{(merge.Unmatched.Count > 5 ? ", …" : "")}"];
             return GenerateMerged(settings with { Prompt = prompt }, progress, cancellationToken, stopwatch, warnings);
@@ -131,8 +129,12 @@ public sealed class ControlNetPipeline : IControlNetPipeline
             }
             latent = sampler.Sample(plan, start, denoiser.Predict, new SamplingOptions(
                 Generator: samplerGenerator,
-                OnStep: p => progress?.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep,
-                    settings.ReportLatents ? new LatentSnapshot(p.Latent.shape, p.Latent.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray()) : null)),
+                OnStep: p =>
+                {
+                    NonFiniteValuesException.ThrowIfLatentsNotFinite(p.Latent, p.CallIndex + 1, p.CallCount);
+                    progress?.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep,
+                        settings.ReportLatents ? new LatentSnapshot(p.Latent.shape, p.Latent.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray()) : null));
+                },
                 AfterStep: afterStep,
                 Cancellation: cancellationToken,
                 StopAfter: _ => stop));
@@ -140,6 +142,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
 
         cancellationToken.ThrowIfCancellationRequested();
         var decoded = Model.Autoencoder.Decode(latent.to_type(Model.DType));                              // [B, 3, H, W] in [−1, 1]
+        NonFiniteValuesException.ThrowIfImagesNotFinite(decoded);
         var images = ImageFitting.ToImages(decoded);
         return new GenerationResult(images, seeds, stopwatch.Elapsed) { Warnings = warnings };
     }
@@ -166,16 +169,17 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         }
     }
 
-    /// <summary>Fits the condition, runs the hint encoder (once per generation) and fixes the control's scales.</summary>
+    /// <summary>Fits the condition, encodes it (once per generation) and fixes the control's scales.</summary>
     PreparedControl Prepare(ControlSettings c, int latentHeight, int latentWidth)
     {
         var entry = _controlNets[c.ControlNet];
-        var a = entry.Model.Architecture;
-        var hint = ImageFitting.ConditionTensor(c.Condition, latentWidth * a.HintDownsampling, latentHeight * a.HintDownsampling, c.Resize, a.HintChannels)
-            .to(Model.DType, Model.Device);                                                                   // [1, 3, H, W]
-        var features = entry.Model.EncodeHint(hint);                                                          // [1, MC, h, w]
-        var (scales, conditionalOnly) = ControlWeights.For(c, a, entry.GlobalAveragePooling);
-        return new PreparedControl(c.ControlNet, entry.Model, features, scales, conditionalOnly, entry.GlobalAveragePooling, c.Start, c.End);
+        var adapter = entry.Model;
+        int d = adapter.ConditionDownsampling;
+        var condition = ImageFitting.ConditionTensor(c.Condition, latentWidth * d, latentHeight * d, c.Resize, adapter.ConditionChannels)
+            .to(Model.DType, Model.Device);                                                                   // [1, 3 | 1, H, W]
+        var features = adapter.EncodeCondition(condition);                                                    // ControlNet: [1, MC, h, w]
+        var (scales, conditionalOnly) = ControlWeights.For(c, Model.UNet.Architecture, entry.GlobalAveragePooling);
+        return new PreparedControl(c.ControlNet, adapter, features, scales, conditionalOnly, entry.GlobalAveragePooling, c.Start, c.End);
     }
 
     void Validate(GenerationSettings s)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ControlNet.Autoencoders;
 using ControlNet.Checkpoints;
 using ControlNet.Models;
+using ControlNet.Models.Adapters;
 using ControlNet.Runtime;
 using ControlNet.Text;
 using TorchSharp;
@@ -41,15 +42,20 @@ public static class ControlNetPipelineLoader
             }
             foreach (var (key, source) in options.ControlNets)
             {
+                using var checkpoint = CheckpointLoader.Open(source);
+                // The kind is told by the file's keys: a T2I-Adapter, else a ControlNet (whose absence is the error).
+                if (checkpoint.Has(ModelComponent.T2IAdapter))
+                {
+                    controlNets[key] = LoadT2IAdapter(checkpoint, model.UNet.Architecture, options.GlobalAveragePooling.Contains(key), device, dtype);
+                    log?.Report($"Loaded '{key}' from {source}: T2I-Adapter ({((T2IAdapter)controlNets[key].Model).Config.Type}, {controlNets[key].Model.ConditionChannels}-channel condition)");
+                    continue;
+                }
                 log?.Report($"Loading ControlNet '{key}' from {source}");
                 var module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
                 controlNets[key] = new PipelineControlNet(module, false);   // registered first so a failure below disposes it
                 bool pooled = options.GlobalAveragePooling.Contains(key);
-                using (var checkpoint = CheckpointLoader.Open(source))
-                {
-                    checkpoint.LoadInto(module, ModelComponent.ControlNet);
-                    pooled |= DetectGlobalAveragePooling(checkpoint.Source);   // the local path, also for a hub id
-                }
+                checkpoint.LoadInto(module, ModelComponent.ControlNet);
+                pooled |= DetectGlobalAveragePooling(checkpoint.Source);   // the local path, also for a hub id
                 module.eval();
                 if (storage is { } cnStorage) WeightStorage.Apply(module, cnStorage);
                 if (pooled) log?.Report($"ControlNet '{key}' averages its residuals globally (shuffle): it acts on the conditional pass only.");
@@ -61,6 +67,30 @@ public static class ControlNetPipelineLoader
         {
             foreach (var cn in controlNets.Values) (cn.Model as IDisposable)?.Dispose();
             model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds the T2I-Adapter the checkpoint holds (full or light, its condition channels read from the weights) for
+    /// <paramref name="unet"/> and loads it strictly; a file for another base model is a one-line error naming it.
+    /// </summary>
+    public static PipelineControlNet LoadT2IAdapter(Checkpoint checkpoint, UNetArchitecture unet, bool globalAveragePooling, Device device, ScalarType dtype)
+    {
+        var weights = checkpoint[ModelComponent.T2IAdapter];
+        var config = T2IAdapterConfig.FromWeights(weights, unet);
+        if (config.Mismatch(unet) is { } why)
+            throw new InvalidDataException($"The T2I-Adapter '{checkpoint.Source}' does not fit the base model: {why}.");
+        var adapter = new T2IAdapter(config, unet, device, dtype);
+        try
+        {
+            checkpoint.LoadInto(adapter, ModelComponent.T2IAdapter);
+            adapter.eval();
+            return new PipelineControlNet(adapter, globalAveragePooling);
+        }
+        catch
+        {
+            adapter.Dispose();
             throw;
         }
     }

@@ -6,7 +6,8 @@ namespace ControlNet.Pipelines;
 
 /// <summary>
 /// The ε-predictor the sampler drives: classifier-free guidance with the unconditional and conditional passes batched
-/// in one U-Net forward as <c>[uncond, cond]</c> (diffusers), and the ControlNets' residuals summed into that forward.
+/// in one U-Net forward as <c>[uncond, cond]</c> (diffusers), and what the condition adapters (ControlNets, T2I-Adapters)
+/// add summed into that forward.
 /// ε = ε_u + s·(ε_c − ε_u) when the guidance scale s &gt; 1; otherwise only the conditional pass runs.
 /// </summary>
 public sealed class GuidedDenoiser
@@ -35,16 +36,16 @@ public sealed class GuidedDenoiser
     /// <summary>True when the unconditional pass runs (guidance scale &gt; 1).</summary>
     public bool UsesGuidance => _guidance > 1;
 
-    /// <summary>How often a ControlNet forward ran (a call outside every window runs none).</summary>
-    public int ControlNetForwards { get; private set; }
+    /// <summary>How often an adapter forward ran (a call outside every window runs none).</summary>
+    public int AdapterForwards { get; private set; }
 
     /// <summary>ε for latent <paramref name="x"/> [B, C, h, w] at timestep <paramref name="timestep"/> (0-dim) of call <paramref name="callIndex"/>.</summary>
     public Tensor Predict(Tensor x, Tensor timestep, int callIndex)
     {
         using var scope = NewDisposeScope();
         var (input, t, context) = Batch(x, timestep);
-        var residuals = Residuals(x, input, t, context, callIndex);
-        var eps = _unet.Forward(input, t, context, residuals).to_type(ScalarType.Float32);   // [B or 2B, C, h, w]
+        var added = Additions(x, input, t, context, callIndex);
+        var eps = _unet.Forward(input, t, context, added.Residuals, encoderAdditions: added.EncoderFeatures).to_type(ScalarType.Float32);   // [B or 2B, C, h, w]
         if (UsesGuidance)
         {
             var halves = eps.chunk(2, 0);                                                      // [uncond, cond]
@@ -55,45 +56,77 @@ public sealed class GuidedDenoiser
 
     /// <summary>
     /// The summed, scaled residuals the U-Net gets at call <paramref name="callIndex"/> for the batch
-    /// <c>[uncond, cond]</c> (or <c>cond</c> without guidance); null when no ControlNet is active.
+    /// <c>[uncond, cond]</c> (or <c>cond</c> without guidance); null when no adapter adds residuals.
     /// </summary>
     public IReadOnlyList<Tensor>? Residuals(Tensor x, Tensor timestep, int callIndex)
     {
         using var scope = NewDisposeScope();
         var (input, t, context) = Batch(x, timestep);
-        var sum = Residuals(x, input, t, context, callIndex);
+        var sum = Additions(x, input, t, context, callIndex).Residuals;
         if (sum is not null) foreach (var r in sum) r.MoveToOuterDisposeScope();
         return sum;
     }
 
-    /// <summary>Residuals for the already batched U-Net inputs (built once per call by <see cref="Predict"/>).</summary>
-    IReadOnlyList<Tensor>? Residuals(Tensor x, Tensor input, Tensor t, Tensor context, int callIndex)
+    /// <summary>
+    /// Everything the adapters add at call <paramref name="callIndex"/> for the batch <c>[uncond, cond]</c> (or <c>cond</c>
+    /// without guidance), scaled and summed over the adapters.
+    /// </summary>
+    public UNetAdditions Additions(Tensor x, Tensor timestep, int callIndex)
+    {
+        using var scope = NewDisposeScope();
+        var (input, t, context) = Batch(x, timestep);
+        var sum = Additions(x, input, t, context, callIndex);
+        foreach (var r in sum.Residuals ?? []) r.MoveToOuterDisposeScope();
+        foreach (var f in sum.EncoderFeatures ?? []) f?.MoveToOuterDisposeScope();
+        return sum;
+    }
+
+    /// <summary>Additions for the already batched U-Net inputs (built once per call by <see cref="Predict"/>).</summary>
+    UNetAdditions Additions(Tensor x, Tensor input, Tensor t, Tensor context, int callIndex)
     {
         long b = x.shape[0];
-        Tensor[]? sum = null;
+        Tensor[]? residuals = null;
+        Tensor?[]? encoder = null;
         foreach (var c in _controls)
         {
             if (!ControlWeights.IsActive(callIndex, CallCount, c.Start, c.End)) continue;   // skip the forward entirely
-            ControlNetForwards++;
+            AdapterForwards++;
             bool condOnly = c.ConditionalOnly && UsesGuidance;
             var cx = condOnly ? x.to_type(_dtype) : input;
             var ct = condOnly ? t[..(int)b] : t;
             var cc = condOnly ? _cond : context;
-            var features = c.HintFeatures.expand(cx.shape[0], -1, -1, -1);
-            var outputs = c.Model.Forward(cx, features, ct, cc);
-            if (outputs.Count != c.Scales.Count)
-                throw new InvalidOperationException($"ControlNet '{c.Key}' returned {outputs.Count} residuals but has {c.Scales.Count} scales; its architecture does not match the U-Net.");
-            var scaled = new Tensor[outputs.Count];
-            for (int i = 0; i < outputs.Count; i++)
+            var added = c.Adapter.Additions(c.Features, cx, ct, cc);
+            if (added.Residuals is { } outputs)
             {
-                var r = outputs[i] * c.Scales[i];
-                if (c.GlobalAveragePooling) r = r.mean([2, 3], keepdim: true);                 // [n, C, 1, 1], broadcast onto the skip
-                if (condOnly) r = torch.cat([torch.zeros_like(r), r], 0);                     // zeros for the unconditional half
-                scaled[i] = r;
+                if (outputs.Count != c.Scales.Count)
+                    throw new InvalidOperationException($"{c.Adapter.Kind} '{c.Key}' returned {outputs.Count} residuals but has {c.Scales.Count} scales; its architecture does not match the U-Net.");
+                var scaled = new Tensor[outputs.Count];
+                for (int i = 0; i < outputs.Count; i++) scaled[i] = Scale(outputs[i], c, i, condOnly);
+                residuals = residuals is null ? scaled : residuals.Zip(scaled, (a, r) => a + r).ToArray();
             }
-            sum = sum is null ? scaled : sum.Zip(scaled, (a, r) => a + r).ToArray();
+            if (added.EncoderFeatures is { } features)
+            {
+                if (features.Count != c.Scales.Count - 1)
+                    throw new InvalidOperationException($"{c.Adapter.Kind} '{c.Key}' returned {features.Count} encoder additions but the U-Net has {c.Scales.Count - 1} input blocks; its architecture does not match the U-Net.");
+                encoder ??= new Tensor?[features.Count];
+                for (int i = 0; i < features.Count; i++)
+                {
+                    if (features[i] is not { } f) continue;
+                    var scaled = Scale(f, c, i, condOnly);
+                    encoder[i] = encoder[i] is { } sum ? sum + scaled : scaled;
+                }
+            }
         }
-        return sum;
+        return new UNetAdditions(residuals, encoder);
+    }
+
+    /// <summary>One addition at U-Net location <paramref name="i"/>: the control's scale, pooling and branch.</summary>
+    static Tensor Scale(Tensor addition, PreparedControl c, int i, bool condOnly)
+    {
+        var r = addition * c.Scales[i];
+        if (c.GlobalAveragePooling) r = r.mean([2, 3], keepdim: true);                 // [n, C, 1, 1], broadcast onto the skip
+        if (condOnly) r = torch.cat([torch.zeros_like(r), r], 0);                     // zeros for the unconditional half
+        return r;
     }
 
     (Tensor Input, Tensor Timesteps, Tensor Context) Batch(Tensor x, Tensor timestep)

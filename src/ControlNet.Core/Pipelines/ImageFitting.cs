@@ -17,11 +17,14 @@ public static class ImageFitting
     public static Tensor ConditionTensor(ConditionImage image, int width, int height, ResizeMode mode, int channels = 3)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (image.Channels != channels && !(image.Channels == 1 && channels == 3))
-            throw new ArgumentException($"The condition image has {image.Channels} channels; this ControlNet reads {channels}. Pass an RGB or gray map.");
+        if (image.Channels != channels && !(image.Channels == 1 && channels == 3) && !(image.Channels == 3 && channels == 1))
+            throw new ArgumentException($"The condition image has {image.Channels} channels; this control reads {channels}. Pass an RGB or gray map.");
         using var scope = NewDisposeScope();
         var pixels = Fit(image.WithMask(null).ToTensor(), width, height, mode, nearest: false);       // [1, C, H, W] in [0, 1]
-        if (pixels.shape[1] != channels) pixels = pixels.expand(1, channels, height, width).contiguous();
+        if (pixels.shape[1] == 3 && channels == 1)
+            // gray adapters (T2I canny, sketch): ITU-R 601 luma, as OpenCV's RGB2GRAY that TencentARC's preprocessing uses
+            pixels = (pixels[.., 0..1] * 0.299f + pixels[.., 1..2] * 0.587f + pixels[.., 2..3] * 0.114f).contiguous();   // [1, 1, H, W]
+        else if (pixels.shape[1] != channels) pixels = pixels.expand(1, channels, height, width).contiguous();
         if (image.Mask is { } mask)
         {
             var m = Fit(MaskTensor(image.Width, image.Height, mask), width, height, mode, nearest: true); // [1, 1, H, W], 1 = masked

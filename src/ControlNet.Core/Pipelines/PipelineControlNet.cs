@@ -2,5 +2,8 @@ using ControlNet.Models;
 
 namespace ControlNet.Pipelines;
 
-/// <summary>A loaded ControlNet and whether its checkpoint averages the residuals spatially (CN 1.1 shuffle).</summary>
-public sealed record PipelineControlNet(IControlNet Model, bool GlobalAveragePooling = false);
+/// <summary>
+/// A loaded condition adapter — a ControlNet (<see cref="IControlNet"/>) or a T2I-Adapter — and whether its checkpoint
+/// averages its additions spatially (CN 1.1 shuffle).
+/// </summary>
+public sealed record PipelineControlNet(IConditionAdapter Model, bool GlobalAveragePooling = false);

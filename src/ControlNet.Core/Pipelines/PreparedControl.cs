@@ -4,17 +4,17 @@ using static TorchSharp.torch;
 namespace ControlNet.Pipelines;
 
 /// <summary>
-/// One ControlNet ready for sampling: its hint already encoded (once per generation), its per-residual scales,
-/// its branch and its window.
+/// One condition adapter (ControlNet, T2I-Adapter, …) ready for sampling: its condition already encoded (once per
+/// generation), its per-location scales, its branch and its window.
 /// </summary>
-/// <param name="HintFeatures">[1, ModelChannels, h, w] from <see cref="IControlNet.EncodeHint"/>; expanded to the batch per call</param>
-/// <param name="Scales">one factor per residual (strength included), see <see cref="ControlWeights.For"/></param>
-/// <param name="ConditionalOnly">true: runs on the conditional half only; the unconditional half gets zero residuals</param>
-/// <param name="GlobalAveragePooling">each scaled residual is replaced by its mean over H and W (shuffle)</param>
+/// <param name="Features">from <see cref="IConditionAdapter.EncodeCondition"/> with batch 1; the adapter expands them to the batch per call</param>
+/// <param name="Scales">one factor per U-Net location (input blocks, then the middle block; strength included), see <see cref="ControlWeights.For"/></param>
+/// <param name="ConditionalOnly">true: runs on the conditional half only; the unconditional half gets zero additions</param>
+/// <param name="GlobalAveragePooling">each scaled addition is replaced by its mean over H and W (shuffle)</param>
 public sealed record PreparedControl(
     string Key,
-    IControlNet Model,
-    Tensor HintFeatures,
+    IConditionAdapter Adapter,
+    IReadOnlyList<Tensor> Features,
     IReadOnlyList<double> Scales,
     bool ConditionalOnly,
     bool GlobalAveragePooling,

@@ -95,7 +95,8 @@ public class KeyMapTests
     [Fact]
     public void Tiny_architecture_has_the_same_keys_as_sd15()
     {
-        foreach (var c in Enum.GetValues<ModelComponent>())
+        // A T2I-Adapter is no part of a base model's shapes (its layout is T2IAdapterConfig's).
+        foreach (var c in Enum.GetValues<ModelComponent>().Where(c => c != ModelComponent.T2IAdapter))
             Assert.Equal(ArchitectureShapes.Sd15.Enumerate(c).Select(s => s.Name), ArchitectureShapes.Tiny.Enumerate(c).Select(s => s.Name));
     }
 }

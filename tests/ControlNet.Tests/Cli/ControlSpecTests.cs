@@ -17,6 +17,14 @@ public class ControlSpecTests
     }
 
     [Fact]
+    public void Adapter_scale_and_factor_are_the_t2i_adapter_names_of_model_strength_and_end()
+    {
+        var c = ControlSpec.Parse("depth:map.png:adapter=t2iadapter_depth_sd14v1.pth,scale=0.6,factor=0.5,pre=none");
+        Assert.Equal(("t2iadapter_depth_sd14v1.pth", 0.6, 0.0, 0.5), (c.Model, c.Strength, c.Start, c.End));
+        Assert.Empty(c.Options);
+    }
+
+    [Fact]
     public void Defaults_and_pre_none_and_colons_in_the_image_path()
     {
         var plain = ControlSpec.Parse("depth:map.png");

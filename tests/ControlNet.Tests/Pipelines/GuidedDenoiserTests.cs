@@ -30,7 +30,7 @@ public class GuidedDenoiserTests : IDisposable
     PreparedControl Control(string key, IControlNet cn, Tensor features, ControlSettings s, bool pooled = false)
     {
         var (scales, condOnly) = ControlWeights.For(s, cn.Architecture, pooled);
-        return new PreparedControl(key, cn, features, scales, condOnly, pooled, s.Start, s.End);
+        return new PreparedControl(key, cn, [features], scales, condOnly, pooled, s.Start, s.End);
     }
 
     static ControlSettings Settings(double strength = 1) => new() { ControlNet = "x", Condition = TinyModels.Square(16, 4, 12), Strength = strength };
