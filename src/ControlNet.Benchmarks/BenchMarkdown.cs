@@ -16,13 +16,22 @@ internal static class BenchMarkdown
                       $"{r.Machine.TorchThreads} torch threads, TorchSharp {r.Machine.TorchSharp}, {r.Machine.Runtime}; architecture {r.Architecture}, fp32, " +
                       $"CFG batch {r.Batch}, {r.Warmup} warm-up + {r.Runs} timed runs per row.");
         sb.AppendLine($"Load average (1/5/15 min) at start {Load(r.LoadAverageStart)}, at end {Load(r.LoadAverageEnd)}.");
+        sb.AppendLine($"CPU flags: {(r.Machine.CpuFlags.Length > 0 ? r.Machine.CpuFlags : "unknown")}; threading: {r.Machine.TorchThreads} intra-op, {r.Machine.InteropThreads} inter-op, " +
+                      $"{(r.Machine.Threading.Length > 0 ? r.Machine.Threading : "unknown")}; background load: {r.Machine.BackgroundLoadThreads} busy thread(s).");
         sb.AppendLine();
-        sb.AppendLine("| row | size | configuration | median s | min–max s | GMAC | GFLOP/s | efficiency | peak RSS GB |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| row | size | configuration | threads | median s | min–max s | GMAC | GFLOP/s | ref. conv GFLOP/s | efficiency | load (1 min) | peak RSS GB |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var m in r.Measurements)
-            sb.AppendLine($"| {m.Name} | {m.Size?.ToString(c) ?? ""} | {m.Configuration} | {F(m.Time.Median, "0.000")} | {F(m.Time.Min, "0.000")}–{F(m.Time.Max, "0.000")} | " +
+            sb.AppendLine($"| {m.Name} | {m.Size?.ToString(c) ?? ""} | {m.Configuration} | {m.Threads?.ToString(c) ?? ""} | {F(m.Time.Median, "0.000")} | {F(m.Time.Min, "0.000")}–{F(m.Time.Max, "0.000")} | " +
                           $"{(m.GigaMacs is double g ? F(g, "0.0") : "")} | {(m.GflopPerSecond is double f ? F(f, "0.0") : "")} | " +
-                          $"{(m.Efficiency is double e ? F(e * 100, "0") + " %" : "")} | {F(m.PeakRssBytes / 1e9, "0.00")} |");
+                          $"{(m.ReferenceGflopPerSecond is double rg ? F(rg, "0.0") : "")} | " +
+                          $"{(m.Efficiency is double e ? F(e * 100, "0") + " %" : "")} | {(m.LoadAverage is double la ? F(la, "0.00") : "")} | {F(m.PeakRssBytes / 1e9, "0.00")} |");
+        var rowNotes = r.Measurements.Where(m => m.Note is { } n && !n.StartsWith("batch ", StringComparison.Ordinal)).ToList();
+        if (rowNotes.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (var m in rowNotes) sb.AppendLine($"* {m.Name}{(m.Size is int s ? $" at {s}" : "")}: {m.Note}");
+        }
         if (r.MacChecks.Count > 0)
         {
             sb.AppendLine();

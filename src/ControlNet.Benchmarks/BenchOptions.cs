@@ -14,10 +14,12 @@ internal static class BenchGroups
     public const string Vae = "vae";
     public const string Load = "load";
     public const string Train = "train";
+    public const string Weights16 = "weights16";  // U-Net + ControlNet with bf16 weight storage, fp32 compute (last: converts the models)
+    public const string Threads = "threads";      // the same work at 1 thread beside the N-thread rows (threading defaults)
     public const string FewStep = "fewstep";      // time to a 512 image: 20 steps Euler a vs LCM-LoRA 4 and 8 (opt-in: --only fewstep)
 
     public static IReadOnlyList<string> All { get; } =
-        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train, FewStep };
+        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train, Weights16, Threads, FewStep };
 }
 
 /// <summary>What <see cref="BenchRunner"/> measures and how carefully.</summary>
@@ -39,6 +41,9 @@ internal sealed record BenchOptions
 
     /// <summary>torch.set_num_threads for the whole run (the machine has 2 cores).</summary>
     public int Threads { get; init; } = 2;
+
+    /// <summary>Busy threads run beside the bench for the whole run (<see cref="BackgroundLoad"/>), to measure a loaded machine.</summary>
+    public int BackgroundLoad { get; init; }
 
     /// <summary>CFG batch: conditional and unconditional in one forward.</summary>
     public int Batch { get; init; } = 2;
@@ -81,6 +86,7 @@ internal sealed record BenchOptions
         if (Warmup < 1) throw new ArgumentException($"Warm-up runs must be at least 1 (the first one counts the MACs); got {Warmup}.", nameof(Warmup));
         if (Runs < 1) throw new ArgumentException($"Runs must be at least 1; got {Runs}.", nameof(Runs));
         if (Threads < 1) throw new ArgumentException($"Threads must be at least 1; got {Threads}.", nameof(Threads));
+        if (BackgroundLoad < 0) throw new ArgumentException($"Background load must be 0 or more busy threads; got {BackgroundLoad}.", nameof(BackgroundLoad));
         if (Batch < 1) throw new ArgumentException($"Batch must be at least 1; got {Batch}.", nameof(Batch));
         if (ConvChannels < 1 || ConvSide < 1 || TrainLatent < 8 || VaeTile < 1)
             throw new ArgumentException("ConvChannels, ConvSide and VaeTile must be positive and TrainLatent at least 8.");

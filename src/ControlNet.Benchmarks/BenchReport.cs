@@ -13,9 +13,12 @@ namespace ControlNet.Benchmarks;
 /// <param name="Efficiency">GflopPerSecond ÷ <paramref name="ReferenceGflopPerSecond"/></param>
 /// <param name="PeakRssBytes">VmHWM after the row, reset to the current RSS before it (so it includes the models loaded then)</param>
 /// <param name="ReferenceGflopPerSecond">the reference 3×3 convolution's GFLOP/s, mean of one call just before and one just after the row</param>
+/// <param name="LoadAverage">the 1-minute load average when the row ended (other work on the machine, and --background-load, show up here)</param>
+/// <param name="Threads">torch intra-op threads the row ran with</param>
 internal sealed record Measurement(
     string Id, string Group, string Name, int? Size, string Configuration, TimingStats Time,
-    double? GigaMacs, double? GflopPerSecond, double? Efficiency, long PeakRssBytes, string? Note = null, double? ReferenceGflopPerSecond = null);
+    double? GigaMacs, double? GflopPerSecond, double? Efficiency, long PeakRssBytes, string? Note = null, double? ReferenceGflopPerSecond = null,
+    double? LoadAverage = null, int? Threads = null);
 
 /// <summary>A figure reported elsewhere (not measured by this run), shown beside ours and labelled as such.</summary>
 internal sealed record ReportedBaseline(string Name, string Figure, double? SecondsPerStep512, string Source);
@@ -29,7 +32,11 @@ internal sealed record MacCheck(string Network, double CountedGigaMacs, double R
     public bool Matches => Math.Abs(CountedGigaMacs - ReferenceGigaMacs) <= 0.1;
 }
 
-internal sealed record MachineInfo(string Cpu, int LogicalCores, int TorchThreads, string Os, string Runtime, string TorchSharp, long AvailableMemoryBytesAtStart);
+/// <param name="CpuFlags">the vector-math ISA flags of /proc/cpuinfo (avx2, avx512f, avx512_bf16, amx_bf16, …)</param>
+/// <param name="Threading">the OpenMP settings in effect (<see cref="Runtime.ThreadingSettings.Describe"/>)</param>
+/// <param name="BackgroundLoadThreads">busy threads the bench ran beside itself (--background-load)</param>
+internal sealed record MachineInfo(string Cpu, int LogicalCores, int TorchThreads, string Os, string Runtime, string TorchSharp, long AvailableMemoryBytesAtStart,
+    string CpuFlags = "", int InteropThreads = 0, string Threading = "", int BackgroundLoadThreads = 0);
 
 /// <summary>Everything one <c>controlnet bench</c> run measured, serialisable to JSON.</summary>
 internal sealed record BenchReport(

@@ -41,17 +41,22 @@ internal sealed class BenchRunner
 
     BenchReport Run()
     {
+        var threading = Runtime.ThreadingDefaults.Apply();
         Runtime.TorchRuntime.EnsureInitialized();
+        using var background = _o.BackgroundLoad > 0 ? new BackgroundLoad(_o.BackgroundLoad) : null;
         var started = _started = DateTimeOffset.Now;
         var loadStart = _loadStart = ProcessStats.LoadAverage();
         var previousThreads = torch.get_num_threads();
         torch.set_num_threads(_o.Threads);
         var machine = new MachineInfo(ProcessStats.CpuModel(), Environment.ProcessorCount, torch.get_num_threads(),
             RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription,
-            typeof(torch).Assembly.GetName().Version?.ToString() ?? "?", ProcessStats.AvailableMemoryBytes());
+            typeof(torch).Assembly.GetName().Version?.ToString() ?? "?", ProcessStats.AvailableMemoryBytes(),
+            ProcessStats.CpuFlags(), torch.get_num_interop_threads(), threading.Describe(), _o.BackgroundLoad);
         _machine = machine;
         if (!ProcessStats.ResetPeak())
             _notes.Add("Could not reset VmHWM (/proc/self/clear_refs); per-row peak RSS is the process peak so far.");
+        if (_o.BackgroundLoad > 0)
+            _notes.Add($"{_o.BackgroundLoad} busy background thread(s) ran beside the bench for the whole run (--background-load).");
         if (loadStart[0] > _o.Threads)
             _notes.Add($"The machine was busy at the start (1-minute load average {loadStart[0]:0.00} on {Environment.ProcessorCount} logical cores): absolute times are inflated; the efficiency column (ratio to a convolution measured in the same run) is the figure to compare.");
         try
@@ -202,6 +207,8 @@ internal sealed class BenchRunner
             if (text is not null) MeasureText(text);
             if (vae is not null) MeasureVae(vae);
             if (unet is not null && cn is not null) MeasureSteps(unet, cn);
+            // Last: it converts the resident models' weights to bf16 for good.
+            if (unet is not null && cn is not null && _o.Includes(BenchGroups.Weights16)) MeasureWeights16(unet, cn, text, vae);
         }
         finally
         {
@@ -272,11 +279,86 @@ internal sealed class BenchRunner
             using var mode = torch.inference_mode();
             using var y = vae.DecodeTiled(latent, _o.VaeTile);
         }, roots);
+        // Tiles with a short context (4 latent px instead of the receptive radius): less recomputed overlap, so close to the
+        // whole decode's time, at the price of seams. The max pixel difference from the whole decode goes in the note.
+        const int shortContext = 4;
+        var tiledShort = Row($"vae.decode-tiled-c{shortContext}.{size}", BenchGroups.Vae, $"VAE decode, tiled ({_o.VaeTile}-latent-px tiles + {shortContext} px context)", size, "inference", () =>
+        {
+            using var mode = torch.inference_mode();
+            using var y = vae.DecodeTiled(latent, _o.VaeTile, shortContext);
+        }, roots);
+        if (tiledShort is not null)
+        {
+            using var mode = torch.inference_mode();
+            using var whole = vae.Decode(latent);
+            using var tiled = vae.DecodeTiled(latent, _o.VaeTile, shortContext);
+            var diff = MaxPixelDifference(whole, tiled);
+            _rows[^1] = tiledShort with { Note = $"max pixel difference from the whole decode {diff:0} / 255 (random weights)" };
+        }
+        MeasureTaesd(latent, size, vae);
         Row($"vae.encode.{size}", BenchGroups.Vae, "VAE encode", size, "inference", () =>
         {
             using var mode = torch.inference_mode();
             using var y = vae.Encode(image, generator: null);
         }, roots);
+    }
+
+    /// <summary>Largest |Δ| between two images in [−1, 1] after clamping, in 8-bit levels (0–255).</summary>
+    static double MaxPixelDifference(Tensor a, Tensor b) =>
+        ((a.clamp(-1, 1) - b.clamp(-1, 1)).abs().max().item<float>()) * 127.5;
+
+    /// <summary>TAESD decode (random weights in the public layout) at the same size, against the full VAE's time.</summary>
+    void MeasureTaesd(Tensor latent, int size, AutoencoderKL vae)
+    {
+        if (latent.shape[1] != 4 || vae.DownscaleFactor != 8) return;        // TAESD is for SD's 4-channel, 8× latents
+        using var taesd = new TinyAutoencoder();
+        RandomWeights.Fill(taesd, _o.Seed + 12);
+        var row = Row($"vae.taesd-decode.{size}", BenchGroups.Vae, "TAESD decode (tiny autoencoder)", size, "inference", () =>
+        {
+            using var mode = torch.inference_mode();
+            using var y = taesd.Decode(latent);
+        }, new nn.Module[] { taesd });
+        if (row is null) return;
+        using var m = torch.inference_mode();
+        using var full = vae.Decode(latent);
+        using var tiny = taesd.Decode(latent);
+        _rows[^1] = row with { Note = $"max pixel difference from the VAE decode {MaxPixelDifference(full, tiny):0} / 255 — both have random weights here, so this only shows the comparison runs; with the real files TAESD is a close approximation" };
+    }
+
+    /// <summary>
+    /// U-Net + 1 ControlNet at the largest size with bf16 weight storage and fp32 compute (<see cref="WeightStorage"/>), the
+    /// text encoder and VAE stored likewise, so the row's peak RSS is a 16-bit generation's footprint; the note gives the
+    /// step output's max error against fp32.
+    /// </summary>
+    void MeasureWeights16(UNetModule unetModule, ControlNetModule cnModule, ClipTextEncoder? text, AutoencoderKL? vae)
+    {
+        var size = _o.Sizes.Max();
+        var latent = size / _arch.HintDownsampling;
+        using var inputs = new StepInputs(_arch, _o.Batch, latent, _o.Seed + size);
+        var features = StepRunner.EncodeHints(new IControlNet[] { cnModule }, inputs.Hint);
+        try
+        {
+            Tensor Eps()
+            {
+                using var mode = torch.inference_mode();
+                using var scope = NewDisposeScope();
+                var residuals = ((IControlNet)cnModule).Forward(inputs.X, features[0], inputs.Timesteps, inputs.Context);
+                return ((IUNet)unetModule).Forward(inputs.X, inputs.Timesteps, inputs.Context, residuals).MoveToOuterDisposeScope();   // [B, 4, h, w]
+            }
+            using var reference = Eps();
+            foreach (var m in new nn.Module?[] { unetModule, cnModule, text, vae })
+                if (m is not null) WeightStorage.Apply(m, ScalarType.BFloat16);
+            using var stored = Eps();
+            double err = (stored - reference).abs().max().item<float>(), scale = reference.abs().max().item<float>();
+            StepRow($"step.unet+cn.bf16.{size}", BenchGroups.Weights16, "U-Net + 1 ControlNet, bf16 weight storage", size, _o.Execution,
+                unetModule, new IControlNet[] { cnModule }, inputs, features, unetModule, cnModule);
+            if (_rows.Count > 0 && _rows[^1].Id == $"step.unet+cn.bf16.{size}")
+                _rows[^1] = _rows[^1] with { Note = $"fp32 compute; step output max |Δ| vs fp32 weights {err:G3} ({err / scale:P2} of max |ε| {scale:G3})" };
+        }
+        finally
+        {
+            foreach (var t in features) t.Dispose();
+        }
     }
 
     void MeasureSteps(UNetModule unetModule, ControlNetModule cnModule)
@@ -299,6 +381,8 @@ internal sealed class BenchRunner
                     StepRow($"step.unet+cn.{size}", BenchGroups.UNetControlNet, "U-Net + 1 ControlNet", size, e, unet, new[] { cn }, inputs, features, unetModule, cnModule);
                 if (_o.Includes(BenchGroups.Eager))
                     StepRow($"step.eager.{size}", BenchGroups.Eager, "U-Net + 1 ControlNet, plain eager port", size, ExecutionOptions.PlainEager, unet, new[] { cn }, inputs, features, unetModule, cnModule);
+                if (_o.Includes(BenchGroups.Threads) && size == _o.Sizes.Min() && _o.Threads > 1)
+                    WithThreads(1, () => StepRow($"step.unet+cn.1thread.{size}", BenchGroups.Threads, "U-Net + 1 ControlNet, 1 thread", size, e, unet, new[] { cn }, inputs, features, unetModule, cnModule));
                 if (_o.Includes(BenchGroups.Ablations) && size == _o.Sizes.Min())
                     foreach (var (label, variant) in Ablations(e))
                         StepRow($"ablation.{label}.{size}", BenchGroups.Ablations, $"U-Net + 1 ControlNet, {label}", size, variant, unet, new[] { cn }, inputs, features, unetModule, cnModule);
@@ -327,6 +411,20 @@ internal sealed class BenchRunner
                     foreach (var t in features) t.Dispose();
                 }
             }
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> with <paramref name="threads"/> torch threads, then restores the run's count.</summary>
+    void WithThreads(int threads, Action action)
+    {
+        torch.set_num_threads(threads);
+        try
+        {
+            action();
+        }
+        finally
+        {
+            torch.set_num_threads(_o.Threads);
         }
     }
 
@@ -506,7 +604,8 @@ internal sealed class BenchRunner
             var probeAfter = probeBefore is null ? null : ProbeConvolution();
             double? reference = probeBefore is double b && probeAfter is double a ? 0.5 * (b + a) : null;
             double? efficiency = gflops is not null && reference is > 0 ? gflops / reference : null;
-            var row = new Measurement(id, group, name, size, configuration, time, gmac, gflops, efficiency, peak, note, reference);
+            var row = new Measurement(id, group, name, size, configuration, time, gmac, gflops, efficiency, peak, note, reference,
+                ProcessStats.LoadAverage()[0], torch.get_num_threads());
             _rows.Add(row);
             if (_o.PartialJson is not null) Snapshot(Array.Empty<MacCheck>()).WriteJson(_o.PartialJson);
             _log?.Report($"  median {time.Median:0.000} s (min {time.Min:0.000}, max {time.Max:0.000})" +

@@ -78,6 +78,23 @@ internal static class ProcessStats
         }
     }
 
+    /// <summary>The ISA flags that decide which CPU kernels libtorch can use, as listed in /proc/cpuinfo; "" when unknown.</summary>
+    public static string CpuFlags()
+    {
+        string[] wanted = ["sse4_2", "avx", "f16c", "fma", "avx2", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8"];
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
+            if (line is null) return "";
+            var have = line.Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+            return string.Join(" ", wanted.Where(have.Contains));
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
     static long StatusKb(string field)
     {
         try

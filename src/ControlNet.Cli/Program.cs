@@ -8,7 +8,12 @@ namespace ControlNet.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => Run(args);
+    public static int Main(string[] args)
+    {
+        // Before anything touches TorchSharp: OpenMP reads its environment once, when libtorch loads.
+        Runtime.ThreadingDefaults.Apply();
+        return Run(args);
+    }
 
     /// <summary>
     /// Builds and runs the command tree; tests call this in-process. <paramref name="configureServices"/> adds services

@@ -22,6 +22,12 @@ public sealed class ControlNetOptions
     /// <summary>"fp32", "fp16" or "bf16".</summary>
     public string DType { get; set; } = "fp32";
 
+    /// <summary>Weight storage: "fp32" (default), or "fp16" / "bf16" with fp32 compute (<see cref="PipelineOptions.WeightsDType"/>).</summary>
+    public string WeightsDType { get; set; } = "fp32";
+
+    /// <summary>Null = the base model's VAE, or <c>taesd:PATH</c> (<see cref="PipelineOptions.Vae"/>).</summary>
+    public string? Vae { get; set; }
+
     /// <summary>
     /// Defaults for requests: size, steps, sampler, guidance scale, eta, negative prompt, clip skip, denoising strength.
     /// Prompt, seed, controls and images always come from the request.
@@ -59,6 +65,8 @@ public sealed class ControlNetOptions
         Tokenizer = Tokenizer,
         Device = Device,
         DType = DType,
+        WeightsDType = WeightsDType,
+        Vae = Vae,
         GlobalAveragePooling = Controls.Where(c => c.GlobalAveragePooling ?? PairedWithPooling(c, plugins)).Select(c => c.Key).ToArray(),
         HintEncoders = Controls.Select(c => (c.Key, Plugin: plugins?.FirstOrDefault(p => string.Equals(p.Id, c.PluginId, StringComparison.OrdinalIgnoreCase))))
             .Where(c => c.Plugin is not null && c.Plugin.HintEncoder is not Abstractions.HintEncoderSpec.Standard)

@@ -30,6 +30,12 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
             errors.Add($"Device is '{o.Device}'; expected cpu, cuda or cuda:N (all ControlNets run on the base model's device).");
         if (!DTypes.Contains(o.DType))
             errors.Add($"DType is '{o.DType}'; expected one of {string.Join(", ", DTypes)}.");
+        if (!DTypes.Contains(o.WeightsDType))
+            errors.Add($"WeightsDType is '{o.WeightsDType}'; expected one of {string.Join(", ", DTypes)}.");
+        else if (o.WeightsDType != "fp32" && o.DType != "fp32")
+            errors.Add($"WeightsDType {o.WeightsDType} stores weights for fp32 compute, but DType is {o.DType}; use DType fp32 with it, or DType {o.DType} alone.");
+        if (o.Vae is { } vae && PipelineVae.Parse(vae) is { Error: { } vaeError })
+            errors.Add(vaeError);
         ValidateDefaults(o.Defaults, errors);
         foreach (var folder in o.PluginFolders.Where(f => !Directory.Exists(f)))
             errors.Add($"Plug-in folder '{folder}' does not exist; create it (one subfolder per plug-in) or remove AddPlugins(\"{folder}\").");

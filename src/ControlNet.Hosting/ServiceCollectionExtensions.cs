@@ -19,6 +19,8 @@ public static class ServiceCollectionExtensions
     public static IControlNetBuilder AddControlNet(this IServiceCollection services, Action<ControlNetOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        // A host usually registers before its first tensor: the OpenMP defaults must be in the environment by then.
+        Runtime.ThreadingDefaults.Apply();
         var options = services.AddOptions<ControlNetOptions>();
         if (configure is not null) options.Configure(configure);
         options.ValidateOnStart();

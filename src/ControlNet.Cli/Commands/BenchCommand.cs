@@ -34,7 +34,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public bool Quick { get; init; }
 
         [CommandOption("--only <GROUPS>")]
-        [Description("Comma-separated groups: conv, unet, controlnet, unet+cn, unet+2cn, eager, ablations, text, vae, load, train, fewstep (opt-in: 20 steps Euler a vs LCM-LoRA 4/8 steps, whole images). Default: all but fewstep.")]
+        [Description("Comma-separated groups: conv, unet, controlnet, unet+cn, unet+2cn, eager, ablations, text, vae, load, train, weights16 (bf16 weight storage, fp32 compute), threads (1-thread step beside the N-thread rows), fewstep (opt-in: 20 steps Euler a vs LCM-LoRA 4/8 steps, whole images). Default: all but fewstep.")]
         public string? Only { get; init; }
 
         [CommandOption("--runs <N>")]
@@ -48,6 +48,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--threads <N>")]
         [Description("torch.set_num_threads for the run. Default 2 (the issue's machine).")]
         public int Threads { get; init; } = 2;
+
+        [CommandOption("--background-load <N>")]
+        [Description("Run N busy threads beside the bench for the whole run (a loaded machine). Default 0.")]
+        public int BackgroundLoad { get; init; }
 
         [CommandOption("--arch <ARCH>")]
         [Description("sd15 (default; full size, random weights) or toy (seconds-long smoke run).")]
@@ -66,6 +70,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 Runs = Runs ?? baseline.Runs,
                 Warmup = Warmup,
                 Threads = Threads,
+                BackgroundLoad = BackgroundLoad,
                 Architecture = Arch.ToLowerInvariant(),
                 PartialJson = Json,     // rewritten after every row; the final report replaces it
             };
@@ -128,18 +133,18 @@ internal static class BenchTable
     public static void Write(BenchReport r)
     {
         var c = CultureInfo.InvariantCulture;
-        AnsiConsole.MarkupLine("[bold]controlnet bench[/] — {0}, {1} torch threads, load average {2} → {3}",
-            Markup.Escape(r.Machine.Cpu), r.Machine.TorchThreads,
+        AnsiConsole.MarkupLine("[bold]controlnet bench[/] — {0} ({1}), {2} torch threads, {3}, background load {4}, load average {5} → {6}",
+            Markup.Escape(r.Machine.Cpu), Markup.Escape(r.Machine.CpuFlags), r.Machine.TorchThreads, Markup.Escape(r.Machine.Threading), r.Machine.BackgroundLoadThreads,
             string.Join(" ", r.LoadAverageStart.Select(v => v.ToString("0.00", c))), string.Join(" ", r.LoadAverageEnd.Select(v => v.ToString("0.00", c))));
         var table = new Table().Border(TableBorder.Rounded);
-        foreach (var h in new[] { "row", "size", "configuration", "median s", "min–max s", "GMAC", "GFLOP/s", "efficiency", "peak RSS GB" })
+        foreach (var h in new[] { "row", "size", "configuration", "threads", "median s", "min–max s", "GMAC", "GFLOP/s", "ref. conv", "efficiency", "load", "peak RSS GB" })
             table.AddColumn(h);
         foreach (var m in r.Measurements)
             table.AddRow(
-                Markup.Escape(m.Name), m.Size?.ToString(c) ?? "", Markup.Escape(m.Configuration),
+                Markup.Escape(m.Name), m.Size?.ToString(c) ?? "", Markup.Escape(m.Configuration), m.Threads?.ToString(c) ?? "",
                 m.Time.Median.ToString("0.000", c), $"{m.Time.Min.ToString("0.000", c)}–{m.Time.Max.ToString("0.000", c)}",
-                m.GigaMacs?.ToString("0.0", c) ?? "", m.GflopPerSecond?.ToString("0.0", c) ?? "",
-                m.Efficiency?.ToString("P0", c) ?? "", (m.PeakRssBytes / 1e9).ToString("0.00", c));
+                m.GigaMacs?.ToString("0.0", c) ?? "", m.GflopPerSecond?.ToString("0.0", c) ?? "", m.ReferenceGflopPerSecond?.ToString("0.0", c) ?? "",
+                m.Efficiency?.ToString("P0", c) ?? "", m.LoadAverage?.ToString("0.00", c) ?? "", (m.PeakRssBytes / 1e9).ToString("0.00", c));
         AnsiConsole.Write(table);
 
         if (r.MacChecks.Count > 0)

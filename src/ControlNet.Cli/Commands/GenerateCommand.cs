@@ -106,6 +106,14 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [Description("fp32 (default), fp16 or bf16.")]
         public string? Dtype { get; init; }
 
+        [CommandOption("--weights-dtype <DTYPE>")]
+        [Description("Weight storage: fp32 (default), or fp16 / bf16 to halve the weights' memory with fp32 compute (outputs differ from fp32 by the rounding of the weights).")]
+        public string? WeightsDtype { get; init; }
+
+        [CommandOption("--vae <VAE>")]
+        [Description("taesd:FOLDER decodes with the TAESD tiny autoencoder (taesd_decoder.safetensors, optional taesd_encoder.safetensors from madebyollin/taesd) instead of the model's VAE: much faster, slightly less detail.")]
+        public string? Vae { get; init; }
+
         [CommandOption("--config <FILE>")]
         [Description("Run file (JSON with these options' names; docs/cli.md). Options given on the command line override it; --control replaces its controls.")]
         public string? Config { get; init; }
@@ -184,6 +192,8 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             Tokenizer = s.Tokenizer ?? run.Tokenizer,
             Device = s.Device ?? run.Device,
             Dtype = s.Dtype ?? run.Dtype,
+            WeightsDtype = s.WeightsDtype ?? run.WeightsDtype,
+            Vae = s.Vae ?? run.Vae,
             Prompt = s.Prompt ?? run.Prompt,
             Negative = s.Negative ?? run.Negative,
             Width = s.Width ?? run.Width,

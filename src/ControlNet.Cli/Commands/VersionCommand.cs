@@ -15,6 +15,7 @@ public sealed class VersionCommand : Command<GlobalSettings>
     {
         TorchRuntime.EnsureInitialized();
         Console.WriteLine($"controlnet {SdkVersion} (libtorch {torch.__version__})");
+        Console.WriteLine($"threads: {torch.get_num_threads()} intra-op; {ThreadingDefaults.Apply().Describe()}");
         return ExitCodes.Success;
     }
 }

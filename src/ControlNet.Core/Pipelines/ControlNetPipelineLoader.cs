@@ -24,12 +24,24 @@ public static class ControlNetPipelineLoader
         ArgumentNullException.ThrowIfNull(options);
         var device = TorchRuntime.ParseDevice(options.Device);
         var dtype = TensorDTypes.ParsePrecision(options.DType).ToScalarType();
+        var storage = WeightStorage.Parse(options.WeightsDType);
+        if (storage is not null && dtype != ScalarType.Float32)
+            throw new ArgumentException($"Weights dtype {options.WeightsDType} stores weights for fp32 compute, but dtype is {options.DType}; use dtype fp32 with it, or dtype {options.DType} alone.");
+        if (options.Vae is { } vaeSpec && PipelineVae.Parse(vaeSpec).Error is { } vaeError)
+            throw new ArgumentException(vaeError);
         var model = ModelFolderManifest.IsModelFolder(options.BaseModel)
             ? LoadModelFolder(options, device, dtype, log)
             : LoadCheckpoint(options, device, dtype, log);
         var controlNets = new Dictionary<string, PipelineControlNet>();
         try
         {
+            if (storage is { } s16)
+            {
+                // After DiffusionModel took its compute dtype from the loaded (fp32) weights.
+                foreach (var m in new object[] { model.UNet, model.TextEncoder, model.Autoencoder }.OfType<nn.Module>())
+                    WeightStorage.Apply(m, s16);
+                log?.Report($"Weights stored in {options.WeightsDType}, computed in fp32");
+            }
             foreach (var (key, source) in options.ControlNets)
             {
                 using var checkpoint = CheckpointLoader.Open(source);
@@ -51,6 +63,7 @@ public static class ControlNetPipelineLoader
                 HintEncoderModules.LoadInto(checkpoint, module);
                 pooled |= DetectGlobalAveragePooling(checkpoint.Source);   // the local path, also for a hub id
                 module.eval();
+                if (storage is { } cnStorage) WeightStorage.Apply(module, cnStorage);
                 if (pooled) log?.Report($"ControlNet '{key}' averages its residuals globally (shuffle): it acts on the conditional pass only.");
                 controlNets[key] = new PipelineControlNet(module, pooled);
             }
@@ -113,7 +126,7 @@ public static class ControlNetPipelineLoader
             text = LoadTextEncoder(In(manifest.TextEncoderConfig), In(manifest.TextEncoder), device, dtype);
             vae = manifest.Autoencoder == ModelFolderManifest.IdentityAutoencoder
                 ? new IdentityAutoencoder(entry.Architecture.InChannels)
-                : LoadVae(In(manifest.Autoencoder), device, dtype);
+                : (IAutoencoder?)LoadTinyAutoencoder(options, device, dtype, log) ?? LoadVae(In(manifest.Autoencoder), device, dtype);
             unet.eval();
             return new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
         }
@@ -148,7 +161,7 @@ public static class ControlNetPipelineLoader
                 "its tensor names or shapes differ. Pass a full SD 1.5 model (e.g. v1-5-pruned-emaonly.safetensors), or a model folder whose manifest names its architecture.");
         UNetModule? unet = null;
         ClipTextEncoder? text = null;
-        AutoencoderKL? vae = null;
+        IAutoencoder? vae = null;
         try
         {
             unet = entry.CreateUNet(device, dtype);
@@ -156,19 +169,33 @@ public static class ControlNetPipelineLoader
             text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc, $"'{Path.Combine(root!, "text_encoder", "config.json")}'") : ClipTextConfig.StableDiffusion15);
             text.to(device, dtype);
             checkpoint.LoadInto(text, ModelComponent.TextEncoder);
-            vae = new AutoencoderKL(Config("vae") is { } vc ? AutoencoderConfig.FromDiffusersJson(vc, $"'{Path.Combine(root!, "vae", "config.json")}'") : AutoencoderConfig.StableDiffusion);
-            vae.to(device, dtype);
-            checkpoint.LoadInto(vae, ModelComponent.Vae);
-            unet.eval(); text.eval(); vae.eval();
+            vae = LoadTinyAutoencoder(options, device, dtype, log);
+            if (vae is null)
+            {
+                var kl = new AutoencoderKL(Config("vae") is { } vc ? AutoencoderConfig.FromDiffusersJson(vc, $"'{Path.Combine(root!, "vae", "config.json")}'") : AutoencoderConfig.StableDiffusion);
+                vae = kl;
+                kl.to(device, dtype);
+                checkpoint.LoadInto(kl, ModelComponent.Vae);
+                kl.eval();
+            }
+            unet.eval(); text.eval();
             return new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
         }
         catch
         {
             unet?.Dispose();
             text?.Dispose();
-            vae?.Dispose();
+            (vae as IDisposable)?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>TAESD when <see cref="PipelineOptions.Vae"/> names it (the model's VAE is then not loaded), else null.</summary>
+    static TinyAutoencoder? LoadTinyAutoencoder(PipelineOptions options, Device device, ScalarType dtype, IProgress<string>? log)
+    {
+        if (options.Vae is null || PipelineVae.Parse(options.Vae).TinyAutoencoderPath is not { } path) return null;
+        log?.Report($"Loading TAESD from {path} (instead of the model's VAE)");
+        return TinyAutoencoder.Load(path, device, dtype);
     }
 
     /// <summary>

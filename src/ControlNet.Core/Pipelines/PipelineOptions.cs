@@ -15,6 +15,18 @@ public sealed record PipelineOptions
     public string Device { get; init; } = "cpu";
     /// <summary>"fp32", "fp16" or "bf16".</summary>
     public string DType { get; init; } = "fp32";
+    /// <summary>
+    /// Storage precision of the weights: "fp32" (default: as <see cref="DType"/>), or "fp16" / "bf16" to keep the weights
+    /// in 16 bits and widen each layer's weights to <see cref="DType"/> only while that layer runs (<see cref="Models.WeightStorage"/>):
+    /// half the weights' memory, compute unchanged in fp32. Needs DType fp32.
+    /// </summary>
+    public string WeightsDType { get; init; } = "fp32";
+    /// <summary>
+    /// The autoencoder: null = the base model's VAE; <c>taesd:PATH</c> = TAESD (<see cref="Autoencoders.TinyAutoencoder"/>)
+    /// from a folder with <c>taesd_decoder.safetensors</c> (and optionally <c>taesd_encoder.safetensors</c>), instead of
+    /// the VAE: decoding takes a fraction of the time and the VAE is not loaded.
+    /// </summary>
+    public string? Vae { get; init; }
     /// <summary>Keys of ControlNets that average their residuals spatially (shuffle), in addition to those detected from
     /// their files (diffusers <c>global_pool_conditions</c>, a CN 1.1 yaml with <c>global_average_pooling: True</c>).
     /// A host fills it from <see cref="ControlNet.Abstractions.PairedCheckpoint.GlobalAveragePooling"/>.</summary>

@@ -17,6 +17,7 @@ public static class TorchRuntime
     public static void EnsureInitialized()
     {
         if (_initialized) return;
+        ThreadingDefaults.Apply();   // no-op when already applied; must precede the native load
         lock (Gate)
         {
             if (_initialized) return;

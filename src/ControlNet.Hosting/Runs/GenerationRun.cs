@@ -19,6 +19,10 @@ public sealed record GenerationRun
     public string? Tokenizer { get; init; }
     public string Device { get; init; } = "cpu";
     public string Dtype { get; init; } = "fp32";
+    /// <summary>Weight storage: fp32, or fp16 / bf16 with fp32 compute (docs/performance.md).</summary>
+    public string WeightsDtype { get; init; } = "fp32";
+    /// <summary>Null = the model's VAE; <c>taesd:FOLDER</c> = the TAESD tiny autoencoder.</summary>
+    public string? Vae { get; init; }
     public string Prompt { get; init; } = "";
     public string Negative { get; init; } = "";
     /// <summary>Null: the model folder's <c>image_size</c> (toy model), else 512. Resolved runs hold the value used.</summary>
@@ -107,6 +111,7 @@ public sealed record GenerationRun
     {
         Model = LocalOrId(Model, baseFolder),
         Tokenizer = Tokenizer is null ? null : Path.GetFullPath(Tokenizer, baseFolder),
+        Vae = Vae is null ? null : ControlNet.Pipelines.PipelineVae.Resolve(Vae, baseFolder),
         Out = Path.GetFullPath(Out, baseFolder),
         InitImage = InitImage is null ? null : Path.GetFullPath(InitImage, baseFolder),
         Mask = Mask is null ? null : Path.GetFullPath(Mask, baseFolder),
