@@ -2,8 +2,8 @@ using ControlNet.Abstractions;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Hosting.Plugins;
 using ControlNet.Hosting.Runs;
-using ControlNet.Tests.Cli;
 using ControlNet.Tests.Checkpoints;
+using ControlNet.Tests.Cli;
 
 namespace ControlNet.Tests.Hosting;
 
