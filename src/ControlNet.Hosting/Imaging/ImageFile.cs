@@ -86,7 +86,7 @@ public static class ImageFile
     }
 
     static byte[] ReadFile(string path) =>
-        File.Exists(path) ? File.ReadAllBytes(path) : throw new FileNotFoundException($"Image '{path}' does not exist. Check the path.", path);
+        File.Exists(path) || Directory.Exists(path) ? InputFile.ReadAllBytes(path) : throw new FileNotFoundException($"Image '{path}' does not exist. Check the path.", path);
 
     static Mat Decode(byte[] encoded, string path)
     {

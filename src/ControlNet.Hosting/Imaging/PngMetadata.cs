@@ -20,7 +20,7 @@ public static class PngMetadata
     }
 
     /// <summary>All text entries (tEXt and uncompressed iTXt) of the PNG at <paramref name="path"/>, in file order.</summary>
-    public static IReadOnlyDictionary<string, string> Read(string path) => Read(File.ReadAllBytes(path), path);
+    public static IReadOnlyDictionary<string, string> Read(string path) => Read(InputFile.ReadAllBytes(path), path);
 
     public static IReadOnlyDictionary<string, string> Read(byte[] png, string name = "PNG data")
     {

@@ -8,7 +8,7 @@ public static class PreprocessorSources
 {
     /// <summary>An image as RGB or as stored (with <see cref="PreprocessorSource.ReadImage"/> for images the options name), or a file's bytes.</summary>
     public static PreprocessorSource Open(string path, PreprocessorInput input) => input == PreprocessorInput.File
-        ? FromFile(File.ReadAllBytes(path), path)
+        ? FromFile(InputFile.ReadAllBytes(path), path)
         : new PreprocessorSource(ImageFile.Load(path, input), null, path, ImageFile.LoadStored);
 
     /// <summary>

@@ -84,4 +84,24 @@ public class HostileImageTests
         var e = Assert.Throws<InvalidDataException>(() => ImageFile.LoadStored(dir["chunk.png"]));
         Assert.Contains("IDAT chunk at byte 33 declares 4,294,901,760 bytes", e.Message);
     }
+
+    [Fact]
+    public void An_endless_device_or_an_oversized_file_is_refused_at_the_size_bound_before_it_fills_memory()
+    {
+        // Found by the 100,000-input fuzz run: --control canny:/dev/zero read the device into a 2 GB buffer (size 0, no end).
+        var limit = ImageLimits.MaxPixels;
+        ImageLimits.MaxPixels = 1 << 20;   // 1 MP: inputs up to 9 MiB
+        try
+        {
+            var e = Assert.Throws<LimitExceededException>(() => ImageFile.LoadRgb("/dev/zero"));
+            Assert.Contains("no end", e.Message);
+            Assert.Throws<LimitExceededException>(() => ControlNet.Hosting.Plugins.PreprocessorSources.Open("/dev/zero", PreprocessorInput.File));
+
+            using var dir = new TempDir();
+            File.WriteAllBytes(dir["big.png"], new byte[InputFile.MaxBytes + 1]);
+            Assert.Throws<LimitExceededException>(() => ImageFile.LoadRgb(dir["big.png"]));
+            Assert.Throws<IOException>(() => InputFile.ReadAllBytes(dir.Path));   // a folder is named as one
+        }
+        finally { ImageLimits.MaxPixels = limit; }
+    }
 }
