@@ -70,6 +70,22 @@ public sealed class PluginLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_plugin_that_throws_in_its_constructor_or_contract_is_named_and_the_others_still_load()
+    {
+        PluginCompiler.Compile("Acme.Good", PluginCompiler.PluginSource("Acme.Good", "good"), PluginFolder("Acme.Good"));
+        PluginCompiler.Compile("Acme.Ctor", PluginCompiler.PluginSource("Acme.Ctor", "ctor",
+            "public InvertPlugin() { throw new InvalidOperationException(\"ctor boom\"); }"), PluginFolder("Acme.Ctor"));
+        PluginCompiler.Compile("Acme.Contract", PluginCompiler.PluginSource("Acme.Contract", "contract",
+            "public override Version TargetContract => throw new InvalidOperationException(\"contract boom\");"), PluginFolder("Acme.Contract"));
+
+        var catalog = new PluginCatalog().AddFolder(Path.Combine(_root, "plugins"));
+
+        Assert.Equal("good", Assert.Single(catalog.Plugins).Plugin.Id);
+        Assert.Contains("Acme.Ctor", Assert.Single(catalog.Failures, f => f.Name == "Acme.Ctor").Message);
+        Assert.Contains("Acme.Contract", Assert.Single(catalog.Failures, f => f.Name == "Acme.Contract").Message);
+    }
+
+    [Fact]
     public void Relative_folders_are_rejected()
     {
         var e = Assert.Throws<ArgumentException>(() => new PluginCatalog().AddFolder("plugins"));
