@@ -45,6 +45,13 @@ internal static class BenchMarkdown
         sb.AppendLine("|---|---|---|---|");
         foreach (var t in r.Targets)
             sb.AppendLine($"| {t.Name} | {t.Goal} | {t.Measured} | {t.Met switch { true => "yes", false => "**no**", null => "–" }} |");
+        if (r.Annotators is { Count: > 0 } ann)
+        {
+            sb.AppendLine();
+            sb.AppendLine("| " + string.Join(" | ", Annotators.AnnotatorTable.Header) + " |");
+            sb.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Annotators.AnnotatorTable.Header.Count)));
+            foreach (var a in ann) sb.AppendLine("| " + string.Join(" | ", Annotators.AnnotatorTable.Cells(a)) + " |");
+        }
         if (r.Notes.Count > 0)
         {
             sb.AppendLine();

@@ -17,9 +17,10 @@ internal static class BenchGroups
     public const string Weights16 = "weights16";  // U-Net + ControlNet with bf16 weight storage, fp32 compute (last: converts the models)
     public const string Threads = "threads";      // the same work at 1 thread beside the N-thread rows (threading defaults)
     public const string FewStep = "fewstep";      // time to a 512 image: 20 steps Euler a vs LCM-LoRA 4 and 8 (opt-in: --only fewstep)
+    public const string Annotators = "annotators"; // neural estimators beside the original annotator code (opt-in: --only annotators)
 
     public static IReadOnlyList<string> All { get; } =
-        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train, Weights16, Threads, FewStep };
+        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train, Weights16, Threads, FewStep, Annotators };
 }
 
 /// <summary>What <see cref="BenchRunner"/> measures and how carefully.</summary>
@@ -70,7 +71,19 @@ internal sealed record BenchOptions
     /// <summary>When set, the report so far is rewritten here after every row, so a long run that is interrupted still leaves its figures.</summary>
     public string? PartialJson { get; init; }
 
-    public bool Includes(string group) => group == BenchGroups.FewStep ? Only.Contains(group) : Only.Count == 0 || Only.Contains(group);
+    /// <summary>Image side the annotator rows run at (detect resolution and input size). Default 512.</summary>
+    public int AnnotatorSize { get; init; } = 512;
+
+    /// <summary>Finds the preprocessor <c>controlnet preprocess ID</c> runs (the host's plug-in catalog); null = annotators not measured.</summary>
+    public Func<string, Abstractions.IPreprocessor?>? Preprocessors { get; init; }
+
+    /// <summary>A folder holding the original <c>annotator/</c> package (ControlNet v1.1); null = ours only.</summary>
+    public string? ReferenceAnnotators { get; init; }
+
+    /// <summary>The Python with torch that runs the original annotator code.</summary>
+    public string Python { get; init; } = "/usr/bin/python3";
+
+    public bool Includes(string group) => group is BenchGroups.FewStep or BenchGroups.Annotators ? Only.Contains(group) : Only.Count == 0 || Only.Contains(group);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad value and the fix.</summary>
     public BenchOptions Validate()
@@ -87,6 +100,12 @@ internal sealed record BenchOptions
         if (Runs < 1) throw new ArgumentException($"Runs must be at least 1; got {Runs}.", nameof(Runs));
         if (Threads < 1) throw new ArgumentException($"Threads must be at least 1; got {Threads}.", nameof(Threads));
         if (BackgroundLoad < 0) throw new ArgumentException($"Background load must be 0 or more busy threads; got {BackgroundLoad}.", nameof(BackgroundLoad));
+        if (AnnotatorSize < 64 || AnnotatorSize % 64 != 0)
+            throw new ArgumentException($"Annotator size {AnnotatorSize} is not a multiple of 64 of at least 64; use e.g. 512.", nameof(AnnotatorSize));
+        if (ReferenceAnnotators is not null && !Directory.Exists(Path.Combine(ReferenceAnnotators, "annotator")))
+            throw new ArgumentException($"'{ReferenceAnnotators}' holds no annotator/ folder; give the folder that contains ControlNet v1.1's annotator/ package.", nameof(ReferenceAnnotators));
+        if (ReferenceAnnotators is not null && !File.Exists(Python))
+            throw new ArgumentException($"Python '{Python}' does not exist; give one with torch via --python (Debian: /usr/bin/python3 with python3-torch).", nameof(Python));
         if (Batch < 1) throw new ArgumentException($"Batch must be at least 1; got {Batch}.", nameof(Batch));
         if (ConvChannels < 1 || ConvSide < 1 || TrainLatent < 8 || VaeTile < 1)
             throw new ArgumentException("ConvChannels, ConvSide and VaeTile must be positive and TrainLatent at least 8.");

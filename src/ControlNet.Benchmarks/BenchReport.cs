@@ -20,6 +20,18 @@ internal sealed record Measurement(
     double? GigaMacs, double? GflopPerSecond, double? Efficiency, long PeakRssBytes, string? Note = null, double? ReferenceGflopPerSecond = null,
     double? LoadAverage = null, int? Threads = null);
 
+/// <summary>One neural estimator beside the original annotator code, same weights, same input, same run.</summary>
+/// <param name="OursPeakBeyondWeightsBytes">peak RSS during our row − RSS just before it − the weight file's size (target: at most 2 GB)</param>
+/// <param name="Ratio">our median ÷ the original's median (target: at most 1.2)</param>
+/// <param name="ReferenceNote">why there is no reference figure ("reference not given", "reference not run: …")</param>
+internal sealed record AnnotatorComparison(string Estimator, string WeightFile, int Size, long WeightBytes, double OursMedianSeconds,
+    double? ReferenceConvGflopPerSecond, long OursPeakRssBytes, long OursPeakBeyondWeightsBytes, double? OriginalMedianSeconds,
+    long? OriginalPeakRssBytes, double? Ratio, string? ReferenceNote)
+{
+    public const double RatioTarget = 1.2;
+    public const long BeyondWeightsTargetBytes = 2_000_000_000;
+}
+
 /// <summary>A figure reported elsewhere (not measured by this run), shown beside ours and labelled as such.</summary>
 internal sealed record ReportedBaseline(string Name, string Figure, double? SecondsPerStep512, string Source);
 
@@ -58,7 +70,8 @@ internal sealed record BenchReport(
     IReadOnlyList<ReportedBaseline> Baselines,
     IReadOnlyList<TargetResult> Targets,
     long PeakRssBytes,
-    IReadOnlyList<string> Notes)
+    IReadOnlyList<string> Notes,
+    IReadOnlyList<AnnotatorComparison>? Annotators = null)
 {
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {

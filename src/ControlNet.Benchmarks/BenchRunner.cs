@@ -13,13 +13,14 @@ namespace ControlNet.Benchmarks;
 /// denoising steps (U-Net, ControlNet, both, two ControlNets, the plain eager port), one-switch ablations and training
 /// steps, all in one process so every figure shares the machine's state of the moment.
 /// </summary>
-internal sealed class BenchRunner
+internal sealed partial class BenchRunner
 {
     readonly BenchOptions _o;
     readonly IProgress<string>? _log;
     readonly CancellationToken _ct;
     readonly List<Measurement> _rows = new();
     readonly List<string> _notes = new();
+    readonly List<AnnotatorComparison> _annotators = new();
     readonly UNetArchitecture _arch;
     double? _convGflops;
     nn.Module<Tensor, Tensor>? _probeConv;
@@ -66,6 +67,7 @@ internal sealed class BenchRunner
             var macChecks = _o.Architecture == "sd15" ? CheckMacs() : Array.Empty<MacCheck>();
             if (_o.Includes(BenchGroups.Train)) MeasureTraining();
             if (_o.Includes(BenchGroups.FewStep)) MeasureFewStep();
+            if (_o.Includes(BenchGroups.Annotators)) MeasureAnnotators();
             return Snapshot(macChecks);
         }
         finally
@@ -81,7 +83,8 @@ internal sealed class BenchRunner
     {
         var report = new BenchReport(_started, DateTimeOffset.Now - _started, _machine!, _o.Architecture, _o.Sizes, _o.Warmup, _o.Runs, _o.Batch,
             _o.Execution.Label, ExecutionOptions.PlainEager.Label, _loadStart, ProcessStats.LoadAverage(), _convGflops, macChecks, _rows.ToArray(),
-            ReportedBaselines.All, Array.Empty<TargetResult>(), _rows.Count == 0 ? ProcessStats.PeakRssBytes() : _rows.Max(r => r.PeakRssBytes), _notes.ToArray());
+            ReportedBaselines.All, Array.Empty<TargetResult>(), _rows.Count == 0 ? ProcessStats.PeakRssBytes() : _rows.Max(r => r.PeakRssBytes), _notes.ToArray(),
+            _annotators.ToArray());
         return report with { Targets = BenchTargets.Evaluate(report) };
     }
 
@@ -585,13 +588,14 @@ internal sealed class BenchRunner
 
     /// <summary>Measures one row; a failure (e.g. out of memory) becomes a note and the run goes on with the next row.</summary>
     Measurement? Row(string id, string group, string name, int? size, string configuration, Action call, IReadOnlyList<nn.Module> macRoots,
-        bool efficiencyRow = true, string? note = null)
+        bool efficiencyRow = true, string? note = null, bool probeReference = false)
     {
         _ct.ThrowIfCancellationRequested();
         _log?.Report($"{id}: {name}{(size is null ? "" : $" at {size}")} [{configuration}]");
         try
         {
-            var probeBefore = efficiencyRow && macRoots.Count > 0 ? ProbeConvolution() : null;
+            // probeReference: rows without MACs (whole preprocessors) still get the same-run convolution figure beside them.
+            var probeBefore = (efficiencyRow && macRoots.Count > 0) || probeReference ? ProbeConvolution() : null;
             ProcessStats.TrimHeap();
             ProcessStats.ResetPeak();
             // The first warm-up call also counts the MACs of exactly what is timed.

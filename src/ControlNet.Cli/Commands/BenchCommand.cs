@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using ControlNet.Benchmarks;
+using ControlNet.Benchmarks.Annotators;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -57,6 +58,18 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("sd15 (default; full size, random weights) or toy (seconds-long smoke run).")]
         public string Arch { get; init; } = "sd15";
 
+        [CommandOption("--reference-annotators <DIR>")]
+        [Description("With --only annotators: a folder holding ControlNet v1.1's annotator/ package; each estimator's original code is timed beside ours on the same random weights (never modified: a temp copy is used).")]
+        public string? ReferenceAnnotators { get; init; }
+
+        [CommandOption("--python <PATH>")]
+        [Description("The Python with torch that runs the original annotator code. Default /usr/bin/python3 (Debian python3-torch).")]
+        public string Python { get; init; } = "/usr/bin/python3";
+
+        [CommandOption("--annotator-size <N>")]
+        [Description("Input side and detect resolution of the annotator rows. Default 512.")]
+        public int AnnotatorSize { get; init; } = 512;
+
         internal BenchOptions ToOptions()
         {
             var baseline = Quick ? BenchOptions.Quick : new BenchOptions();
@@ -73,8 +86,21 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 BackgroundLoad = BackgroundLoad,
                 Architecture = Arch.ToLowerInvariant(),
                 PartialJson = Json,     // rewritten after every row; the final report replaces it
+                AnnotatorSize = AnnotatorSize,
+                ReferenceAnnotators = ReferenceAnnotators is null ? null : Path.GetFullPath(ReferenceAnnotators),
+                Python = Python,
+                Preprocessors = only.Contains(BenchGroups.Annotators) ? FindPreprocessor : null,
             };
         }
+
+        /// <summary>The preprocessor <c>controlnet preprocess</c> would run: the built-in plug-ins loaded from their folders.</summary>
+        static ControlNet.Abstractions.IPreprocessor? FindPreprocessor(string id)
+        {
+            try { return Catalog.Value.FindPreprocessor(id).Preprocessor; }
+            catch (KeyNotFoundException) { return null; }
+        }
+
+        static readonly Lazy<ControlNet.Hosting.Plugins.PluginCatalog> Catalog = new(() => ControlNet.Hosting.Plugins.PluginCatalog.CreateDefault([]));
 
         static string[] ParseList(string value, string option)
         {
@@ -164,6 +190,12 @@ internal static class BenchTable
             targets.AddRow(Markup.Escape(t.Name), Markup.Escape(t.Goal), Markup.Escape(t.Measured),
                 t.Met switch { true => "[green]yes[/]", false => "[red]no[/]", null => "–" });
         AnsiConsole.Write(targets);
+        if (r.Annotators is { Count: > 0 } ann)
+        {
+            var t = new Table().Border(TableBorder.Rounded).AddColumns(AnnotatorTable.Header.ToArray());
+            foreach (var a in ann) t.AddRow(AnnotatorTable.Cells(a).Select(Markup.Escape).ToArray());
+            AnsiConsole.Write(t);
+        }
         foreach (var n in r.Notes) AnsiConsole.MarkupLine("[yellow]note:[/] {0}", Markup.Escape(n));
     }
 }
