@@ -49,12 +49,11 @@ internal sealed partial class BenchRunner
                 if (!WriteRandomWeights(preprocessor, c, path)) continue;
                 var weightBytes = new FileInfo(path).Length;
                 var source = PreprocessorSource.From(image) with { Models = models };
-                var before = ProcessStats.CurrentRssBytes();
                 var ours = Row($"annotator.{c.PreprocessorId}.{size}", BenchGroups.Annotators, $"{c.PreprocessorId} (ours, {c.WeightFile})", size,
                     "preprocess: load weights + resize + detect", () => preprocessor.Run(source, options, _ct), Array.Empty<torch.nn.Module>(),
                     efficiencyRow: false, probeReference: true);
                 if (ours is null) continue;
-                var beyond = ours.PeakRssBytes - before - weightBytes;
+                var beyond = ours.PeakRssBytes - _rowStartRss - weightBytes;   // what the row added beyond its weights
                 ReferenceRun? reference = null;
                 string? referenceNote = _o.ReferenceAnnotators is null ? "reference not given (--reference-annotators)" : null;
                 if (driver is not null)

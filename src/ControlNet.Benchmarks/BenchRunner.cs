@@ -21,6 +21,7 @@ internal sealed partial class BenchRunner
     readonly List<Measurement> _rows = new();
     readonly List<string> _notes = new();
     readonly List<AnnotatorComparison> _annotators = new();
+    long _rowStartRss;      // RSS when the last row's peak was reset (after the heap trim)
     readonly UNetArchitecture _arch;
     double? _convGflops;
     nn.Module<Tensor, Tensor>? _probeConv;
@@ -598,6 +599,7 @@ internal sealed partial class BenchRunner
             var probeBefore = (efficiencyRow && macRoots.Count > 0) || probeReference ? ProbeConvolution() : null;
             ProcessStats.TrimHeap();
             ProcessStats.ResetPeak();
+            _rowStartRss = ProcessStats.CurrentRssBytes();
             // The first warm-up call also counts the MACs of exactly what is timed.
             var macs = macRoots.Count > 0 ? MacCounter.Count(macRoots, call) : null;
             if (macs is null) call();

@@ -42,7 +42,24 @@ def main():
                 return x.permute(2, 0, 1).unsqueeze(0)
             shim.rearrange = rearrange
             sys.modules["einops"] = shim
-            result["shims"].append("einops.rearrange('h w c -> 1 c h w') (python3-einops is not packaged)")
+            if estimator != "mlsd" and estimator != "openpose":
+                result["shims"].append("einops.rearrange('h w c -> 1 c h w') (python3-einops is not packaged)")
+
+        try:
+            import basicsr.utils  # noqa: F401
+        except ImportError:
+            # pidinet/model.py imports basicsr.utils.img2tensor for its __main__ demo only; basicsr is not packaged in Debian.
+            basicsr = types.ModuleType("basicsr")
+            utils = types.ModuleType("basicsr.utils")
+
+            def img2tensor(*a, **k):
+                raise NotImplementedError("basicsr shim: img2tensor")
+            utils.img2tensor = img2tensor
+            basicsr.utils = utils
+            sys.modules["basicsr"] = basicsr
+            sys.modules["basicsr.utils"] = utils
+            if estimator == "pidinet":
+                result["shims"].append("basicsr.utils.img2tensor import (unused on the timed path; basicsr is not packaged)")
 
         shutil.copytree(os.path.join(parent, "annotator"), os.path.join(work, "annotator"),
                         ignore=shutil.ignore_patterns("ckpts", "__pycache__"))
