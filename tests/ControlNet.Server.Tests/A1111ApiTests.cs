@@ -183,7 +183,7 @@ public sealed class A1111ApiTests(ToyServerFixture fixture) : IClassFixture<ToyS
     [InlineData("""{"prompt": "x", "sampler_name": "Heun++"}""", "sampler_name")]
     [InlineData("""{"prompt": "x", "batch_size": 5, "n_iter": 2}""", "batch_size")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"model": "canny", "image": "IMAGE", "weight": "heavy"}]}}}""", "alwayson_scripts.controlnet.args[0].weight")]
-    [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"enabled": false}, {"module": "openpose_full", "model": "canny", "image": "IMAGE"}]}}}""", "alwayson_scripts.controlnet.args[1].module")]
+    [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"enabled": false}, {"module": "dw_openpose_full", "model": "canny", "image": "IMAGE"}]}}}""", "alwayson_scripts.controlnet.args[1].module")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "control_v11p_sd15_depth", "image": "IMAGE"}]}}}""", "alwayson_scripts.controlnet.args[0].model")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "canny", "image": "not base64!"}]}}}""", "alwayson_scripts.controlnet.args[0].image")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "canny", "image": "IMAGE", "guidance_start": 0.8, "guidance_end": 0.2}]}}}""", "alwayson_scripts.controlnet.args[0].guidance_start")]
