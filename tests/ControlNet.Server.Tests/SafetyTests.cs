@@ -47,4 +47,30 @@ public sealed class SafetyTests
         Assert.Single(text.TrimEnd('\n').Split('\n'));
         Assert.Contains("larger than this server accepts", JsonDocument.Parse(text).RootElement.GetProperty("error").GetString());
     }
+
+    [Fact]
+    public async Task A_plugin_that_fails_while_preprocessing_is_a_one_line_500_naming_it_and_the_server_keeps_serving()
+    {
+        var plugins = Directory.CreateTempSubdirectory("controlnet-server-plugins-").FullName;
+        try
+        {
+            ControlNet.Tests.Plugins.PluginCompiler.Compile("Acme.Crash", ControlNet.Tests.Plugins.PluginCompiler.BrokenPluginSource("Acme.Crash", "crash",
+                ControlNet.Tests.Plugins.PluginCompiler.RunBody, "string? nothing = null; var img = source.RequireImage(nothing!.Trim()).ToRgb8();"),
+                Path.Combine(plugins, "Acme.Crash"));
+            await using var server = await TestServer.StartAsync(new ServerOptions { PluginFolders = [plugins] });
+
+            using var response = await server.Http.PostAsJsonAsync("/v1/preprocess", new { preprocessor = "crash", image = TestImages.SquareBase64(32) });
+            var text = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.Single(text.TrimEnd('\n').Split('\n'));
+            var error = JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;
+            Assert.Contains("Preprocessor 'crash' (Acme.Crash) failed", error);
+            Assert.Contains("NullReferenceException", error);
+            Assert.DoesNotContain("   at ", text);
+            var (status, json) = await server.PostAsync("/v1/preprocess", new { preprocessor = "canny", image = TestImages.SquareBase64(32) });
+            Assert.True(status == 200, json.ToString());
+        }
+        finally { Directory.Delete(plugins, recursive: true); }
+    }
 }
