@@ -6,7 +6,7 @@ usage: reference_driver.py ESTIMATOR ANNOTATOR_PARENT WEIGHTS_DIR IMAGE_NPY DETE
 Each timed run is what the bench times on our side: build the detector (loads the weights), HWC3 + resize_image,
 detect. The user's annotator folder is never modified: it is copied to a temp folder whose ckpts/ links to WEIGHTS_DIR.
 """
-import json, os, resource, shutil, sys, tempfile, time, types
+import json, os, shutil, sys, tempfile, time, types
 
 
 def rss_bytes(field):
@@ -116,7 +116,8 @@ def main():
             t = time.perf_counter()
             call()
             result["seconds"].append(time.perf_counter() - t)
-        result["peakRssBytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        # VmHWM, not ru_maxrss: on Linux ru_maxrss survives execve and would report the forking .NET process's peak.
+        result["peakRssBytes"] = rss_bytes("VmHWM:")
     except Exception as e:  # reported in the row, not as a stack trace
         result["error"] = "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else "")
     finally:
