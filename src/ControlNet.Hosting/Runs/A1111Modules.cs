@@ -29,14 +29,16 @@ public static class A1111Modules
         new("tile_resample", "tile", null, null, "the image itself, resized; threshold_a (down-sampling rate) is not applied"),
         new("inpaint", "inpaint", null, null, "the image with the unit's mask (or its transparent pixels) marked for repainting"),
         new("inpaint_only", "inpaint", null, null, "as inpaint: the mask marks the pixels to repaint"),
+        new("depth_midas", "depth", null, null, "the extension's MiDaS DPT-Hybrid depth (needs dpt_hybrid-midas-501f0c75.pt)"),
+        new("normal_midas", "normal", "bg-threshold", null, "the extension's normal map from MiDaS depth, threshold_a = background threshold (default 0.4; needs dpt_hybrid-midas-501f0c75.pt)"),
         // The SDK's own, under names that do not collide with the extension's estimator modules:
         new("fake_scribble_from_softedge", "fake-scribble", "threshold", null, "SDK: fake scribble from a soft-edge (HED-like) map you send"),
-        new("depth_map", "depth", null, null, "SDK: a depth image you send (near = bright), normalised; no estimation"),
-        new("normal_from_depth", "normal", "bg-threshold", null, "SDK: a normal map computed from a depth image you send"),
+        new("depth_map", "depth-image", null, null, "SDK: a depth image you send (near = bright), normalised; no estimation"),
+        new("normal_from_depth", "normal-image", "bg-threshold", null, "SDK: a normal map computed from a depth image you send"),
         new("openpose_json", "openpose", null, null, "SDK: OpenPose JSON keypoints (as the extension's render_openpose_json takes) drawn as a pose map"),
     ];
 
-    // Extension modules that run neural annotators; the SDK has none of these estimators.
+    // Extension modules that run neural annotators the SDK does not have (those it has are in the table above).
     static readonly string[] EstimatorPrefixes =
         ["depth", "normal", "openpose", "dw_openpose", "animal_openpose", "densepose", "mlsd", "lineart", "softedge", "scribble_", "seg_", "hed", "pidinet", "clip_vision", "ip-adapter", "reference", "t2ia", "revision", "recolor", "blur_gaussian", "mediapipe", "instant_id", "lama", "tile_colorfix", "threshold", "color"];
 
