@@ -129,6 +129,50 @@ public class MidasTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
     }
 
+    [Fact]
+    public void Raw_depth_equals_the_reference_implementation_on_formula_weights()
+    {
+        // TestData/midas-parity.py ran ControlNet's annotator/midas DPTDepthModel (timm 0.6.12, torch 1.13) with these
+        // formula weights on this formula image (64×96: a 4×6 token grid, so the position grid is resized too).
+        TorchRuntime.EnsureInitialized();
+        OpenCvNative.EnsureLoaded();
+        using var net = new MidasDptHybrid();
+        using (no_grad())
+        {
+            int t = 0;
+            foreach (var (name, p) in net.state_dict().OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                using var scope = NewDisposeScope();
+                long n = p.numel();
+                var b = sin(arange(n, dtype: ScalarType.Float64) * 0.7 + 0.3 * t);      // in float64, as numpy
+                var v = p.dim() >= 2 ? b / Math.Sqrt(n / p.shape[0]) : name.EndsWith("weight", StringComparison.Ordinal) ? 1.0 + 0.1 * b : 0.1 * b;
+                p.copy_(v.to_type(ScalarType.Float32).reshape(p.shape));
+                t++;
+            }
+            net.state_dict()["scratch.output_conv.4.bias"].fill_(0.5);
+        }
+        const int h = 64, w = 96;
+        var rgb = new byte[h * w * 3];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int i = 3 * (y * w + x);
+                (rgb[i], rgb[i + 1], rgb[i + 2]) = ((byte)((x * 5 + y * 3) % 256), (byte)((x * x + 7 * y) % 256), (byte)(((255 - 4 * y + x) % 256 + 256) % 256));
+            }
+        using var image = Mats.FromImage(ConditionImage.Rgb(w, h, rgb));
+        using var depth = MidasDepthEstimator.Estimate(net, image);
+        depth.GetArray(out float[] ours);
+        var reference = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(TestImages.Path("midas-parity-64x96.bin"))).ToArray();
+        Assert.Equal(reference.Length, ours.Length);
+        double maxDiff = ours.Zip(reference, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(maxDiff < 1e-5, $"max |ours − reference| = {maxDiff} (reference range {reference.Min()}–{reference.Max()})");
+        // And the 8-bit map, where min–max stretches the small range of these weights: within one level.
+        using var refMat = new Mat(h, w, MatType.CV_32FC1);
+        refMat.SetArray(reference);
+        var (ourMap, referenceMap) = (MidasDepthEstimator.ToDepthMap(depth).Data!, MidasDepthEstimator.ToDepthMap(refMat).Data!);
+        Assert.All(Enumerable.Range(0, ourMap.Length), i => Assert.InRange(ourMap[i] - referenceMap[i], -1, 1));
+    }
+
     static Mat DepthMat(int w, int h, Func<int, int, double> f)
     {
         OpenCvNative.EnsureLoaded();
