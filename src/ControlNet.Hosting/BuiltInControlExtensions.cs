@@ -23,9 +23,22 @@ public static class BuiltInControlExtensions
         string model = "lllyasviel/control_v11p_sd15_openpose", string key = "openpose", double strength = 1.0) =>
         builder.AddControl(key, model, o => Set(o, "openpose", strength, ("style", style)));
 
+    /// <summary>
+    /// Depth estimated from a photo by MiDaS (needs dpt_hybrid-midas-501f0c75.pt: set <see cref="ControlNetOptions.AnnotatorPath"/>),
+    /// or with <paramref name="depthImage"/> a depth image you already have (<paramref name="invert"/> for one where far is bright).
+    /// </summary>
     public static IControlNetBuilder AddDepth(this IControlNetBuilder builder, bool invert = false,
-        string model = "lllyasviel/control_v11f1p_sd15_depth", string key = "depth", double strength = 1.0) =>
-        builder.AddControl(key, model, o => Set(o, "depth", strength, ("invert", invert)));
+        string model = "lllyasviel/control_v11f1p_sd15_depth", string key = "depth", double strength = 1.0, bool depthImage = false)
+    {
+        if (invert && !depthImage)
+            throw new ArgumentException("AddDepth(invert: true) applies to a depth image you pass (depthImage: true); MiDaS already gives near = bright.", nameof(invert));
+        return builder.AddControl(key, model, o =>
+        {
+            if (depthImage) Set(o, "depth", strength, ("invert", invert));
+            else Set(o, "depth", strength);
+            o.Preprocessor = depthImage ? "depth-image" : "depth";
+        });
+    }
 
     public static IControlNetBuilder AddShuffle(this IControlNetBuilder builder, int? seed = null,
         string model = "lllyasviel/control_v11e_sd15_shuffle", string key = "shuffle", double strength = 1.0) =>

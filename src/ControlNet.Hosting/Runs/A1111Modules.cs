@@ -29,10 +29,12 @@ public static class A1111Modules
         new("tile_resample", "tile", null, null, "the image itself, resized; threshold_a (down-sampling rate) is not applied"),
         new("inpaint", "inpaint", null, null, "the image with the unit's mask (or its transparent pixels) marked for repainting"),
         new("inpaint_only", "inpaint", null, null, "as inpaint: the mask marks the pixels to repaint"),
+        new("depth_midas", "depth", null, null, "the extension's MiDaS DPT-Hybrid depth (needs dpt_hybrid-midas-501f0c75.pt)"),
+        new("normal_midas", "normal", "bg-threshold", null, "the extension's normal map from MiDaS depth, threshold_a = background threshold (default 0.4; needs dpt_hybrid-midas-501f0c75.pt)"),
         // The SDK's own, under names that do not collide with the extension's estimator modules:
         new("fake_scribble_from_softedge", "fake-scribble", "threshold", null, "SDK: fake scribble from a soft-edge (HED-like) map you send"),
-        new("depth_map", "depth", null, null, "SDK: a depth image you send (near = bright), normalised; no estimation"),
-        new("normal_from_depth", "normal", "bg-threshold", null, "SDK: a normal map computed from a depth image you send"),
+        new("depth_map", "depth-image", null, null, "SDK: a depth image you send (near = bright), normalised; no estimation"),
+        new("normal_from_depth", "normal-image", "bg-threshold", null, "SDK: a normal map computed from a depth image you send"),
         new("openpose_json", "openpose", null, null, "SDK: OpenPose JSON keypoints (as the extension's render_openpose_json takes) drawn as a pose map"),
         // The extension's OpenPose estimators (weights from the annotator folder); each also draws OpenPose JSON sent instead of a photo.
         new("openpose", "openpose", null, null, "the body pose estimator (body_pose_model.pth)"),

@@ -65,7 +65,7 @@ public class A1111ParametersTests
         Assert.Equal(run.Controls.Select(c => c with { Options = null! }), again.Controls.Select(c => c with { Options = null! }));
         Assert.Equal(run.Controls.Select(c => c.Options), again.Controls.Select(c => c.Options));
 
-        var e = Assert.Throws<ArgumentException>(() => A1111Parameters.Read(text.Replace("Module: canny", "Module: depth_midas"), catalog: plugins));
+        var e = Assert.Throws<ArgumentException>(() => A1111Parameters.Read(text.Replace("Module: canny", "Module: seg_ofade20k"), catalog: plugins));
         Assert.Contains("ControlNet 0", e.Message);
         Assert.Contains("--control", e.Message);
     }
