@@ -88,6 +88,20 @@ public static class ControlNetPipelineLoader
         }
     }
 
+    /// <summary>
+    /// Checks that a local file or folder named as an adapter (the CLI's <c>adapter=FILE</c>) holds a T2I-Adapter or a
+    /// style adapter: a ControlNet there is a one-line error naming the file and <c>model=</c> as the fix. Hub ids and
+    /// paths that do not exist pass unchanged (loading reports them).
+    /// </summary>
+    public static string RequireAdapter(string source)
+    {
+        if (!File.Exists(source) && !Directory.Exists(source)) return source;
+        using var checkpoint = CheckpointLoader.Open(source);
+        if (!checkpoint.Has(ModelComponent.T2IAdapter) && !checkpoint.Has(ModelComponent.StyleAdapter))
+            _ = checkpoint[ModelComponent.T2IAdapter];   // throws, saying what the file is instead
+        return source;
+    }
+
     /// <summary>The CLIP vision model of the style adapters, or a one-line error when none was given.</summary>
     static ClipVisionEncoder LoadClipVision(string? path, string adapterSource, Device device, ScalarType dtype, IProgress<string>? log)
     {

@@ -34,6 +34,9 @@ public static class A1111Modules
         new("depth_map", "depth", null, null, "SDK: a depth image you send (near = bright), normalised; no estimation"),
         new("normal_from_depth", "normal", "bg-threshold", null, "SDK: a normal map computed from a depth image you send"),
         new("openpose_json", "openpose", null, null, "SDK: OpenPose JSON keypoints (as the extension's render_openpose_json takes) drawn as a pose map"),
+        // The SDK runs CLIP's vision model inside the style adapter (the host needs ClipVision), so the module passes the image on.
+        new("t2ia_style_clipvision", "style-image", null, null, "the image itself; the unit's T2I style adapter runs CLIP ViT-L/14 on it (the host must be given the CLIP vision model)"),
+        new("clip_vision", "style-image", null, null, "the extension's older name of t2ia_style_clipvision"),
     ];
 
     // Extension modules that run neural annotators; the SDK has none of these estimators.
