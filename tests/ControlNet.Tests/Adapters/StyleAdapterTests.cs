@@ -298,6 +298,8 @@ public class StyleAdapterTests : IDisposable
             // The style adapter where a ControlNet belongs, and a ControlNet where an adapter belongs.
             var e3 = Assert.Throws<InvalidDataException>(() => checkpoint[ModelComponent.ControlNet]);
             Assert.Contains("is a T2I style adapter, not a ControlNet", e3.Message);
+            var transfer = Assert.Throws<InvalidDataException>(() => ControlNetTransfer.Compute(checkpoint, checkpoint, checkpoint));
+            Assert.Equal(e3.Message, transfer.Message);
             foreach (var e in new[] { e2, e3 }) Assert.DoesNotContain('\n', e.Message);
         }
         using (var checkpoint = CheckpointLoader.Open(cnPath))
