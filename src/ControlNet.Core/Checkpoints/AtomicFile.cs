@@ -64,7 +64,12 @@ public static class AtomicFile
         try
         {
             Guard(full, () => Directory.CreateDirectory(staging));
-            write(staging);
+            // Failures name the folder the user asked for, not the staging folder beside it.
+            try { write(staging); }
+            catch (IOException e) when (e.Message.Contains(staging, StringComparison.Ordinal))
+            {
+                throw new IOException(e.Message.Replace(staging, full, StringComparison.Ordinal), e) { HResult = e.HResult };
+            }
             Guard(full, () =>
             {
                 if (Directory.Exists(full))
