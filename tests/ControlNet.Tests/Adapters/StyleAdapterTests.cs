@@ -6,6 +6,7 @@ using ControlNet.Models.Adapters;
 using ControlNet.Pipelines;
 using ControlNet.Tests.Pipelines;
 using ControlNet.Tests.TestSupport;
+using ControlNet.Text;
 using ControlNet.Vision;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -240,7 +241,7 @@ public class StyleAdapterTests : IDisposable
     [Fact]
     public void The_pipeline_generates_with_the_style_adapter_and_strength_0_is_the_plain_image()
     {
-        var tokenizer = TinyModels.Tokenizer();
+        var tokenizer = ClipTokenizer.FromFolder(TinyModels.WriteTokenizer(Path.Combine(_folder, "tokenizer")));   // inside the test's folder, deleted with it
         using var pipeline = new ControlNetPipeline(TinyModels.Model(tokenizer),
             new Dictionary<string, PipelineControlNet> { ["style"] = new(Adapter(61)) });
         GenerationSettings Settings(double? strength) => new()
