@@ -21,6 +21,7 @@ public static class ServerServices
         {
             o.BaseModel = models.BaseModel;
             o.Tokenizer = options.Tokenizer;
+            o.ClipVision = options.ClipVision;
             o.Device = options.Device;
             o.DType = options.DType;
             // The model folder's size and guidance scale (the toy model is trained at 32 px), else the SDK's.

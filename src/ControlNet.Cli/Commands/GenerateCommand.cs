@@ -114,6 +114,10 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [Description("taesd:FOLDER decodes with the TAESD tiny autoencoder (taesd_decoder.safetensors, optional taesd_encoder.safetensors from madebyollin/taesd) instead of the model's VAE: much faster, slightly less detail.")]
         public string? Vae { get; init; }
 
+        [CommandOption("--clip-vision <PATH>")]
+        [Description("CLIP vision model for a T2I style adapter control (--control style:IMAGE:adapter=t2iadapter_style_sd14v1.pth): the folder or model.safetensors of openai/clip-vit-large-patch14.")]
+        public string? ClipVision { get; init; }
+
         [CommandOption("--config <FILE>")]
         [Description("Run file (JSON with these options' names; docs/cli.md). Options given on the command line override it; --control replaces its controls.")]
         public string? Config { get; init; }
@@ -194,6 +198,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             Dtype = s.Dtype ?? run.Dtype,
             WeightsDtype = s.WeightsDtype ?? run.WeightsDtype,
             Vae = s.Vae ?? run.Vae,
+            ClipVision = s.ClipVision ?? run.ClipVision,
             Prompt = s.Prompt ?? run.Prompt,
             Negative = s.Negative ?? run.Negative,
             Width = s.Width ?? run.Width,

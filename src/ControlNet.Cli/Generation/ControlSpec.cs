@@ -1,5 +1,6 @@
 using System.Globalization;
 using ControlNet.Hosting.Runs;
+using ControlNet.Pipelines;
 
 namespace ControlNet.Cli.Generation;
 
@@ -34,7 +35,9 @@ public static class ControlSpec
             var value = pair[(eq + 1)..].Trim();
             control = key switch
             {
-                "model" or "adapter" => control with { Model = value },
+                "model" => control with { Model = value },
+                // adapter= says what the file must be: a ControlNet there is an error naming model= as the fix.
+                "adapter" => control with { Model = ControlNetPipelineLoader.RequireAdapter(value) },
                 "strength" or "scale" => control with { Strength = Number(spec, key, value) },
                 "start" => control with { Start = Number(spec, key, value) },
                 "end" or "factor" => control with { End = Number(spec, key, value) },

@@ -175,11 +175,11 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         var entry = _controlNets[c.ControlNet];
         var adapter = entry.Model;
         int d = adapter.ConditionDownsampling;
-        var condition = ImageFitting.ConditionTensor(c.Condition, latentWidth * d, latentHeight * d, c.Resize, adapter.ConditionChannels)
+        var condition = adapter.ConditionTensor(c.Condition, latentWidth * d, latentHeight * d, c.Resize)
             .to(Model.DType, Model.Device);                                                                   // [1, 3 | 1, H, W]
         var features = adapter.EncodeCondition(condition);                                                    // ControlNet: [1, MC, h, w]
         var (scales, conditionalOnly) = ControlWeights.For(c, Model.UNet.Architecture, entry.GlobalAveragePooling);
-        return new PreparedControl(c.ControlNet, adapter, features, scales, conditionalOnly, entry.GlobalAveragePooling, c.Start, c.End);
+        return new PreparedControl(c.ControlNet, adapter, features, scales, conditionalOnly, entry.GlobalAveragePooling, c.Start, c.End, c.Strength);
     }
 
     void Validate(GenerationSettings s)

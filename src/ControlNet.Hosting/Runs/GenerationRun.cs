@@ -23,6 +23,8 @@ public sealed record GenerationRun
     public string WeightsDtype { get; init; } = "fp32";
     /// <summary>Null = the model's VAE; <c>taesd:FOLDER</c> = the TAESD tiny autoencoder.</summary>
     public string? Vae { get; init; }
+    /// <summary>CLIP vision model (openai/clip-vit-large-patch14 folder or weights file) for a T2I style adapter control.</summary>
+    public string? ClipVision { get; init; }
     public string Prompt { get; init; } = "";
     public string Negative { get; init; } = "";
     /// <summary>Null: the model folder's <c>image_size</c> (toy model), else 512. Resolved runs hold the value used.</summary>
@@ -112,6 +114,7 @@ public sealed record GenerationRun
         Model = LocalOrId(Model, baseFolder),
         Tokenizer = Tokenizer is null ? null : Path.GetFullPath(Tokenizer, baseFolder),
         Vae = Vae is null ? null : ControlNet.Pipelines.PipelineVae.Resolve(Vae, baseFolder),
+        ClipVision = ClipVision is null ? null : Path.GetFullPath(ClipVision, baseFolder),
         Out = Path.GetFullPath(Out, baseFolder),
         InitImage = InitImage is null ? null : Path.GetFullPath(InitImage, baseFolder),
         Mask = Mask is null ? null : Path.GetFullPath(Mask, baseFolder),

@@ -90,7 +90,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
         if (resolved.Model is null && !DefaultModel.IsInstalled) throw new DirectoryNotFoundException(DefaultModel.MissingMessage);
         var keys = ControlKeys(resolved.Controls);
         var registrations = keys.Zip(resolved.Controls).DistinctBy(k => k.First).ToArray();
-        var models = string.Join("\n", new[] { resolved.Model ?? "", resolved.Tokenizer ?? "", resolved.Device, resolved.Dtype, resolved.WeightsDtype, resolved.Vae ?? "" }
+        var models = string.Join("\n", new[] { resolved.Model ?? "", resolved.Tokenizer ?? "", resolved.Device, resolved.Dtype, resolved.WeightsDtype, resolved.Vae ?? "", resolved.ClipVision ?? "" }
             .Concat(registrations.Select(r => $"{r.First}={r.Second.Type}:{r.Second.Model}")));
         if (_host is null || _hostModels != models)
         {
@@ -107,6 +107,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
                 o.DType = resolved.Dtype;
                 o.WeightsDType = resolved.WeightsDtype;
                 o.Vae = resolved.Vae;
+                o.ClipVision = resolved.ClipVision;
             });
             foreach (var (key, control) in registrations)
                 builder.AddControl(key, control.Model ?? throw new ArgumentException($"Control '{key}' has no model; resolve the run first."), c => c.Plugin = control.Type);

@@ -47,6 +47,20 @@ public class A1111ParametersTests
     }
 
     [Fact]
+    public void The_extensions_style_modules_read_as_the_style_condition()
+    {
+        // t2ia_style_clipvision (and its older name clip_vision): the style plug-in's pass-through preprocessor; CLIP runs in the adapter.
+        var plugins = new PluginCatalog().AddFolder(CliRunner.PluginFolder);
+        foreach (var module in new[] { "t2ia_style_clipvision", "clip_vision" })
+        {
+            var run = A1111Parameters.Read("x\nSteps: 4, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: m, " +
+                $"ControlNet 0: \"Module: {module}, Model: t2iadapter_style_sd14v1 [892c0a28], Weight: 0.9, Resize Mode: Crop and Resize, Guidance Start: 0, Guidance End: 1, Control Mode: Balanced\"", catalog: plugins);
+            var unit = Assert.Single(run.Controls);
+            Assert.Equal(("style", "style-image", 0.9), (unit.Type, unit.Pre, unit.Strength));
+        }
+    }
+
+    [Fact]
     public void Every_unit_field_round_trips_and_module_none_takes_the_type_from_the_model_name()
     {
         var plugins = new PluginCatalog().AddFolder(CliRunner.PluginFolder);
