@@ -79,10 +79,10 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
             errors.Add(msg);
             return;
         }
-        if (c.Preprocessor == ControlOptions.NoPreprocessor) return;
+        if (c.Preprocessor == ControlParameters.NoPreprocessor) return;
         var pre = plugin.FindPreprocessor(c.Preprocessor);
         if (pre is null) errors.Add(PreprocessorLookup.NotFound(plugin, c.Preprocessor, who));
-        else ValidateOptionNames(who, pre, c.PreprocessorOptions, errors);
+        else ValidateOptionNames(who, pre, c.Options, errors);
     }
 
     static void ValidateOptionNames(string who, Abstractions.IPreprocessor pre, IReadOnlyDictionary<string, string> options, List<string> errors)

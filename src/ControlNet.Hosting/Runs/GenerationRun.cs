@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using ControlNet.Hosting.Imaging;
 
 namespace ControlNet.Hosting.Runs;
@@ -59,7 +60,29 @@ public sealed record GenerationRun
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,   // a misspelt field is an error, not a silent default
+        // A control's settings in the command line's spelling: mode "prompt", resize "just-resize", variant "diffusers".
+        Converters =
+        {
+            new ControlModeNames.ModeJson(),
+            new ControlModeNames.ResizeJson(),
+            new JsonStringEnumConverter<Pipelines.GuessModeVariant>(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false),
+            new JsonStringEnumConverter<Pipelines.CfgResolutionWeighting>(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false),
+        },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { CommandLineNames } },
     };
+
+    // The run file names two settings as --control does (pre=…, guess=…); the rest keep their property names.
+    static void CommandLineNames(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(RunControl)) return;
+        foreach (var property in info.Properties)
+            property.Name = property.Name switch
+            {
+                "preprocessor" => "pre",
+                "guessMode" => "guess",
+                _ => property.Name,
+            };
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -43,7 +43,6 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
         if (run.Mask is not null && run.InitImage is null)
             throw new ArgumentException("mask needs init-image: the mask marks what to repaint in that image.");
         if (run.Seed < 0) run = run with { Seed = Random.Shared.NextInt64(0, uint.MaxValue) };
-        foreach (var c in run.Controls) { ControlModeNames.Mode(c.Mode); ControlModeNames.Resize(c.Resize); }   // fail before loading anything
         return run with { Controls = run.Controls.Select(c => c with { Model = c.Model ?? DefaultControlModel(run.Model, c.Type) }).ToArray() };
     }
 
@@ -109,7 +108,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
                 o.Vae = resolved.Vae;
             });
             foreach (var (key, control) in registrations)
-                builder.AddControl(key, control.Model ?? throw new ArgumentException($"Control '{key}' has no model; resolve the run first."), c => c.Plugin = control.Type);
+                builder.AddControl(key, control.Model ?? throw new ArgumentException($"Control '{key}' has no model; resolve the run first."), c => c with { Plugin = control.Type });
             var host = services.BuildServiceProvider();
             try { host.ValidateControlNet(); }
             catch { host.Dispose(); throw; }
@@ -140,20 +139,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
             Loras = resolved.Lora.Select(ControlNet.Adapters.LoraReference.Parse).ToArray(),
             LoraFolders = resolved.LoraDir is { } loraDir ? [loraDir] : [],
             EmbeddingFolders = resolved.EmbeddingsDir is { } embeddingsDir ? [embeddingsDir] : [],
-            Controls = resolved.Controls.Select((c, i) => new ControlInput
-            {
-                Control = keys[i],
-                Source = OpenSource(c),
-                Preprocessor = c.Pre,
-                Options = c.Options,
-                Strength = c.Strength,
-                Start = c.Start,
-                End = c.End,
-                Mode = ControlModeNames.Mode(c.Mode),
-                GuessMode = c.Guess,
-                Resize = ControlModeNames.Resize(c.Resize),
-                PixelPerfect = c.PixelPerfect,
-            }).ToArray(),
+            Controls = resolved.Controls.Select((c, i) => new ControlInput { Control = keys[i], Source = OpenSource(c), Settings = c }).ToArray(),
         };
     }
 
@@ -194,12 +180,12 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
     {
         var path = Existing(c.Image, $"control {c.Type}");
         var plugin = Plugin(c.Type);
-        if (c.Pre == ControlOptions.NoPreprocessor)
+        if (c.Preprocessor == ControlParameters.NoPreprocessor)
         {
             bool stored = plugin.FindPreprocessor(null)?.Input == PreprocessorInput.StoredImage;   // keeps an inpaint mask
             return PreprocessorSource.From(stored ? ImageFile.LoadStored(path).ToRgb8() : ImageFile.LoadRgb(path));
         }
-        var pre = plugin.GetPreprocessor(c.Pre, $"control {c.Type}");
+        var pre = plugin.GetPreprocessor(c.Preprocessor, $"control {c.Type}");
         return PreprocessorSources.Open(path, pre.Input);
     }
 

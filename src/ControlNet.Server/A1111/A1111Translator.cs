@@ -157,7 +157,7 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
         return new JobControl
         {
             Model = modelName,
-            Preprocessor = module.Preprocessor ?? Hosting.ControlOptions.NoPreprocessor,
+            Preprocessor = module.Preprocessor ?? Pipelines.ControlParameters.NoPreprocessor,
             Image = image,
             Mask = mask,
             Options = options,

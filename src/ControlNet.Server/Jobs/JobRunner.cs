@@ -65,14 +65,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             string at = $"controls[{i}]";
             var model = models.Find(c.Model) ?? throw new RequestValidationException($"{at}.model", models.NotFound(c.Model));
             var map = Preprocess(c.Preprocessor ?? DefaultPreprocessor(model), c.Image, c.Mask, c.Options, at, cancellationToken);
-            try
-            {
-                ControlWeights.Validate(new ControlSettings
-                {
-                    ControlNet = model.Name, Condition = map, Strength = c.Strength, Start = c.Start, End = c.End,
-                    Mode = c.Mode, GuessMode = c.GuessMode, CfgResolutionWeighting = c.CfgResolutionWeighting,
-                });
-            }
+            try { ControlWeights.Validate(new ControlSettings(model.Name, map, c)); }
             catch (ArgumentException e)
             {
                 string field = !double.IsFinite(c.Strength) || c.Strength < 0 ? "strength" : !(c.Start >= 0 && c.Start < c.End && c.End <= 1) ? "start" : "mode";
@@ -81,20 +74,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             if (c.Strength < 0) throw new RequestValidationException($"{at}.strength", $"is {c.Strength}; expected 0 or more (1 is full strength).");
             maps.Add(map);
             used.Add(model);
-            inputs.Add(new ControlInput
-            {
-                Control = model.Name,
-                Source = PreprocessorSource.From(map),
-                Preprocessor = ControlOptions.NoPreprocessor,
-                Strength = c.Strength,
-                Start = c.Start,
-                End = c.End,
-                Mode = c.Mode,
-                GuessMode = c.GuessMode,
-                GuessModeVariant = c.GuessModeVariant,
-                CfgResolutionWeighting = c.CfgResolutionWeighting,
-                Resize = c.Resize,
-            });
+            inputs.Add(new ControlInput { Control = model.Name, Source = PreprocessorSource.From(map), Settings = c with { Preprocessor = ControlParameters.NoPreprocessor } });
         }
         var request = new GenerationRequest
         {
@@ -132,7 +112,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
     string DefaultPreprocessor(RegisteredControlNet model)
     {
         var plugin = catalog.Plugins.FirstOrDefault(p => string.Equals(p.Plugin.Id, model.Type, StringComparison.OrdinalIgnoreCase))?.Plugin;
-        return plugin?.Preprocessors.FirstOrDefault()?.Id ?? ControlOptions.NoPreprocessor;
+        return plugin?.Preprocessors.FirstOrDefault()?.Id ?? ControlParameters.NoPreprocessor;
     }
 
     /// <summary>
@@ -142,7 +122,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
     public ConditionImage Preprocess(string preprocessor, string image, string? mask, IReadOnlyDictionary<string, string>? options, string at, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(image)) throw new RequestValidationException($"{at}.image", "is missing; send the input image as base64.");
-        if (preprocessor == ControlOptions.NoPreprocessor)
+        if (preprocessor == ControlParameters.NoPreprocessor)
         {
             var map = JobImages.Decode(image, $"{at}.image", PreprocessorInput.RgbImage, server.MaxPixels);
             return mask is null ? map : map.WithMask(JobImages.Mask(mask, $"{at}.mask", map, server.MaxPixels));
@@ -151,7 +131,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         try { pre = catalog.FindPreprocessor(preprocessor).Preprocessor; }
         catch (KeyNotFoundException)
         {
-            var known = catalog.Plugins.SelectMany(p => p.Plugin.Preprocessors).Select(p => p.Id).Append(ControlOptions.NoPreprocessor);
+            var known = catalog.Plugins.SelectMany(p => p.Plugin.Preprocessors).Select(p => p.Id).Append(ControlParameters.NoPreprocessor);
             throw new RequestValidationException($"{at}.preprocessor", $"'{preprocessor}' is not available here. Available: {string.Join(", ", known)}.");
         }
         PreprocessorSource source;
@@ -263,18 +243,10 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         Batch = s.BatchSize,
         InitImage = plan.Spec.InitImage is null ? null : "",
         Strength = s.DenoisingStrength,
-        Controls = plan.Spec.Controls.Select((c, i) => new RunControl
+        Controls = plan.Spec.Controls.Select((c, i) => new RunControl(plan.Models[i].Type, c)
         {
-            Type = plan.Models[i].Type,
             Model = plan.Models[i].Model,
-            Pre = c.Preprocessor ?? DefaultPreprocessor(plan.Models[i]),
-            Options = c.Options,
-            Strength = c.Strength,
-            Start = c.Start,
-            End = c.End,
-            Mode = ControlModeNames.Name(c.Mode),
-            Guess = c.GuessMode,
-            Resize = ControlModeNames.Name(c.Resize),
+            Preprocessor = c.Preprocessor ?? DefaultPreprocessor(plan.Models[i]),
         }).ToArray(),
     }, seed);
 }
