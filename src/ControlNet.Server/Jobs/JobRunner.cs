@@ -40,8 +40,8 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         var errors = new List<FieldError>();
         var d = host.Value.Defaults;
         int width = spec.Width ?? d.Width, height = spec.Height ?? d.Height;
-        if (width <= 0 || width % 8 != 0) errors.Add(new("width", $"is {width}; expected a positive multiple of 8."));
-        if (height <= 0 || height % 8 != 0) errors.Add(new("height", $"is {height}; expected a positive multiple of 8."));
+        if (ImageSize.Problem(width, ImageSize.HostMultiple) is { } widthProblem) errors.Add(new("width", widthProblem));
+        if (ImageSize.Problem(height, ImageSize.HostMultiple) is { } heightProblem) errors.Add(new("height", heightProblem));
         if ((long)width * height > server.MaxPixels) errors.Add(new("width", $"{width}×{height} is more than the server's cap of {server.MaxPixels:N0} pixels."));
         if (spec.Steps is { } steps && (steps < 1 || steps > server.MaxSteps)) errors.Add(new("steps", $"is {steps}; expected 1–{server.MaxSteps}."));
         if (spec.Sampler is { } sampler && !SamplerFactory.Names.Contains(sampler)) errors.Add(new("sampler", $"is '{sampler}'; expected one of {string.Join(", ", SamplerFactory.Names)}."));
