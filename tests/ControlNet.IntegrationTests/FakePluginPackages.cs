@@ -8,12 +8,13 @@ using System.Text;
 namespace ControlNet.IntegrationTests;
 
 /// <summary>
-/// Writes small plug-in packages into a folder feed for the installer tests: a real (empty) assembly whose only
+/// Writes small plug-in packages into a folder feed for the installer tests (also linked into ControlNet.Tests for the
+/// killed-install test): a real (empty) assembly whose only
 /// interesting metadata is its reference to ControlNet.Abstractions at a chosen contract version, plus a manifest.
 /// </summary>
 internal static class FakePluginPackages
 {
-    public static string Write(string feed, string id, string version, string manifestContract, Version? compiledContract = null, bool withManifest = true)
+    public static string Write(string feed, string id, string version, string manifestContract, Version? compiledContract = null, bool withManifest = true, int nativeBytes = 0)
     {
         Directory.CreateDirectory(feed);
         var path = Path.Combine(feed, $"{id}.{version}.nupkg");
@@ -36,8 +37,16 @@ internal static class FakePluginPackages
         var contract = compiledContract ?? Version.Parse(manifestContract);
         AddBytes(zip, $"controlnet-plugin/{id}.dll", AssemblyReferencingContract(id, contract));
         Add(zip, $"controlnet-plugin/{id}.deps.json", "{}");
-        Add(zip, "controlnet-plugin/runtimes/linux-x64/native/libacme.so", "native");
+        // A large native file (random, so deflate cannot shrink it) makes extraction take long enough to be killed in.
+        AddBytes(zip, "controlnet-plugin/runtimes/linux-x64/native/libacme.so", nativeBytes == 0 ? "native"u8.ToArray() : RandomBytes(nativeBytes));
         return path;
+    }
+
+    static byte[] RandomBytes(int count)
+    {
+        var bytes = new byte[count];
+        new Random(count).NextBytes(bytes);
+        return bytes;
     }
 
     static void Add(ZipArchive zip, string name, string text) => AddBytes(zip, name, Encoding.UTF8.GetBytes(text));

@@ -5,13 +5,22 @@ namespace ControlNet.Checkpoints;
 /// <summary>
 /// Writes files and folders beside their target and renames them into place whole, so a reader (or a process killed
 /// mid-write) sees the old output or the new one, never a partial one. Temporary names carry the writer's process id:
-/// the next write into the same folder deletes those of processes that no longer run (a SIGKILL cannot clean up).
+/// the next write into the same folder deletes those of processes that no longer run (a SIGKILL cannot clean up), and
+/// puts back an old folder that a killed writer had renamed aside but not yet replaced.
 /// Failures name the path and the likely cause (read-only folder, full disk).
 /// </summary>
 public static class AtomicFile
 {
     const string TempSuffix = ".tmp";
     const string PartialSuffix = ".partial";
+    /// <summary>An existing folder renamed aside during a swap; the only copy until the new folder is in place.</summary>
+    const string AsideSuffix = ".old";
+
+    /// <summary>
+    /// A temporary path beside <paramref name="path"/> (same folder, so a rename moves it into place) that
+    /// <see cref="RemoveStale"/> deletes once its process no longer runs.
+    /// </summary>
+    public static string TemporaryPath(string path) => TempName(Path.GetFullPath(path), TempSuffix);
 
     public static void Write(string path, Action<Stream> write)
     {
@@ -55,12 +64,17 @@ public static class AtomicFile
         try
         {
             Guard(full, () => Directory.CreateDirectory(staging));
-            write(staging);
+            // Failures name the folder the user asked for, not the staging folder beside it.
+            try { write(staging); }
+            catch (IOException e) when (e.Message.Contains(staging, StringComparison.Ordinal))
+            {
+                throw new IOException(e.Message.Replace(staging, full, StringComparison.Ordinal), e) { HResult = e.HResult };
+            }
             Guard(full, () =>
             {
                 if (Directory.Exists(full))
                 {
-                    old = TempName(full, PartialSuffix);
+                    old = TempName(full, AsideSuffix);
                     Directory.Move(full, old);
                 }
                 Directory.Move(staging, full);
@@ -75,7 +89,10 @@ public static class AtomicFile
         if (old is not null) TryDelete(old);
     }
 
-    /// <summary>Deletes temporary files and folders in <paramref name="dir"/> left by writers that no longer run.</summary>
+    /// <summary>
+    /// Deletes temporary files and folders in <paramref name="dir"/> left by writers that no longer run, and renames
+    /// back an old folder whose writer was killed between moving it aside and moving the new one in.
+    /// </summary>
     public static int RemoveStale(string dir)
     {
         var removed = 0;
@@ -86,10 +103,18 @@ public static class AtomicFile
         foreach (var entry in entries)
         {
             var name = Path.GetFileName(entry);
-            if (!(name.EndsWith(TempSuffix, StringComparison.Ordinal) || name.EndsWith(PartialSuffix, StringComparison.Ordinal))) continue;
+            bool aside = name.EndsWith(AsideSuffix, StringComparison.Ordinal);
+            if (!(aside || name.EndsWith(TempSuffix, StringComparison.Ordinal) || name.EndsWith(PartialSuffix, StringComparison.Ordinal))) continue;
             // .NAME.PID.RANDOM.tmp — anything else (another tool's dot file) is left alone.
             var parts = name.Split('.');
             if (parts.Length < 5 || !int.TryParse(parts[^3], out var pid) || IsRunning(pid)) continue;
+            var original = Path.Combine(dir, string.Join('.', parts[1..^3]));
+            if (aside && !Directory.Exists(original) && !File.Exists(original))
+            {
+                try { Directory.Move(entry, original); removed++; }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                continue;
+            }
             if (TryDelete(entry)) removed++;
         }
         return removed;

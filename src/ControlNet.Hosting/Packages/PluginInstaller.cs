@@ -1,4 +1,5 @@
 using ControlNet.Abstractions;
+using ControlNet.Checkpoints;
 using NuGet.Common;
 using NuGet.Configuration;
 using NuGet.Packaging;
@@ -18,7 +19,7 @@ public sealed record PluginInstallResult(string Id, NuGetVersion Version, NuGetV
 /// <summary>
 /// Installs condition plug-in packages from NuGet feeds into <see cref="PluginHome.Plugins"/>: resolve the version over
 /// the sources, check trust, download, check the package (manifest, contract) before anything is extracted,
-/// extract into a staging folder and move it into place, then record it in <see cref="PluginHome.InstalledFile"/>.
+/// extract into a staging folder beside the final one and swap it in whole (<see cref="AtomicFile.WriteFolder"/>), then record it in <see cref="PluginHome.InstalledFile"/>.
 /// Afterwards the plug-in loads like a built-in (<see cref="Plugins.PluginCatalog.CreateDefault"/> scans the folder).
 /// </summary>
 public sealed class PluginInstaller(PluginHome home, IReadOnlyList<PackageSource> sources)
@@ -39,21 +40,20 @@ public sealed class PluginInstaller(PluginHome home, IReadOnlyList<PackageSource
         var (source, version) = await FindAsync(request.Id, request.Version, request.Prerelease, cancellationToken);
         var previous = _registry.Find(request.Id);
 
+        RemoveStale();
         Directory.CreateDirectory(Home.Staging);
-        var staging = Path.Combine(Home.Staging, $"{request.Id}.{Guid.NewGuid():N}");
-        var nupkg = staging + ".nupkg";
+        var nupkg = AtomicFile.TemporaryPath(Path.Combine(Home.Staging, request.Id + ".nupkg"));
         try
         {
             await DownloadAsync(source, request.Id, version, nupkg, cancellationToken);
-            PluginPackageInfo info;
-            using (var reader = new PackageArchiveReader(nupkg))
-            {
-                info = PluginPackageInspector.Inspect(reader, request.Id);
-                if (trust.RequireSignedPackages) await CheckSignedAsync(reader, info, cancellationToken);
-                Extract(reader, info, staging, cancellationToken);
-            }
+            using var reader = new PackageArchiveReader(nupkg);
+            var info = PluginPackageInspector.Inspect(reader, request.Id);
+            if (trust.RequireSignedPackages) await CheckSignedAsync(reader, info, cancellationToken);
+            // Extracted beside the final folder and swapped in whole: a host scanning plugins/ (which skips dot folders)
+            // or a kill at any moment sees the old version or the new one, never a half-extracted folder.
             var folder = Home.PluginFolder(info.Manifest.Assembly);
-            MoveIntoPlace(staging, folder);
+            Directory.CreateDirectory(Home.Plugins);
+            AtomicFile.WriteFolder(folder, staging => Extract(reader, info, staging, cancellationToken));
             _registry.Upsert(new InstalledPlugin(info.Manifest.Assembly, info.Version.ToNormalizedString(), source.Source, info.Contract.ToString(2), DateTimeOffset.UtcNow));
             return new PluginInstallResult(info.Manifest.Assembly, info.Version,
                 previous is null ? null : NuGetVersion.Parse(previous.Version), source.Source, folder, Changed: true);
@@ -61,8 +61,14 @@ public sealed class PluginInstaller(PluginHome home, IReadOnlyList<PackageSource
         finally
         {
             if (File.Exists(nupkg)) File.Delete(nupkg);
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
+    }
+
+    /// <summary>Cleans what killed installs left: temporary downloads and folders, and an old plug-in folder moved aside but not replaced (put back).</summary>
+    void RemoveStale()
+    {
+        AtomicFile.RemoveStale(Home.Staging);
+        AtomicFile.RemoveStale(Home.Plugins);
     }
 
     /// <summary>Updates <paramref name="id"/> (or every installed package) to the newest version at its recorded source, or at the installer's sources when it has been given one explicitly.</summary>
@@ -98,8 +104,9 @@ public sealed class PluginInstaller(PluginHome home, IReadOnlyList<PackageSource
         if (Directory.Exists(folder))
         {
             // Move out of plugins/ first so a host never scans a half-deleted folder.
+            RemoveStale();
             Directory.CreateDirectory(Home.Staging);
-            var trash = Path.Combine(Home.Staging, $"{Path.GetFileName(folder)}.removed.{Guid.NewGuid():N}");
+            var trash = AtomicFile.TemporaryPath(Path.Combine(Home.Staging, Path.GetFileName(folder)));
             Directory.Move(folder, trash);
             Directory.Delete(trash, recursive: true);
         }
@@ -201,24 +208,5 @@ public sealed class PluginInstaller(PluginHome home, IReadOnlyList<PackageSource
             using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write);
             input.CopyTo(output);
         }
-    }
-
-    /// <summary>Replaces <paramref name="folder"/> by <paramref name="staging"/> with renames (same file system), keeping the old one until the new one is in place.</summary>
-    void MoveIntoPlace(string staging, string folder)
-    {
-        Directory.CreateDirectory(Home.Plugins);
-        string? old = null;
-        if (Directory.Exists(folder))
-        {
-            old = Path.Combine(Home.Staging, $"{Path.GetFileName(folder)}.old.{Guid.NewGuid():N}");
-            Directory.Move(folder, old);
-        }
-        try { Directory.Move(staging, folder); }
-        catch
-        {
-            if (old is not null) Directory.Move(old, folder);
-            throw;
-        }
-        if (old is not null) Directory.Delete(old, recursive: true);
     }
 }

@@ -1,4 +1,5 @@
 using ControlNet.Abstractions;
+using ControlNet.Checkpoints;
 
 namespace ControlNet.Hosting.Plugins;
 
@@ -24,6 +25,8 @@ public sealed class PluginCatalog
     public static PluginCatalog CreateDefault(IEnumerable<string>? extraFolders = null)
     {
         var catalog = new PluginCatalog();
+        // A plug-in install killed mid-swap may have left the previous version renamed aside: put it back first.
+        AtomicFile.RemoveStale(ControlNetHome.Plugins);
         foreach (var folder in new[] { BuiltInFolder, ControlNetHome.Plugins }.Concat(extraFolders ?? []))
             if (Directory.Exists(folder) || extraFolders?.Contains(folder) == true) catalog.AddFolder(folder);
         return catalog;
@@ -52,7 +55,8 @@ public sealed class PluginCatalog
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Plug-in folder '{folder}' does not exist. Create it or pass another folder.");
         _scanned.Add(folder);
-        foreach (var sub in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
+        // Dot folders are an installer's staging (an install in progress or killed), never a plug-in.
+        foreach (var sub in Directory.GetDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal))
             AddPluginFolder(sub);
         return this;
     }

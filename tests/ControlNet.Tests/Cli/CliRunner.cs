@@ -34,6 +34,17 @@ sealed class CliRunner : IDisposable
         finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
     }
 
+    /// <summary>Runs <c>controlnet</c> in-process on the real pipeline (no fake factory), standard output discarded.</summary>
+    public static (int Code, string Err) RunReal(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var err = new StringWriter();
+        Console.SetOut(TextWriter.Null);
+        Console.SetError(err);
+        try { return (Program.Run(args), err.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
     /// <summary>generate on the fake pipeline with the built-in plug-ins, small and quiet, plus <paramref name="args"/>.</summary>
     public (int Code, string Out, string Err) Generate(params string[] args) =>
         Run(["generate", "--plugins", PluginFolder, .. args]);

@@ -15,15 +15,6 @@ public class GenerateOnToyModelTests
     static readonly string ToyModel = Path.Combine(AppContext.BaseDirectory, DefaultModel.RelativePath);
     static byte[] Pixels(string png) => ImageFile.LoadRgb(png).Data!;
 
-    static (int Code, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var err = new StringWriter();
-        Console.SetOut(TextWriter.Null);
-        Console.SetError(err);
-        try { return (Program.Run(args), err.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
 
     [Fact]
     public void Toy_model_generates_with_canny_and_the_png_reproduces_itself()
@@ -33,18 +24,18 @@ public class GenerateOnToyModelTests
         try
         {
             string Out(string name) => Path.Combine(folder, name);
-            var (code, err) = Run("generate", "--plugins", CliRunner.PluginFolder, "--model", ToyModel, "--prompt", "red square on blue background",
+            var (code, err) = CliRunner.RunReal("generate", "--plugins", CliRunner.PluginFolder, "--model", ToyModel, "--prompt", "red square on blue background",
                 "--control", $"canny:{CliRunner.Photo}:detect-resolution=64", "--steps", "6", "--seed", "5", "--quiet", "--out", Out("a.png"));
             Assert.True(code == 0, err);
             var image = ImageFile.LoadRgb(Out("a.png"));
             Assert.Equal((32, 32), (image.Width, image.Height));              // the manifest's image_size
             Assert.Contains("Model: toy", PngMetadata.Read(Out("a.png"))[RunMetadata.ParametersKey]);
 
-            (code, err) = Run("generate", "--plugins", CliRunner.PluginFolder, "--from", Out("a.png"), "--quiet", "--out", Out("b.png"));
+            (code, err) = CliRunner.RunReal("generate", "--plugins", CliRunner.PluginFolder, "--from", Out("a.png"), "--quiet", "--out", Out("b.png"));
             Assert.True(code == 0, err);
             Assert.Equal(Pixels(Out("a.png")), Pixels(Out("b.png")));           // same seed, same bytes
 
-            (code, err) = Run("generate", "--plugins", CliRunner.PluginFolder, "--from", Out("a.png"), "--seed", "6", "--quiet", "--out", Out("c.png"));
+            (code, err) = CliRunner.RunReal("generate", "--plugins", CliRunner.PluginFolder, "--from", Out("a.png"), "--seed", "6", "--quiet", "--out", Out("c.png"));
             Assert.True(code == 0, err);
             Assert.NotEqual(Pixels(Out("a.png")), Pixels(Out("c.png")));
         }

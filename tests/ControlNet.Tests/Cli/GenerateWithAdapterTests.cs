@@ -17,15 +17,6 @@ public class GenerateWithAdapterTests
 {
     static readonly string ToyModel = Path.Combine(AppContext.BaseDirectory, DefaultModel.RelativePath);
 
-    static (int Code, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var err = new StringWriter();
-        Console.SetOut(TextWriter.Null);
-        Console.SetError(err);
-        try { return (Program.Run(args), err.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
 
     [Fact]
     public void An_adapter_file_steers_the_toy_model_beside_its_controlnet_and_a_wrong_file_is_a_one_line_error()
@@ -42,14 +33,14 @@ public class GenerateWithAdapterTests
                  .. controls.SelectMany(c => new[] { "--control", c })];
             var canny = $"canny:{CliRunner.Photo}:detect-resolution=64";
 
-            var (code, err) = Run(Args("cn.png", canny));
+            var (code, err) = CliRunner.RunReal(Args("cn.png", canny));
             Assert.True(code == 0, err);
-            (code, err) = Run(Args("both.png", canny, $"canny:{CliRunner.Photo}:detect-resolution=64,adapter={Out("t2iadapter_toy.pth")},scale=0.8,factor=0.5"));
+            (code, err) = CliRunner.RunReal(Args("both.png", canny, $"canny:{CliRunner.Photo}:detect-resolution=64,adapter={Out("t2iadapter_toy.pth")},scale=0.8,factor=0.5"));
             Assert.True(code == 0, err);
             Assert.NotEqual(ImageFile.LoadRgb(Out("cn.png")).Data, ImageFile.LoadRgb(Out("both.png")).Data);
 
             File.WriteAllText(Out("notes.pth"), "not a checkpoint");
-            (code, err) = Run(Args("bad.png", $"canny:{CliRunner.Photo}:adapter={Out("notes.pth")}"));
+            (code, err) = CliRunner.RunReal(Args("bad.png", $"canny:{CliRunner.Photo}:adapter={Out("notes.pth")}"));
             Assert.NotEqual(0, code);
             Assert.Contains("notes.pth", err);
             Assert.Single(err.Trim().Split('\n'));

@@ -21,15 +21,6 @@ public class HostileCliTests
     }
 
     /// <summary>The real CLI (the toy model's real pipeline, not the fake one CliRunner installs), output captured.</summary>
-    static (int Code, string Err) RunReal(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var err = new StringWriter();
-        Console.SetOut(TextWriter.Null);
-        Console.SetError(err);
-        try { return (ControlNet.Cli.Program.Run(args), err.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
 
     [Fact]
     public void Preprocess_openpose_on_a_photo_without_the_weights_names_the_file_and_the_fix()
@@ -61,7 +52,7 @@ public class HostileCliTests
     public void Generate_with_a_size_beyond_the_pixel_limit_is_refused_before_sampling(params string[] size)
     {
         using var cli = new CliRunner();
-        var (code, err) = RunReal(["generate", "--plugins", CliRunner.PluginFolder, "--model", ToyModel, "--prompt", "x", "--steps", "1", "--quiet",
+        var (code, err) = CliRunner.RunReal(["generate", "--plugins", CliRunner.PluginFolder, "--model", ToyModel, "--prompt", "x", "--steps", "1", "--quiet",
             "--out", cli.PathOf("x.png"), .. size]);
         Assert.True(code == ExitCodes.LimitExceeded, err);
         AssertOneLine(err);
@@ -72,7 +63,7 @@ public class HostileCliTests
     public void Generate_with_a_huge_batch_is_refused_by_the_memory_estimate()
     {
         using var cli = new CliRunner();
-        var (code, err) = RunReal("generate", "--plugins", CliRunner.PluginFolder, "--model", ToyModel, "--prompt", "x", "--steps", "1", "--quiet",
+        var (code, err) = CliRunner.RunReal("generate", "--plugins", CliRunner.PluginFolder, "--model", ToyModel, "--prompt", "x", "--steps", "1", "--quiet",
             "--out", cli.PathOf("x.png"), "--batch", "100000");
         Assert.Equal(ExitCodes.LimitExceeded, code);
         AssertOneLine(err);
@@ -92,11 +83,39 @@ public class HostileCliTests
     [Fact]
     public void Generate_into_an_unwritable_folder_names_the_path()
     {
-        var (code, err) = RunReal("generate", "--plugins", CliRunner.PluginFolder, "--model", ToyModel, "--prompt", "x", "--steps", "1", "--quiet",
+        var (code, err) = CliRunner.RunReal("generate", "--plugins", CliRunner.PluginFolder, "--model", ToyModel, "--prompt", "x", "--steps", "1", "--quiet",
             "--out", "/sys/x.png");
         Assert.Equal(ExitCodes.Failure, code);
         AssertOneLine(err);
         Assert.Contains("'/sys/x.png'", err);
+    }
+
+    [Fact]
+    public void A_plugin_that_throws_in_a_getter_or_a_preprocessor_is_named_by_the_cli_and_the_others_work()
+    {
+        using var cli = new CliRunner();
+        var plugins = cli.PathOf("plugins");
+        Plugins.PluginCompiler.Compile("Acme.Crash", Plugins.PluginCompiler.BrokenPluginSource("Acme.Crash", "crash", Plugins.PluginCompiler.RunBody,
+            "string? nothing = null; var img = source.RequireImage(nothing!.Trim()).ToRgb8();"), Path.Combine(plugins, "Acme.Crash"));
+        Plugins.PluginCompiler.Compile("Acme.BadId", Plugins.PluginCompiler.BrokenPluginSource("Acme.BadId", "badid", "Id",
+            "public override string Id => throw new InvalidOperationException(\"id boom\");"), Path.Combine(plugins, "Acme.BadId"));
+
+        // The preprocessor's NullReferenceException is one line naming it and its assembly; nothing is written.
+        var (code, err) = CliRunner.RunReal("preprocess", "crash", CliRunner.Photo, cli.PathOf("map.png"), "--plugins", plugins);
+        Assert.Equal(ExitCodes.Failure, code);
+        AssertOneLine(err);
+        Assert.Contains("Preprocessor 'crash' (Acme.Crash) failed", err);
+        Assert.Contains("NullReferenceException", err);
+        Assert.False(File.Exists(cli.PathOf("map.png")));
+
+        // The plug-in whose Id throws is reported by name while a built-in preprocessor still runs.
+        (code, err) = CliRunner.RunReal("preprocess", "canny", CliRunner.Photo, cli.PathOf("canny.png"), "--plugins", CliRunner.PluginFolder, "--plugins", plugins);
+        Assert.True(code == ExitCodes.Success, err);
+        Assert.True(File.Exists(cli.PathOf("canny.png")));
+        var (listCode, listOut, listErr) = cli.Run("plugins", "list", "--plugins", plugins);
+        Assert.True(listCode == ExitCodes.Success, listErr);
+        Assert.Contains("Acme.BadId", listOut + listErr);
+        Assert.Contains("id boom", listOut + listErr);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace ControlNet.Tests.Hostile;
 
 /// <summary>
 /// Faults of issue 20: the real CLI process is SIGKILLed while it writes a converted checkpoint (a file, and a
-/// diffusers folder). The kill comes the moment its temporary file or staging folder appears, so it lands mid-write.
+/// diffusers folder) and while it installs a plug-in package. The kill comes the moment its temporary file or staging folder appears, so it lands mid-write.
 /// The old output must stay whole, and the next run must replace it and remove what the killed process left.
 /// </summary>
 public class KilledWriteTests
@@ -81,12 +81,50 @@ public class KilledWriteTests
         Assert.Equal(["cn"], Directory.EnumerateFileSystemEntries(parent).Select(Path.GetFileName));   // staging folders removed
     }
 
+    [Fact]
+    public void A_plugin_install_killed_mid_extraction_keeps_the_old_version_and_the_next_run_cleans_up()
+    {
+        using var dir = new TempDir();
+        var feed = dir["feed"];
+        var home = dir["home"];
+        IntegrationTests.FakePluginPackages.Write(feed, "Acme.Sobel", "1.0.0", manifestContract: "1.0");
+        IntegrationTests.FakePluginPackages.Write(feed, "Acme.Sobel", "1.1.0", manifestContract: "1.0", nativeBytes: 64 << 20);
+        string[] install = ["plugins", "install", "Acme.Sobel@1.1.0", "--source", feed, "--trust"];
+        // The fake packages carry no plug-in type, so install reports "does not load" (exit 1) after placing the folder.
+        RunToEnd(home, ["plugins", "install", "Acme.Sobel@1.0.0", "--source", feed, "--trust"]);
+        var plugins = Path.Combine(home, "plugins");
+        var folder = Path.Combine(plugins, "Acme.Sobel");
+        var native = Path.Combine(folder, "runtimes", "linux-x64", "native", "libacme.so");
+        Assert.Equal("native", File.ReadAllText(native));
+
+        var midWrite = 0;
+        for (var i = 0; i < Attempts; i++)
+        {
+            var staging = KillWhenCreated(plugins, ".Acme.Sobel.*", home, install);
+            // Old or new, never a half-extracted plug-in folder.
+            var size = new FileInfo(native).Length;
+            Assert.True(size is 6 or 64 << 20, $"the plug-in folder is partial after a kill: libacme.so has {size} bytes");
+            if (staging is not null && Directory.Exists(staging) && size == 6) midWrite++;
+            if (size != 6) RunToEnd(home, ["plugins", "install", "Acme.Sobel@1.0.0", "--source", feed, "--trust"]);
+        }
+        Assert.True(midWrite > 0, $"no kill of {Attempts} landed while the package was being extracted");
+
+        // Any later command removes what the killed installs left; the next install completes.
+        RunToEnd(home, ["plugins", "list"]);
+        Assert.Equal(["Acme.Sobel"], Directory.EnumerateFileSystemEntries(plugins).Select(Path.GetFileName));
+        RunToEnd(home, install);
+        Assert.Equal(64 << 20, new FileInfo(native).Length);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(home, "tmp")));
+    }
+
     /// <summary>Starts the CLI and SIGKILLs it as soon as an entry matching <paramref name="pattern"/> appears in <paramref name="folder"/>; returns that entry.</summary>
-    static string? KillWhenCreated(string folder, string pattern, params string[] args)
+    static string? KillWhenCreated(string folder, string pattern, params string[] args) => KillWhenCreated(folder, pattern, null, args);
+
+    static string? KillWhenCreated(string folder, string pattern, string? home, string[] args)
     {
         using var watcher = new FileSystemWatcher(folder, pattern) { IncludeSubdirectories = false };
         string? created = null;
-        using var process = Start(args);
+        using var process = Start(home, args);
         watcher.Created += (_, e) =>
         {
             created ??= e.FullPath;
@@ -97,16 +135,20 @@ public class KilledWriteTests
         return created;
     }
 
-    static int RunToEnd(params string[] args)
+    static int RunToEnd(params string[] args) => RunToEnd(null, args);
+
+    static int RunToEnd(string? home, string[] args)
     {
-        using var process = Start(args);
+        using var process = Start(home, args);
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the CLI did not finish");
         return process.ExitCode;
     }
 
-    static Process Start(string[] args)
+    /// <summary>Starts the CLI; with <paramref name="home"/>, as <c>CONTROLNET_HOME</c> (plug-ins, settings, staging).</summary>
+    static Process Start(string? home, string[] args)
     {
         var info = new ProcessStartInfo(Cli) { RedirectStandardError = true, RedirectStandardOutput = true };
+        if (home is not null) info.Environment[ControlNetHome.EnvironmentVariable] = home;
         foreach (var a in args) info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         process.BeginErrorReadLine();

@@ -31,6 +31,19 @@ static class PluginCompiler
     }
 
     /// <summary>A plug-in with one preprocessor that inverts an image; <paramref name="extraMembers"/> go into the plug-in class.</summary>
+    /// <summary>The test plug-in's source with one of its members replaced by <paramref name="replacement"/>.</summary>
+    public static string BrokenPluginSource(string ns, string id, string member, string replacement)
+    {
+        var source = PluginCompiler.PluginSource(ns, id);
+        int at = member == "Id" ? source.LastIndexOf($"public override string Id => \"{id}\";", StringComparison.Ordinal) : source.IndexOf(member, StringComparison.Ordinal);
+        if (at < 0) throw new ArgumentException($"No member {member} in the test plug-in.", nameof(member));
+        var line = member == "Id" ? $"public override string Id => \"{id}\";" : member;
+        return string.Concat(source.AsSpan(0, at), replacement, source.AsSpan(at + line.Length));
+    }
+
+    public const string PreprocessorsMember = "public override IReadOnlyList<IPreprocessor> Preprocessors { get; } = new IPreprocessor[] { new InvertPreprocessor() };";
+    public const string RunBody = "var img = source.RequireImage(Id).ToRgb8();";
+
     public static string PluginSource(string ns, string id, string extraMembers = "", string extraUsings = "") => $$"""
         using System;
         using System.Collections.Generic;

@@ -86,6 +86,46 @@ public sealed class PluginLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_plugin_whose_Id_or_Preprocessors_getter_throws_is_named_and_the_others_still_load()
+    {
+        PluginCompiler.Compile("Acme.Good", PluginCompiler.PluginSource("Acme.Good", "good"), PluginFolder("Acme.Good"));
+        PluginCompiler.Compile("Acme.BadId", PluginCompiler.BrokenPluginSource("Acme.BadId", "badid", "Id",
+            "public override string Id => throw new InvalidOperationException(\"id boom\");"), PluginFolder("Acme.BadId"));
+        PluginCompiler.Compile("Acme.BadList", PluginCompiler.BrokenPluginSource("Acme.BadList", "badlist", PluginCompiler.PreprocessorsMember,
+            "public override IReadOnlyList<IPreprocessor> Preprocessors => throw new NullReferenceException();"), PluginFolder("Acme.BadList"));
+
+        var catalog = new PluginCatalog().AddFolder(Path.Combine(_root, "plugins"));
+
+        Assert.Equal("good", Assert.Single(catalog.Plugins).Plugin.Id);
+        var badId = Assert.Single(catalog.Failures, f => f.Source == PluginFolder("Acme.BadId"));
+        Assert.Contains("Acme.BadId.InvertPlugin", badId.Message);
+        Assert.Contains("reading Id threw InvalidOperationException (id boom)", badId.Message);
+        var badList = Assert.Single(catalog.Failures, f => f.Source == PluginFolder("Acme.BadList"));
+        Assert.Contains("reading Preprocessors threw NullReferenceException", badList.Message);
+        // Every command that lists or looks up preprocessors still works and names the broken ones.
+        Assert.Equal("good", catalog.FindPreprocessor("good").Preprocessor.Id);
+        var e = Assert.Throws<KeyNotFoundException>(() => catalog.FindPreprocessor("badlist"));
+        Assert.Contains("Acme.BadList", e.Message);
+    }
+
+    [Fact]
+    public void A_preprocessor_that_throws_while_running_is_named_and_contained()
+    {
+        PluginCompiler.Compile("Acme.Crash", PluginCompiler.BrokenPluginSource("Acme.Crash", "crash", PluginCompiler.RunBody,
+            "string? nothing = null; var img = source.RequireImage(nothing!.Trim()).ToRgb8();"), PluginFolder("Acme.Crash"));
+        var catalog = new PluginCatalog().AddFolder(Path.Combine(_root, "plugins"));
+        var (_, pre) = catalog.FindPreprocessor("crash");
+
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            PreprocessorGuard.Run(pre, PreprocessorSource.From(ConditionImage.Gray(2, 1, [0, 200])), new Dictionary<string, string>()));
+
+        Assert.StartsWith("Preprocessor 'crash' (Acme.Crash) failed on a ", e.Message);
+        Assert.Contains("NullReferenceException", e.Message);
+        Assert.Contains("report it to the plug-in's author", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
     public void Relative_folders_are_rejected()
     {
         var e = Assert.Throws<ArgumentException>(() => new PluginCatalog().AddFolder("plugins"));
