@@ -32,6 +32,36 @@ public sealed record GenerationRequest
     public IReadOnlyList<string> LoraFolders { get; init; } = [];
     /// <summary>Folders of textual-inversion embeddings; a file's name in the prompt uses it.</summary>
     public IReadOnlyList<string> EmbeddingFolders { get; init; } = [];
+
+    /// <summary>
+    /// The request's values over <paramref name="defaults"/>, without the controls (making their maps needs the
+    /// preprocessors: <see cref="IGenerationService.Resolve"/> does both). Lets a host check a request before any model loads.
+    /// </summary>
+    public Pipelines.GenerationSettings Over(Pipelines.GenerationSettings defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        var d = defaults;
+        return d with
+        {
+            Prompt = Prompt ?? "",
+            NegativePrompt = NegativePrompt ?? d.NegativePrompt,
+            Width = Width ?? d.Width,
+            Height = Height ?? d.Height,
+            Steps = Steps ?? d.Steps,
+            Sampler = Sampler ?? d.Sampler,
+            GuidanceScale = GuidanceScale ?? d.GuidanceScale,
+            Seed = Seed,
+            BatchSize = BatchSize,
+            Eta = Eta ?? d.Eta,
+            InitImage = InitImage,
+            DenoisingStrength = DenoisingStrength ?? d.DenoisingStrength,
+            Mask = Mask,
+            Loras = Loras,
+            LoraFolders = LoraFolders,
+            EmbeddingFolders = EmbeddingFolders,
+            Controls = [],
+        };
+    }
 }
 
 /// <summary>

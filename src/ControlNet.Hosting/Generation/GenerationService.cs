@@ -22,27 +22,8 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
     public GenerationSettings Resolve(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var d = _defaults;
-        var settings = d with
-        {
-            Prompt = request.Prompt ?? "",
-            NegativePrompt = request.NegativePrompt ?? d.NegativePrompt,
-            Width = request.Width ?? d.Width,
-            Height = request.Height ?? d.Height,
-            Steps = request.Steps ?? d.Steps,
-            Sampler = request.Sampler ?? d.Sampler,
-            GuidanceScale = request.GuidanceScale ?? d.GuidanceScale,
-            Seed = request.Seed,
-            BatchSize = request.BatchSize,
-            Eta = request.Eta ?? d.Eta,
-            InitImage = request.InitImage,
-            DenoisingStrength = request.DenoisingStrength ?? d.DenoisingStrength,
-            Mask = request.Mask,
-            Loras = request.Loras,
-            LoraFolders = request.LoraFolders,
-            EmbeddingFolders = request.EmbeddingFolders,
-            Controls = request.Controls.Select(c => ResolveControl(c, request.Width ?? d.Width, request.Height ?? d.Height, cancellationToken)).ToArray(),
-        };
+        var settings = request.Over(_defaults);
+        settings = settings with { Controls = request.Controls.Select(c => ResolveControl(c, settings.Width, settings.Height, cancellationToken)).ToArray() };
         var errors = new List<string>();
         ControlNetOptionsValidator.ValidateDefaults(settings, errors, prefix: "Request ");
         foreach (var c in settings.Controls) ControlNetOptionsValidator.ValidateSchedule($"Control '{c.ControlNet}'", c.Strength, c.Start, c.End, errors);

@@ -34,6 +34,8 @@ public sealed record GenerationRun
     public string Sampler { get; init; } = "ddim";
     /// <summary>Null: the model folder's <c>guidance_scale</c> (toy model), else 9. Resolved runs hold the value used.</summary>
     public double? Cfg { get; init; }
+    /// <summary>DDIM η (0 = deterministic DDIM); null = the host's default. Other samplers take none.</summary>
+    public double? Eta { get; init; }
     /// <summary>-1 picks a random seed; resolved runs hold the seed used.</summary>
     public long Seed { get; init; }
     public int Batch { get; init; } = 1;
