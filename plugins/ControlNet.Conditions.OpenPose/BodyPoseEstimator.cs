@@ -54,10 +54,7 @@ public static class BodyPoseEstimator
         {
             double k = scale * BoxSize / h;
             using var scaled = SmartResize(bgr, (int)(w * k), (int)(h * k));
-            int padBottom = (BodyPoseNetwork.Stride - scaled.Rows % BodyPoseNetwork.Stride) % BodyPoseNetwork.Stride;
-            int padRight = (BodyPoseNetwork.Stride - scaled.Cols % BodyPoseNetwork.Stride) % BodyPoseNetwork.Stride;
-            using var padded = new Mat();
-            Cv2.CopyMakeBorder(scaled, padded, 0, padBottom, 0, padRight, BorderTypes.Constant, Scalar.All(PadValue));
+            using var padded = PadToStride(scaled);
 
             float[] pafValues, heatValues;
             long mh, mw;
@@ -76,8 +73,21 @@ public static class BodyPoseEstimator
         return (heat, paf);
     }
 
-    // One network output map → ×stride, crop the padding, resize to the image, add with weight.
-    static void Accumulate(Mat[] sums, float[] values, int mh, int mw, Mat scaled, double weight)
+    /// <summary>The reference <c>padRightDownCorner</c>: pads right and bottom with 128 to a multiple of the stride (8).</summary>
+    internal static Mat PadToStride(Mat scaled)
+    {
+        int padBottom = (BodyPoseNetwork.Stride - scaled.Rows % BodyPoseNetwork.Stride) % BodyPoseNetwork.Stride;
+        int padRight = (BodyPoseNetwork.Stride - scaled.Cols % BodyPoseNetwork.Stride) % BodyPoseNetwork.Stride;
+        var padded = new Mat();
+        Cv2.CopyMakeBorder(scaled, padded, 0, padBottom, 0, padRight, BorderTypes.Constant, Scalar.All(PadValue));
+        return padded;
+    }
+
+    /// <summary>
+    /// Each network output map (<paramref name="values"/>: [C, mh, mw]) → ×stride, the padding cropped to <paramref name="scaled"/>'s
+    /// size, resized to the size of <paramref name="sums"/>, added with <paramref name="weight"/>.
+    /// </summary>
+    internal static void Accumulate(Mat[] sums, float[] values, int mh, int mw, Mat scaled, double weight)
     {
         int plane = mh * mw;
         for (int c = 0; c < sums.Length; c++)

@@ -21,10 +21,7 @@ public static class HeatmapPeaks
     {
         using var original = new Mat();
         heatmap.ConvertTo(original, MatType.CV_64FC1);
-        using var smooth = new Mat();
-        // scipy truncates at 4σ: radius int(4·3 + 0.5) = 12; its "reflect" mode repeats the edge pixel (OpenCV BORDER_REFLECT).
-        int radius = (int)(4 * Sigma + 0.5);
-        Cv2.GaussianBlur(original, smooth, new Size(2 * radius + 1, 2 * radius + 1), Sigma, Sigma, BorderTypes.Reflect);
+        using var smooth = Smooth(original);
         int h = smooth.Rows, w = smooth.Cols;
         smooth.GetArray(out double[] s);
         original.GetArray(out double[] raw);
@@ -39,5 +36,15 @@ public static class HeatmapPeaks
                 peaks.Add(new PosePeak(x, y, raw[y * w + x], firstId + peaks.Count));
             }
         return peaks;
+    }
+
+    /// <summary>scipy <c>gaussian_filter(map, sigma=3)</c> of a one-channel float64 map (also used by the hand peaks).</summary>
+    public static Mat Smooth(Mat map64)
+    {
+        var smooth = new Mat();
+        // scipy truncates at 4σ: radius int(4·3 + 0.5) = 12; its "reflect" mode repeats the edge pixel (OpenCV BORDER_REFLECT).
+        int radius = (int)(4 * Sigma + 0.5);
+        Cv2.GaussianBlur(map64, smooth, new Size(2 * radius + 1, 2 * radius + 1), Sigma, Sigma, BorderTypes.Reflect);
+        return smooth;
     }
 }

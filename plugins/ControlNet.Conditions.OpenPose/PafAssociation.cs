@@ -6,11 +6,26 @@ public sealed record PafField(int Width, int Height, float[][] Planes)
     public double this[int channel, int x, int y] => Planes[channel][y * Width + x];
 }
 
-/// <summary>One detected person: the candidate of each of the 18 COCO keypoints (null = not found), the total score and the part count.</summary>
+/// <summary>
+/// One detected person: the candidate of each of the 18 COCO keypoints (null = not found), the total score and the part count;
+/// the hands' 21 points and the face's 70 landmarks when they were looked for and their box was found (null otherwise).
+/// </summary>
 public sealed record DetectedPerson(IReadOnlyList<PosePeak?> Keypoints, double Score, int PartCount)
 {
+    public IReadOnlyList<PartKeypoint?>? LeftHand { get; init; }
+    public IReadOnlyList<PartKeypoint?>? RightHand { get; init; }
+    public IReadOnlyList<PartKeypoint?>? Face { get; init; }
+
     /// <summary>The keypoints as the drawing takes them (pixel positions).</summary>
-    public PosePerson ToPosePerson() => new(Keypoints.Select(k => k is { } p ? (p.X, p.Y) : ((double X, double Y)?)null).ToArray());
+    public PosePerson ToPosePerson() => new(Keypoints.Select(k => k is { } p ? (p.X, p.Y) : ((double X, double Y)?)null).ToArray())
+    {
+        LeftHand = Points(LeftHand),
+        RightHand = Points(RightHand),
+        Face = Points(Face),
+    };
+
+    static (double X, double Y)?[]? Points(IReadOnlyList<PartKeypoint?>? points) =>
+        points?.Select(k => k is { } p ? (p.X, p.Y) : ((double X, double Y)?)null).ToArray();
 }
 
 /// <summary>

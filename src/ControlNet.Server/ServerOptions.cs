@@ -29,6 +29,12 @@ public sealed record ServerOptions
     /// <summary>Extra plug-in folders (absolute).</summary>
     public IReadOnlyList<string> PluginFolders { get; init; } = [];
 
+    /// <summary>Folder with annotator weights for neural preprocessors (openpose modules, …; absolute), or null.</summary>
+    public string? AnnotatorPath { get; init; }
+
+    /// <summary>Download a missing annotator weight file from lllyasviel/Annotators into the Hugging Face cache.</summary>
+    public bool DownloadAnnotators { get; init; }
+
     /// <summary>Largest request body in bytes (base64 images included).</summary>
     public long MaxBodyBytes { get; init; } = 32 * 1024 * 1024;
 

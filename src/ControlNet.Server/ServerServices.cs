@@ -26,6 +26,8 @@ public static class ServerServices
             // The model folder's size and guidance scale (the toy model is trained at 32 px), else the SDK's.
             o.Defaults = o.Defaults with { Width = size ?? o.Defaults.Width, Height = size ?? o.Defaults.Height, GuidanceScale = cfg ?? o.Defaults.GuidanceScale };
             foreach (var folder in options.PluginFolders) o.PluginFolders.Add(folder);
+            o.AnnotatorPath = options.AnnotatorPath;
+            o.DownloadAnnotators = options.DownloadAnnotators;
         });
         // Requests send condition maps the server made itself (the A1111 unit's module may be another type's preprocessor).
         foreach (var c in models.ControlNets)

@@ -177,13 +177,34 @@ public sealed class A1111ApiTests(ToyServerFixture fixture) : IClassFixture<ToyS
         Assert.Equal("controlnet_module", json.GetProperty("detail")[0].GetProperty("loc")[1].GetString());
     }
 
+    [Fact]
+    public async Task Detect_maps_openpose_full_and_draws_hands_and_face_from_pose_json()
+    {
+        // A right hand with its wrist (20, 50) and thumb base (44, 50), and one face landmark (32, 10), on a 64×64 canvas.
+        var hand = string.Join(",", new[] { "20,50,1", "44,50,1" }.Concat(Enumerable.Repeat("0,0,0", 19)));
+        var face = string.Join(",", new[] { "32,10,1" }.Concat(Enumerable.Repeat("0,0,0", 69)));
+        var pose = $$"""{"people":[{"pose_keypoints_2d":[{{string.Join(",", new int[54])}}],"face_keypoints_2d":[{{face}}],"hand_right_keypoints_2d":[{{hand}}]}],"canvas_width":64,"canvas_height":64}""";
+        var (status, json) = await Server.PostAsync("/controlnet/detect", new
+        {
+            controlnet_module = "openpose_full",
+            controlnet_input_images = new[] { Convert.ToBase64String(Encoding.UTF8.GetBytes(pose)) },
+        });
+        Assert.True(status == 200, json.ToString());
+        var map = TestImages.Decode(json.GetProperty("images")[0].GetString()!);
+        Assert.Equal((64, 64), (map.Width, map.Height));
+        (byte, byte, byte) Rgb(int x, int y) { int i = (y * 64 + x) * 3; return (map.Data![i], map.Data[i + 1], map.Data[i + 2]); }
+        Assert.Equal(((byte)0, (byte)0, (byte)255), Rgb(20, 50));   // hand point
+        Assert.Equal(((byte)255, (byte)0, (byte)0), Rgb(32, 50));   // edge 0
+        Assert.Equal(((byte)255, (byte)255, (byte)255), Rgb(32, 10)); // face landmark
+    }
+
     [Theory]
     [InlineData("""{"prompt": "x", "steps": "many"}""", "steps")]
     [InlineData("""{"prompt": "x", "width": 33}""", "width")]
     [InlineData("""{"prompt": "x", "sampler_name": "Heun++"}""", "sampler_name")]
     [InlineData("""{"prompt": "x", "batch_size": 5, "n_iter": 2}""", "batch_size")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"model": "canny", "image": "IMAGE", "weight": "heavy"}]}}}""", "alwayson_scripts.controlnet.args[0].weight")]
-    [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"enabled": false}, {"module": "openpose_full", "model": "canny", "image": "IMAGE"}]}}}""", "alwayson_scripts.controlnet.args[1].module")]
+    [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"enabled": false}, {"module": "dw_openpose_full", "model": "canny", "image": "IMAGE"}]}}}""", "alwayson_scripts.controlnet.args[1].module")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "control_v11p_sd15_depth", "image": "IMAGE"}]}}}""", "alwayson_scripts.controlnet.args[0].model")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "canny", "image": "not base64!"}]}}}""", "alwayson_scripts.controlnet.args[0].image")]
     [InlineData("""{"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [{"module": "canny", "model": "canny", "image": "IMAGE", "guidance_start": 0.8, "guidance_end": 0.2}]}}}""", "alwayson_scripts.controlnet.args[0].guidance_start")]

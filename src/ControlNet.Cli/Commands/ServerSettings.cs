@@ -58,6 +58,8 @@ public class ServerSettings : PluginFolderSettings
         Redis = Redis,
         RedisPrefix = RedisPrefix ?? start.RedisPrefix,
         PluginFolders = PluginFolders.Select(Path.GetFullPath).ToArray(),
+        AnnotatorPath = AnnotatorPath is null ? null : Path.GetFullPath(AnnotatorPath),
+        DownloadAnnotators = DownloadAnnotators,
         MaxPixels = MaxPixels ?? start.MaxPixels,
         MaxImages = MaxImages ?? start.MaxImages,
         MaxSteps = MaxSteps ?? start.MaxSteps,

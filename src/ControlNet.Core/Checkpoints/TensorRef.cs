@@ -122,8 +122,11 @@ public sealed class ComputedTensorRef(string name, TensorDType dtype, long[] sha
 {
     public override void ReadBytes(Span<byte> destination)
     {
-        using var t = compute();
-        using var c = t.to_type(DType.ToScalarType()).contiguous();
+        // The computation's intermediates (rand, scaling, shifting) are freed here, not by the finaliser: a writer
+        // streaming gigabytes of random weights would otherwise hold them all (16.7 GB peak for the 5.7 GB of SD 1.5).
+        using var scope = NewDisposeScope();
+        var t = compute();
+        var c = t.to_type(DType.ToScalarType()).contiguous();
         if (!c.shape.SequenceEqual(Shape))
             throw new InvalidOperationException($"Computed tensor '{Name}' has shape [{string.Join(", ", c.shape)}], expected [{string.Join(", ", Shape)}].");
         Span(c).CopyTo(destination);

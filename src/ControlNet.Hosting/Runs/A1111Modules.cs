@@ -34,9 +34,15 @@ public static class A1111Modules
         new("depth_map", "depth", null, null, "SDK: a depth image you send (near = bright), normalised; no estimation"),
         new("normal_from_depth", "normal", "bg-threshold", null, "SDK: a normal map computed from a depth image you send"),
         new("openpose_json", "openpose", null, null, "SDK: OpenPose JSON keypoints (as the extension's render_openpose_json takes) drawn as a pose map"),
+        // The extension's OpenPose estimators (weights from the annotator folder); each also draws OpenPose JSON sent instead of a photo.
+        new("openpose", "openpose", null, null, "the body pose estimator (body_pose_model.pth)"),
+        new("openpose_full", "openpose-full", null, null, "body, hands and face (body_pose_model.pth, hand_pose_model.pth, facenet.pth)"),
+        new("openpose_hand", "openpose-hand", null, null, "body and hands (body_pose_model.pth, hand_pose_model.pth)"),
+        new("openpose_face", "openpose-face", null, null, "body and face (body_pose_model.pth, facenet.pth)"),
+        new("openpose_faceonly", "openpose-faceonly", null, null, "the face only, found through the body (body_pose_model.pth, facenet.pth)"),
     ];
 
-    // Extension modules that run neural annotators; the SDK has none of these estimators.
+    // Extension modules that run neural annotators the SDK does not have (those it has are in the table above).
     static readonly string[] EstimatorPrefixes =
         ["depth", "normal", "openpose", "dw_openpose", "animal_openpose", "densepose", "mlsd", "lineart", "softedge", "scribble_", "seg_", "hed", "pidinet", "clip_vision", "ip-adapter", "reference", "t2ia", "revision", "recolor", "blur_gaussian", "mediapipe", "instant_id", "lama", "tile_colorfix", "threshold", "color"];
 

@@ -20,9 +20,7 @@ public static class BaseModelTrainingSession
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(data);
         log ??= _ => { };
-        var statePath = Path.Combine(s.Output, TrainingCheckpoint.FileName);
-        if (!s.Resume && File.Exists(statePath))
-            throw new ArgumentException($"'{s.Output}' already holds a run; resume it (--resume) or choose another output folder.");
+        s.CheckOutputIsFree();
         // Checked before anything is written: only pixel-space models train here (no autoencoder to train against).
         var architecture = ArchitectureCatalog.Get(s.Architecture).Architecture;
         if (architecture.InChannels != 3)

@@ -165,7 +165,8 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             PixelPerfectOptions.Apply(pre, source.Image, withResolution, target.Width, target.Height, target.Resize);
             options = withResolution;
         }
-        try { return pre.Run(source, options, cancellationToken); }
+        // The guard names a plug-in that fails in an undocumented way (a 500 that says whose fault it is).
+        try { return PreprocessorGuard.Run(pre, source, options ?? new Dictionary<string, string>(), cancellationToken); }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or JsonException)
         {
             throw new RequestValidationException($"{at}.options", $"preprocessor '{pre.Id}': {e.Message}");

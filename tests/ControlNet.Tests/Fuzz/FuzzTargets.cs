@@ -50,10 +50,10 @@ static class FuzzTargets
             }, N(250)),
             new("run-file", [Encoding.UTF8.GetBytes(RunSeed())], true, b => ControlNet.Hosting.Runs.GenerationRun.FromJson(Encoding.UTF8.GetString(b), "'run.json'"), N(450)),
             new("png-metadata", [PngSeed()], false, b => PngMetadata.Read(b, "'out.png'"), N(450)),
-            new("openpose-json", [Encoding.UTF8.GetBytes(PoseSeed())], true, b =>
+            new("openpose-json", [Encoding.UTF8.GetBytes(PoseSeed()), Encoding.UTF8.GetBytes(PoseSeed(handsAndFace: true))], true, b =>
             {
                 using var scope = NewDisposeScope();
-                new PosePreprocessor().Run(PreprocessorSource.From(b, "pose.json"), new Dictionary<string, string>());
+                new PosePreprocessor(PoseParts.Full).Run(PreprocessorSource.From(b, "pose.json"), new Dictionary<string, string>());
             }, N(200)),
             new("condition-image", ImageSeeds(), false, b =>
             {
@@ -145,10 +145,14 @@ static class FuzzTargets
          "controls": [{"type": "canny", "image": "house.png", "strength": 1.0, "start": 0, "end": 1, "mode": "balanced", "resize": "crop-and-resize"}]}
         """;
 
-    static string PoseSeed()
+    static string PoseSeed(bool handsAndFace = false)
     {
+        string Points(int n, double x0, double y0) => string.Join(",", Enumerable.Range(0, n).Select(i => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{x0 + 0.005 * i:0.000},{y0 + 0.007 * i:0.000},1")));
+        var parts = handsAndFace
+            ? $$""", "face_keypoints_2d": [{{Points(PoseDocument.FaceKeypointCount, 0.4, 0.1)}}], "hand_left_keypoints_2d": [{{Points(21, 0.6, 0.5)}}], "hand_right_keypoints_2d": [{{Points(21, 0.2, 0.5)}}]"""
+            : "";
         var kp = string.Join(",", Enumerable.Range(0, PoseDocument.KeypointCount).Select(i => $"{0.3 + 0.02 * i:0.00},{0.2 + 0.03 * i:0.00},1"));
-        return $$"""{"canvas_width": 64, "canvas_height": 64, "people": [{"pose_keypoints_2d": [{{kp}}]}]}""";
+        return $$"""{"canvas_width": 64, "canvas_height": 64, "people": [{"pose_keypoints_2d": [{{kp}}]{{parts}}}]}""";
     }
 
     static byte[] PngSeed()

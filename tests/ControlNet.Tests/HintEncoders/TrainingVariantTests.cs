@@ -44,6 +44,28 @@ public sealed class TrainingVariantTests
         Assert.Contains(controlNet.state_dict(), kv => kv.Key.StartsWith("zero_convs.", StringComparison.Ordinal) && !kv.Value.allclose(before[kv.Key], 0, 0));
     }
 
+    [Theory]
+    [InlineData(ControlNetVariant.ControlNet)]
+    [InlineData(ControlNetVariant.Lite)]
+    public void A_seed_makes_every_initialisation_reproducible_including_a_chosen_hint_encoder(ControlNetVariant variant)
+    {
+        using var unet = ToyFixture.Base();
+        var paper = new HintEncoderChoice(new HintEncoderSpec.Paper(), "--hint-encoder paper");
+        Dictionary<string, Tensor> Fresh(long seed, long before)
+        {
+            manual_seed(before);   // whatever ran before must not matter
+            rand(7);
+            using var controlNet = HintEncoderModules.Apply(ControlNetVariants.Create(variant, "toy", unet, seed), paper);
+            return controlNet.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        }
+
+        var (a, b, other) = (Fresh(1, before: 100), Fresh(1, before: 200), Fresh(2, before: 100));
+
+        Assert.Equal(a.Keys, b.Keys);
+        Assert.All(a, kv => Assert.True(kv.Value.equal(b[kv.Key]).all().item<bool>(), kv.Key));
+        Assert.Contains(a, kv => kv.Key.StartsWith(HintEncoderModules.PaperPrefix, StringComparison.Ordinal) && !kv.Value.equal(other[kv.Key]).all().item<bool>());
+    }
+
     [Fact]
     public void A_lite_controlnet_is_recognised_in_its_checkpoint()
     {

@@ -34,11 +34,14 @@ public static class ControlNetVariants
     /// <summary>
     /// A new trainable ControlNet of <paramref name="variant"/> for the U-Net <paramref name="unet"/> of catalogue
     /// architecture <paramref name="architecture"/>, on its device and dtype: the copy of the base's encoder (ControlNet,
-    /// GaussianInit) or one conv per block (Lite).
+    /// GaussianInit) or one conv per block (Lite). Every random initialisation (the fresh hint encoder, the lite convs,
+    /// and a hint encoder chosen afterwards from the same stream) follows <paramref name="seed"/>, so two fresh runs
+    /// with one seed start from the same weights.
     /// </summary>
     public static ControlNetModule Create(ControlNetVariant variant, string architecture, nn.Module unet, long seed = 0)
     {
         var first = unet.parameters().First();
+        manual_seed(seed);
         switch (variant)
         {
             case ControlNetVariant.ControlNet:
@@ -48,7 +51,6 @@ public static class ControlNetVariants
                 GaussianInit(copy, seed);
                 return copy;
             case ControlNetVariant.Lite:
-                manual_seed(seed);   // the new convs' default init
                 return new ControlNetLite(ArchitectureCatalog.CreateControlNet(architecture, first.device, first.dtype));
             default:
                 throw new ArgumentOutOfRangeException(nameof(variant), variant, null);
