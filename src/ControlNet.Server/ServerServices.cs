@@ -32,7 +32,7 @@ public static class ServerServices
         });
         // Requests send condition maps the server made itself (the A1111 unit's module may be another type's preprocessor).
         foreach (var c in models.ControlNets)
-            builder.AddControl(c.Name, c.Model, o => { o.Plugin = c.Type; o.Preprocessor = ControlOptions.NoPreprocessor; });
+            builder.AddControl(c.Name, c.Model, o => o with { Plugin = c.Type, Preprocessor = ControlOptions.NoPreprocessor });
         services.AddSingleton<JobRunner>();
         services.AddSingleton<A1111Translator>();
         return services;

@@ -35,11 +35,11 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Negative { get; init; }
 
         [CommandOption("--width <PX>")]
-        [Description("Image width, a multiple of 8. Default: the model folder's image_size (toy model), else 512.")]
+        [Description("Image width, a positive multiple of 8 (SD's autoencoder factor). Default: the model folder's image_size (toy model), else 512.")]
         public int? Width { get; init; }
 
         [CommandOption("--height <PX>")]
-        [Description("Image height, a multiple of 8. Default: as --width.")]
+        [Description("Image height, a positive multiple of 8. Default: as --width.")]
         public int? Height { get; init; }
 
         [CommandOption("--steps <N>")]

@@ -53,7 +53,7 @@ public static class A1111Modules
 
     /// <summary>The first module that runs SDK preprocessor <paramref name="preprocessor"/> ("none": the module none), or null.</summary>
     public static Module? ForPreprocessor(string preprocessor) =>
-        preprocessor == ControlOptions.NoPreprocessor ? All[0] : All.FirstOrDefault(m => string.Equals(m.Preprocessor, preprocessor, StringComparison.OrdinalIgnoreCase));
+        preprocessor == Pipelines.ControlParameters.NoPreprocessor ? All[0] : All.FirstOrDefault(m => string.Equals(m.Preprocessor, preprocessor, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The modules whose preprocessor is loaded, in table order.</summary>
     public static IReadOnlyList<Module> Available(PluginCatalog catalog) =>

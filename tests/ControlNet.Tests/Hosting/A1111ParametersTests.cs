@@ -2,6 +2,7 @@ using ControlNet.Abstractions;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Hosting.Plugins;
 using ControlNet.Hosting.Runs;
+using ControlNet.Pipelines;
 using ControlNet.Tests.Checkpoints;
 using ControlNet.Tests.Cli;
 
@@ -31,8 +32,8 @@ public class A1111ParametersTests
         Assert.Equal((25, "dpmpp_2m_karras", 6.5, 1234567L, 520, 776, 0.6), (run.Steps, run.Sampler, run.Cfg, run.Seed, run.Width, run.Height, run.Strength));
         // The extension's unit: module canny → the canny plug-in's canny preprocessor; Processor Res → its detect-resolution.
         var unit = Assert.Single(run.Controls);
-        Assert.Equal(("canny", "canny", "", null, 0.8, 0.0, 1.0, "balanced", "crop-and-resize"),
-            (unit.Type, unit.Pre, unit.Image, unit.Model, unit.Strength, unit.Start, unit.End, unit.Mode, unit.Resize));
+        Assert.Equal(("canny", "canny", "", null, 0.8, 0.0, 1.0, ControlMode.Balanced, ResizeMode.CropAndResize),
+            (unit.Type, unit.Preprocessor, unit.Image, unit.Model, unit.Strength, unit.Start, unit.End, unit.Mode, unit.Resize));
         Assert.Equal(new Dictionary<string, string> { ["detect-resolution"] = "512" }, unit.Options);
 
         // Written back in A1111's spelling and order, it reads into the same settings.
@@ -70,9 +71,9 @@ public class A1111ParametersTests
         var run = A1111Parameters.Read(text, catalog: plugins);
         Assert.Equal(2, run.Controls.Count);
         var (canny, scribble) = (run.Controls[0], run.Controls[1]);
-        Assert.Equal(("canny", "canny", 0.7, 0.1, 0.8, "control", "just-resize"), (canny.Type, canny.Pre, canny.Strength, canny.Start, canny.End, canny.Mode, canny.Resize));
+        Assert.Equal(("canny", "canny", 0.7, 0.1, 0.8, ControlMode.ControlNetIsMoreImportant, ResizeMode.JustResize), (canny.Type, canny.Preprocessor, canny.Strength, canny.Start, canny.End, canny.Mode, canny.Resize));
         Assert.Equal(new Dictionary<string, string> { ["detect-resolution"] = "64", ["low"] = "50", ["high"] = "150" }, canny.Options);
-        Assert.Equal(("scribble", "none", 1.2, "prompt", "resize-and-fill"), (scribble.Type, scribble.Pre, scribble.Strength, scribble.Mode, scribble.Resize));
+        Assert.Equal(("scribble", "none", 1.2, ControlMode.PromptIsMoreImportant, ResizeMode.ResizeAndFill), (scribble.Type, scribble.Preprocessor, scribble.Strength, scribble.Mode, scribble.Resize));
 
         // Written back (the models are the types' defaults, titled by name) and read again: the same units.
         var again = A1111Parameters.Read(A1111Parameters.Write(run, 1), catalog: plugins);
@@ -92,7 +93,7 @@ public class A1111ParametersTests
         var run = new GenerationRun
         {
             Model = dir["m.safetensors"], Prompt = "x", Width = 512, Height = 512, Cfg = 7, Sampler = "euler_a",
-            Controls = [new RunControl { Type = "canny", Image = "c.png", Strength = 0.5, Mode = "control", Resize = "just-resize" }],
+            Controls = [new RunControl { Type = "canny", Image = "c.png", Strength = 0.5, Mode = ControlMode.ControlNetIsMoreImportant, Resize = ResizeMode.JustResize }],
         };
         var text = A1111Parameters.Write(run, 3);
         Assert.Equal("x\nSteps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 3, Size: 512x512, Model hash: 2cf24dba5f, Model: m, " +
