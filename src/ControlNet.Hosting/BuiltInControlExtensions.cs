@@ -23,9 +23,22 @@ public static class BuiltInControlExtensions
         string model = "lllyasviel/control_v11p_sd15_openpose", string key = "openpose", double strength = 1.0) =>
         builder.AddControl(key, model, o => Set(o, "openpose", strength, ("style", style)));
 
+    /// <summary>
+    /// Depth estimated from a photo by MiDaS (needs dpt_hybrid-midas-501f0c75.pt: set <see cref="ControlNetOptions.AnnotatorPath"/>),
+    /// or with <paramref name="depthImage"/> a depth image you already have (<paramref name="invert"/> for one where far is bright).
+    /// </summary>
     public static IControlNetBuilder AddDepth(this IControlNetBuilder builder, bool invert = false,
-        string model = "lllyasviel/control_v11f1p_sd15_depth", string key = "depth", double strength = 1.0) =>
-        builder.AddControl(key, model, o => Set(o, "depth", strength, ("invert", invert)));
+        string model = "lllyasviel/control_v11f1p_sd15_depth", string key = "depth", double strength = 1.0, bool depthImage = false)
+    {
+        if (invert && !depthImage)
+            throw new ArgumentException("AddDepth(invert: true) applies to a depth image you pass (depthImage: true); MiDaS already gives near = bright.", nameof(invert));
+        return builder.AddControl(key, model, o =>
+        {
+            if (depthImage) Set(o, "depth", strength, ("invert", invert));
+            else Set(o, "depth", strength);
+            o.Preprocessor = depthImage ? "depth-image" : "depth";
+        });
+    }
 
     public static IControlNetBuilder AddShuffle(this IControlNetBuilder builder, int? seed = null,
         string model = "lllyasviel/control_v11e_sd15_shuffle", string key = "shuffle", double strength = 1.0) =>
@@ -45,36 +58,28 @@ public static class BuiltInControlExtensions
     /// </summary>
     public static IControlNetBuilder AddSoftEdge(this IControlNetBuilder builder, bool safe = false,
         string model = "lllyasviel/control_v11p_sd15_softedge", string key = "softedge", double strength = 1.0, bool pidinet = false) =>
-        builder.AddControl(key, model, o =>
-        {
-            Set(o, "softedge", strength);
-            o.Preprocessor = (pidinet ? "pidinet" : "hed") + (safe ? "-safe" : "");
-        });
+        builder.AddControl(key, model, o => Set(o, "softedge", strength) with { Preprocessor = (pidinet ? "pidinet" : "hed") + (safe ? "-safe" : "") });
 
     /// <summary>Line drawings from a photo (needs sk_model.pth or, coarse, sk_model2.pth: set <see cref="ControlNetOptions.AnnotatorPath"/>).</summary>
     public static IControlNetBuilder AddLineart(this IControlNetBuilder builder, bool coarse = false,
         string model = "lllyasviel/control_v11p_sd15_lineart", string key = "lineart", double strength = 1.0) =>
-        builder.AddControl(key, model, o =>
-        {
-            Set(o, "lineart", strength);
-            o.Preprocessor = coarse ? "lineart-coarse" : "lineart";
-        });
+        builder.AddControl(key, model, o => Set(o, "lineart", strength) with { Preprocessor = coarse ? "lineart-coarse" : "lineart" });
 
     /// <summary>M-LSD straight lines from a photo (needs mlsd_large_512_fp32.pth: set <see cref="ControlNetOptions.AnnotatorPath"/>).</summary>
     public static IControlNetBuilder AddMlsd(this IControlNetBuilder builder, double valueThreshold = 0.1, double distanceThreshold = 0.1,
         string model = "lllyasviel/control_v11p_sd15_mlsd", string key = "mlsd", double strength = 1.0) =>
         builder.AddControl(key, model, o => Set(o, "mlsd", strength, ("value-threshold", valueThreshold), ("distance-threshold", distanceThreshold)));
 
-    static void Set(ControlOptions o, string plugin, double strength, params (string Name, object? Value)[] options)
+    static ControlOptions Set(ControlOptions o, string plugin, double strength, params (string Name, object? Value)[] options)
     {
-        o.Plugin = plugin;
-        o.Strength = strength;
+        var values = new Dictionary<string, string>(o.Options, StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in options)
-            if (value is not null) o.PreprocessorOptions[name] = value switch
+            if (value is not null) values[name] = value switch
             {
                 bool b => b ? "true" : "false",
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 _ => value.ToString() ?? "",
             };
+        return o with { Plugin = plugin, Strength = strength, Options = values };
     }
 }

@@ -9,16 +9,16 @@ public static class ControlNetBuilderExtensions
     /// Registers a ControlNet under <paramref name="key"/>: <paramref name="model"/> is its weights (file, diffusers folder
     /// or Hugging Face id). The condition plug-in defaults to the key (<c>AddControl("canny", …)</c> uses the canny
     /// plug-in); set <see cref="ControlOptions.Plugin"/> otherwise. Any number may be added; all load into one pipeline.
+    /// <paramref name="configure"/> returns the registration with its settings, e.g. <c>c =&gt; c with { Strength = 0.8 }</c>.
     /// </summary>
-    public static IControlNetBuilder AddControl(this IControlNetBuilder builder, string key, string model, Action<ControlOptions>? configure = null)
+    public static IControlNetBuilder AddControl(this IControlNetBuilder builder, string key, string model, Func<ControlOptions, ControlOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.Configure<ControlNetOptions>(o =>
         {
             var control = new ControlOptions { Key = key, Model = model };
-            configure?.Invoke(control);
-            control.Key = key;   // the key is the registration's identity; configure cannot rename it
-            o.Controls.Add(control);
+            control = configure?.Invoke(control) ?? control;
+            o.Controls.Add(control with { Key = key });   // the key is the registration's identity; configure cannot rename it
         });
         return builder;
     }

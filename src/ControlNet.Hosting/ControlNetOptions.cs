@@ -28,6 +28,9 @@ public sealed class ControlNetOptions
     /// <summary>Null = the base model's VAE, or <c>taesd:PATH</c> (<see cref="PipelineOptions.Vae"/>).</summary>
     public string? Vae { get; set; }
 
+    /// <summary>The CLIP vision model T2I style adapters read their image with (<see cref="PipelineOptions.ClipVision"/>).</summary>
+    public string? ClipVision { get; set; }
+
     /// <summary>
     /// Defaults for requests: size, steps, sampler, guidance scale, eta, negative prompt, clip skip, denoising strength.
     /// Prompt, seed, controls and images always come from the request.
@@ -67,6 +70,7 @@ public sealed class ControlNetOptions
         DType = DType,
         WeightsDType = WeightsDType,
         Vae = Vae,
+        ClipVision = ClipVision,
         GlobalAveragePooling = Controls.Where(c => c.GlobalAveragePooling ?? PairedWithPooling(c, plugins)).Select(c => c.Key).ToArray(),
         HintEncoders = Controls.Select(c => (c.Key, Plugin: plugins?.FirstOrDefault(p => string.Equals(p.Id, c.PluginId, StringComparison.OrdinalIgnoreCase))))
             .Where(c => c.Plugin is not null && c.Plugin.HintEncoder is not Abstractions.HintEncoderSpec.Standard)

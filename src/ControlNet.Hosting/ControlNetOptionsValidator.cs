@@ -51,8 +51,8 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
     /// <summary>Size, steps, sampler and guidance checks shared with requests.</summary>
     public static void ValidateDefaults(GenerationSettings d, List<string> errors, string prefix = "Defaults.")
     {
-        if (d.Width <= 0 || d.Width % 8 != 0) errors.Add($"{prefix}Width is {d.Width}; expected a positive multiple of 8 (e.g. 512).");
-        if (d.Height <= 0 || d.Height % 8 != 0) errors.Add($"{prefix}Height is {d.Height}; expected a positive multiple of 8 (e.g. 512).");
+        if (ImageSize.Problem(d.Width, ImageSize.HostMultiple) is { } width) errors.Add($"{prefix}Width {width}");
+        if (ImageSize.Problem(d.Height, ImageSize.HostMultiple) is { } height) errors.Add($"{prefix}Height {height}");
         if (d.Steps < 1) errors.Add($"{prefix}Steps is {d.Steps}; expected at least 1 (20 is typical).");
         try { SamplerFactory.Canonical(d.Sampler); }
         catch (ArgumentException) { errors.Add($"{prefix}Sampler is '{d.Sampler}'; expected one of {string.Join(", ", SamplerFactory.Names)} or an A1111 name (\"Euler a\", \"DPM++ 2M Karras\", …)."); }
@@ -79,10 +79,10 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
             errors.Add(msg);
             return;
         }
-        if (c.Preprocessor == ControlOptions.NoPreprocessor) return;
+        if (c.Preprocessor == ControlParameters.NoPreprocessor) return;
         var pre = plugin.FindPreprocessor(c.Preprocessor);
         if (pre is null) errors.Add(PreprocessorLookup.NotFound(plugin, c.Preprocessor, who));
-        else ValidateOptionNames(who, pre, c.PreprocessorOptions, errors);
+        else ValidateOptionNames(who, pre, c.Options, errors);
     }
 
     static void ValidateOptionNames(string who, Abstractions.IPreprocessor pre, IReadOnlyDictionary<string, string> options, List<string> errors)

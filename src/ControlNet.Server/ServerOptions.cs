@@ -23,6 +23,9 @@ public sealed record ServerOptions
     public IReadOnlyList<string> Controls { get; init; } = [];
 
     public string? Tokenizer { get; init; }
+
+    /// <summary>CLIP vision model for T2I style adapters among <see cref="Controls"/> (openai/clip-vit-large-patch14 folder or weights file).</summary>
+    public string? ClipVision { get; init; }
     public string Device { get; init; } = "cpu";
     public string DType { get; init; } = "fp32";
 

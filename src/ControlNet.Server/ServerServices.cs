@@ -21,6 +21,7 @@ public static class ServerServices
         {
             o.BaseModel = models.BaseModel;
             o.Tokenizer = options.Tokenizer;
+            o.ClipVision = options.ClipVision;
             o.Device = options.Device;
             o.DType = options.DType;
             // The model folder's size and guidance scale (the toy model is trained at 32 px), else the SDK's.
@@ -31,7 +32,7 @@ public static class ServerServices
         });
         // Requests send condition maps the server made itself (the A1111 unit's module may be another type's preprocessor).
         foreach (var c in models.ControlNets)
-            builder.AddControl(c.Name, c.Model, o => { o.Plugin = c.Type; o.Preprocessor = ControlOptions.NoPreprocessor; });
+            builder.AddControl(c.Name, c.Model, o => o with { Plugin = c.Type, Preprocessor = ControlOptions.NoPreprocessor });
         services.AddSingleton<JobRunner>();
         services.AddSingleton<A1111Translator>();
         return services;

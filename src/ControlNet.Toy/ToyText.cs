@@ -81,4 +81,19 @@ public static class ToyText
 
     static void WriteText(string path, string text) =>
         Checkpoints.AtomicFile.Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); });
+
+    /// <summary>
+    /// The toy text side of a model folder (what <c>controlnet train-base</c> makes on its first run): the tokenizer files
+    /// and the frozen seeded encoder's config and fp16 weights, at the names <paramref name="manifest"/> gives.
+    /// </summary>
+    public static void WriteTextSide(string modelFolder, Pipelines.ModelFolderManifest manifest, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var tokenizerFolder = Path.Combine(modelFolder, manifest.Tokenizer);
+        WriteTokenizer(tokenizerFolder);
+        var tokenizer = ClipTokenizer.FromFolder(tokenizerFolder);
+        using var encoder = CreateEncoder(tokenizer, seed);
+        ModelFolder.WriteTextEncoderConfig(encoder.Config, Path.Combine(modelFolder, manifest.TextEncoderConfig));
+        ModelFolder.WriteWeights(encoder, Path.Combine(modelFolder, manifest.TextEncoder), Checkpoints.TensorDType.F16);
+    }
 }

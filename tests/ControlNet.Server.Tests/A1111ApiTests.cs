@@ -134,7 +134,7 @@ public sealed class A1111ApiTests(ToyServerFixture fixture) : IClassFixture<ToyS
         var names = modules.GetProperty("module_list").EnumerateArray().Select(e => e.GetString()).ToArray();
         Assert.Contains("none", names);
         Assert.Contains("canny", names);
-        Assert.DoesNotContain("depth_midas", names);                                      // no neural annotators here
+        Assert.DoesNotContain("seg_ofade20k", names);                                     // an estimator the SDK does not have
         Assert.True(modules.GetProperty("module_detail").GetProperty("canny").GetProperty("sliders").GetArrayLength() == 3);
         var types = (await Server.GetJsonAsync("/controlnet/control_types")).GetProperty("control_types");
         var canny = types.EnumerateObject().Single(p => p.Value.GetProperty("default_option").GetString() == "canny").Value;
@@ -171,7 +171,7 @@ public sealed class A1111ApiTests(ToyServerFixture fixture) : IClassFixture<ToyS
         Assert.Equal(64, map.Width);
         Assert.Contains(map.Data!, b => b == 255);
 
-        (status, json) = await Server.PostAsync("/controlnet/detect", new { controlnet_module = "depth_midas", controlnet_input_images = new[] { TestImages.SquareBase64() } });
+        (status, json) = await Server.PostAsync("/controlnet/detect", new { controlnet_module = "seg_ofade20k", controlnet_input_images = new[] { TestImages.SquareBase64() } });
         Assert.Equal(422, status);
         Assert.Contains("neural annotator", json.GetProperty("error").GetString());
         Assert.Equal("controlnet_module", json.GetProperty("detail")[0].GetProperty("loc")[1].GetString());

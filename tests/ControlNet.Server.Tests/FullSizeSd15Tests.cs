@@ -2,22 +2,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ControlNet.Checkpoints;
 using ControlNet.Hosting.Imaging;
+using ControlNet.Tests;
 
 namespace ControlNet.Server.Tests;
-
-/// <summary>
-/// A fact skipped (visibly) unless CONTROLNET_SERVER_FULL_SIZE_TESTS=1. Not in test.runsettings: the server process
-/// reached 17 GB RSS with these files on a 23 GB machine shared with other jobs, too much beside the other test projects'
-/// full-size checks that CI runs at the same time; run it alone.
-/// </summary>
-public sealed class FullSizeFactAttribute : FactAttribute
-{
-    public FullSizeFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("CONTROLNET_SERVER_FULL_SIZE_TESTS") != "1")
-            Skip = "Writes ~2.8 GB of full-size SD 1.5 files and needs ~17 GB of RAM; set CONTROLNET_SERVER_FULL_SIZE_TESTS=1 to run it alone.";
-    }
-}
 
 /// <summary>
 /// The server on what users run: an SD 1.5 single file and a ControlNet 1.1 file in the real layouts (random fp16
@@ -29,6 +16,7 @@ public sealed class FullSizeSd15Tests
     [FullSizeFact]
     public async Task The_a1111_and_own_endpoints_serve_a_full_size_SD15_file_with_a_controlnet_at_64px()
     {
+        using var gate = FullSizeGate.Enter();   // peak ~6.4 GB; not beside the other projects' full-size tests
         var dir = Directory.CreateTempSubdirectory("controlnet-server-sd15-").FullName;
         try
         {

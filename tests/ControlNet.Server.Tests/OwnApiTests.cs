@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ControlNet.Hosting.Imaging;
+using ControlNet.Hosting.Runs;
 using ControlNet.Server.Jobs;
 
 namespace ControlNet.Server.Tests;
@@ -56,6 +57,34 @@ public sealed class OwnApiTests(ToyServerFixture fixture) : IClassFixture<ToySer
         var recorded = JsonSerializer.Deserialize<JobSpec>(meta[JobRunner.JobKey], ServerJson.Options)!;
         Assert.Equal(Pipelines.CfgResolutionWeighting.Paper, recorded.Controls[0].CfgResolutionWeighting);
         Assert.Equal("(omitted)", recorded.Controls[0].Image);                                  // the metadata carries no inputs
+        // The library wrote the PNG as the CLI does: the run (every control setting; the images are not in it) is in it too.
+        var run = GenerationRun.FromJson(meta[RunMetadata.RunKey], "the PNG's run");
+        Assert.Equal((21L, 6, "dpmpp_2m"), (run.Seed, run.Steps, run.Sampler));
+        Assert.Equal(("canny", "canny", 0.8, Pipelines.CfgResolutionWeighting.Paper, Pipelines.ResizeMode.JustResize),
+            (run.Controls[0].Type, run.Controls[0].Preprocessor, run.Controls[0].Strength, run.Controls[0].CfgResolutionWeighting, run.Controls[0].Resize));
+        Assert.Equal((true, Pipelines.GuessModeVariant.Diffusers, "none"), (run.Controls[1].GuessMode, run.Controls[1].GuessModeVariant, run.Controls[1].Preprocessor));
+        Assert.All(run.Controls, c => Assert.Equal("", c.Image));
+    }
+
+    [Fact]
+    public async Task Pixel_perfect_detects_the_map_at_the_size_generated()
+    {
+        async Task<int> MapWidth(bool pixelPerfect)
+        {
+            var (status, accepted) = await Server.PostAsync("/v1/generate", new
+            {
+                prompt = "square", steps = 1, seed = 3, width = 128, height = 128,
+                controls = new[] { new { model = "canny", preprocessor = "canny", image = TestImages.SquareBase64(64), pixelPerfect } },
+            });
+            Assert.True(status == 202, accepted.ToString());
+            var id = accepted.GetProperty("id").GetString()!;
+            Assert.Equal("Done", (await fixture.WaitDoneAsync(id)).ToString());
+            var job = await Server.GetJsonAsync($"/v1/jobs/{id}");
+            var map = job.GetProperty("images").EnumerateArray().Single(i => i.GetProperty("kind").GetString() == "map");
+            return ImageFile.LoadRgb(await Server.Http.GetByteArrayAsync(map.GetProperty("url").GetString()), "map").Width;
+        }
+        Assert.Equal(128, await MapWidth(pixelPerfect: true));      // detected at the 128 px it is used at (the 64 px input scaled by 2)
+        Assert.NotEqual(128, await MapWidth(pixelPerfect: false));  // canny's own detect resolution otherwise
     }
 
     [Fact]

@@ -35,11 +35,11 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? Negative { get; init; }
 
         [CommandOption("--width <PX>")]
-        [Description("Image width, a multiple of 8. Default: the model folder's image_size (toy model), else 512.")]
+        [Description("Image width, a positive multiple of 8 (SD's autoencoder factor). Default: the model folder's image_size (toy model), else 512.")]
         public int? Width { get; init; }
 
         [CommandOption("--height <PX>")]
-        [Description("Image height, a multiple of 8. Default: as --width.")]
+        [Description("Image height, a positive multiple of 8. Default: as --width.")]
         public int? Height { get; init; }
 
         [CommandOption("--steps <N>")]
@@ -113,6 +113,10 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [CommandOption("--vae <VAE>")]
         [Description("taesd:FOLDER decodes with the TAESD tiny autoencoder (taesd_decoder.safetensors, optional taesd_encoder.safetensors from madebyollin/taesd) instead of the model's VAE: much faster, slightly less detail.")]
         public string? Vae { get; init; }
+
+        [CommandOption("--clip-vision <PATH>")]
+        [Description("CLIP vision model for a T2I style adapter control (--control style:IMAGE:adapter=t2iadapter_style_sd14v1.pth): the folder or model.safetensors of openai/clip-vit-large-patch14.")]
+        public string? ClipVision { get; init; }
 
         [CommandOption("--config <FILE>")]
         [Description("Run file (JSON with these options' names; docs/cli.md). Options given on the command line override it; --control replaces its controls.")]
@@ -194,6 +198,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             Dtype = s.Dtype ?? run.Dtype,
             WeightsDtype = s.WeightsDtype ?? run.WeightsDtype,
             Vae = s.Vae ?? run.Vae,
+            ClipVision = s.ClipVision ?? run.ClipVision,
             Prompt = s.Prompt ?? run.Prompt,
             Negative = s.Negative ?? run.Negative,
             Width = s.Width ?? run.Width,

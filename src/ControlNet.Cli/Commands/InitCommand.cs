@@ -18,8 +18,8 @@ public sealed class InitCommand : Command<InitCommand.Settings>
         public string? Base { get; init; }
 
         [CommandOption("--arch <ARCH>")]
-        [Description("With --random: the architecture to generate. Only sd15.")]
-        public string? Arch { get; init; }
+        [Description("With --random: the architecture to generate. Only sd15 (the default).")]
+        public string Arch { get; init; } = "sd15";
 
         [CommandOption("--random")]
         [Description("Write random-weight files of full size in the original layout (benchmarks, tests without downloads).")]
@@ -44,7 +44,7 @@ public sealed class InitCommand : Command<InitCommand.Settings>
         public override Spectre.Console.ValidationResult Validate()
         {
             if (Out == "") return Spectre.Console.ValidationResult.Error("init needs --out FILE.");
-            if ((Base is null) == !Random) return Spectre.Console.ValidationResult.Error("init needs exactly one of --base MODEL or --arch sd15 --random.");
+            if ((Base is null) == !Random) return Spectre.Console.ValidationResult.Error("init needs exactly one of --base MODEL or --random.");
             if (Random && Arch != "sd15") return Spectre.Console.ValidationResult.Error($"--arch '{Arch}' is not supported with --random; use --arch sd15.");
             return Spectre.Console.ValidationResult.Success();
         }

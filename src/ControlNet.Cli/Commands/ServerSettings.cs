@@ -19,6 +19,10 @@ public class ServerSettings : PluginFolderSettings
     [Description("Folder with vocab.json + merges.txt overriding the model's tokenizer (default: the model's own, else CLIP ViT-L/14's bundled vocabulary).")]
     public string? Tokenizer { get; init; }
 
+    [CommandOption("--clip-vision <PATH>")]
+    [Description("CLIP vision model for a T2I style adapter among --control (style=t2iadapter_style_sd14v1.pth): the folder or model.safetensors of openai/clip-vit-large-patch14.")]
+    public string? ClipVision { get; init; }
+
     [CommandOption("--device <DEVICE>")]
     [Description("cpu (default), cuda or cuda:N.")]
     public string? Device { get; init; }
@@ -53,6 +57,7 @@ public class ServerSettings : PluginFolderSettings
         BaseModel = Model is null ? null : LocalOrId(Model),
         Controls = Controls,
         Tokenizer = Tokenizer is null ? null : Path.GetFullPath(Tokenizer),
+        ClipVision = ClipVision is null ? null : Path.GetFullPath(ClipVision),
         Device = Device ?? start.Device,
         DType = Dtype ?? start.DType,
         Redis = Redis,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ControlNet.Hosting.Runs;
+using ControlNet.Pipelines;
 
 namespace ControlNet.Cli.Generation;
 
@@ -34,15 +35,17 @@ public static class ControlSpec
             var value = pair[(eq + 1)..].Trim();
             control = key switch
             {
-                "model" or "adapter" => control with { Model = value },
+                "model" => control with { Model = value },
+                // adapter= says what the file must be: a ControlNet there is an error naming model= as the fix.
+                "adapter" => control with { Model = ControlNetPipelineLoader.RequireAdapter(value) },
                 "strength" or "scale" => control with { Strength = Number(spec, key, value) },
                 "start" => control with { Start = Number(spec, key, value) },
                 "end" or "factor" => control with { End = Number(spec, key, value) },
-                "mode" => control with { Mode = value },
-                "guess" => control with { Guess = value.Length == 0 || Bool(spec, key, value) },
+                "mode" => control with { Mode = Parse(spec, value, ControlModeNames.Mode) },
+                "guess" => control with { GuessMode = value.Length == 0 || Bool(spec, key, value) },
                 "pixel-perfect" or "pixel_perfect" => control with { PixelPerfect = value.Length == 0 || Bool(spec, key, value) },
-                "resize" => control with { Resize = value },
-                "pre" => control with { Pre = value },
+                "resize" => control with { Resize = Parse(spec, value, ControlModeNames.Resize) },
+                "pre" => control with { Preprocessor = value },
                 _ => control,
             };
             if (!Keys.Contains(key)) extra[key] = value;
@@ -53,6 +56,12 @@ public static class ControlSpec
     static double Number(string spec, string key, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
             : throw Usage(spec, $"{key} must be a number, got '{value}'");
+
+    static T Parse<T>(string spec, string value, Func<string, T> parse)
+    {
+        try { return parse(value); }
+        catch (ArgumentException e) { throw Usage(spec, e.Message.TrimEnd('.')); }
+    }
 
     static bool Bool(string spec, string key, string value) => value.ToLowerInvariant() switch
     {

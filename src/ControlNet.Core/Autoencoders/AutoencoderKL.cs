@@ -115,7 +115,7 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
     {
         if (t.dim() != 4 || t.shape[1] != channels)
             throw new ArgumentException($"The {what} must be [B, {channels}, H, W], got [{string.Join(", ", t.shape)}].");
-        if (t.shape[2] % multiple != 0 || t.shape[3] % multiple != 0)
-            throw new ArgumentException($"The {what} size {t.shape[3]}×{t.shape[2]} is not a multiple of {multiple}; resize or crop it to a multiple of {multiple} (SD: 8, apps use 64).");
+        if ((Pipelines.ImageSize.Problem(t.shape[3], multiple) ?? Pipelines.ImageSize.Problem(t.shape[2], multiple)) is { } problem)
+            throw new ArgumentException($"The {what} size {t.shape[3]}×{t.shape[2]}: a side {problem} Resize or crop it.");
     }
 }

@@ -46,8 +46,8 @@ public sealed class TinyAutoencoder : nn.Module, IAutoencoder
         if (encoder is null)
             throw new InvalidOperationException($"This TAESD was loaded without {EncoderFileStem}.safetensors, so it can only decode; put the encoder file next to the decoder, or encode with the full VAE.");
         Check(image, 3, "image");
-        if (image.shape[2] % 8 != 0 || image.shape[3] % 8 != 0)
-            throw new ArgumentException($"The image size {image.shape[3]}×{image.shape[2]} is not a multiple of 8; resize or crop it.");
+        if ((Pipelines.ImageSize.Problem(image.shape[3], DownscaleFactor) ?? Pipelines.ImageSize.Problem(image.shape[2], DownscaleFactor)) is { } problem)
+            throw new ArgumentException($"The image size {image.shape[3]}×{image.shape[2]}: a side {problem} Resize or crop it.");
         using var scope = NewDisposeScope();
         return encoder.call((image + 1) / 2).MoveToOuterDisposeScope();     // [−1, 1] → [0, 1]
     }

@@ -44,9 +44,21 @@ public sealed class Checkpoint : IDisposable
 
     public bool Has(ModelComponent c) => _components.ContainsKey(c);
 
-    public ComponentWeights this[ModelComponent c] => _components.TryGetValue(c, out var w) ? w
-        : throw new InvalidDataException($"'{Source}' ({Format}) has no {c.DisplayName()} weights; it holds: {string.Join(", ", _components.Keys.Select(k => k.DisplayName()))}. " +
-            (c is ModelComponent.ControlNet or ModelComponent.T2IAdapter ? "Pass a ControlNet file (e.g. control_v11p_sd15_canny.pth or lllyasviel/control_v11p_sd15_canny) or a T2I-Adapter (e.g. t2iadapter_depth_sd14v1.pth)." : "Pass a Stable Diffusion 1.5 model (e.g. v1-5-pruned-emaonly.safetensors or a diffusers folder)."));
+    public ComponentWeights this[ModelComponent c] => _components.TryGetValue(c, out var w) ? w : throw new InvalidDataException(Missing(c));
+
+    /// <summary>Why <paramref name="c"/> is not here, in one line; an adapter where a ControlNet belongs (or the reverse) says which it is and where it goes.</summary>
+    string Missing(ModelComponent c)
+    {
+        var adapter = _components.Keys.FirstOrDefault(k => k is ModelComponent.T2IAdapter or ModelComponent.StyleAdapter);
+        if (c == ModelComponent.ControlNet && adapter is ModelComponent.T2IAdapter or ModelComponent.StyleAdapter)
+            return $"'{Source}' is a {adapter.DisplayName()}, not a ControlNet; pass a ControlNet here (e.g. control_v11p_sd15_canny.pth), and use the adapter with generate --control TYPE:IMAGE:adapter={Path.GetFileName(Source)}.";
+        if (c is ModelComponent.T2IAdapter or ModelComponent.StyleAdapter && _components.ContainsKey(ModelComponent.ControlNet))
+            return $"'{Source}' is a ControlNet, not a {c.DisplayName()}; pass it as model={Path.GetFileName(Source)} in --control (adapter= takes T2I-Adapter files such as t2iadapter_depth_sd14v1.pth).";
+        return $"'{Source}' ({Format}) has no {c.DisplayName()} weights; it holds: {string.Join(", ", _components.Keys.Select(k => k.DisplayName()))}. " +
+            (c is ModelComponent.ControlNet or ModelComponent.T2IAdapter or ModelComponent.StyleAdapter
+                ? "Pass a ControlNet file (e.g. control_v11p_sd15_canny.pth or lllyasviel/control_v11p_sd15_canny) or a T2I-Adapter (e.g. t2iadapter_depth_sd14v1.pth)."
+                : "Pass a Stable Diffusion 1.5 model (e.g. v1-5-pruned-emaonly.safetensors or a diffusers folder).");
+    }
 
     /// <summary>
     /// Strictly loads one component into a module whose state_dict() keys are the canonical names

@@ -43,6 +43,12 @@ public static class CheckpointDetector
             else unprefixed.Add(t);
         }
 
+        // The style adapter shares TencentARC's "adapter." prefix with the spatial ones: its style_embedding tells it apart.
+        if (groups.TryGetValue(ModelComponent.T2IAdapter, out var prefixed) && prefixed.Any(t => t.Name == "style_embedding"))
+        {
+            groups.Remove(ModelComponent.T2IAdapter);
+            groups[ModelComponent.StyleAdapter] = prefixed;
+        }
         var layouts = groups.Keys.ToDictionary(c => c, _ => KeyLayout.Ldm);
         // T2I-Adapter: TencentARC's prefixed keys and diffusers' keys share "adapter."; only diffusers nests ".resnets.".
         if (groups.TryGetValue(ModelComponent.T2IAdapter, out var adapter) && adapter.Any(t => t.Name.Contains(".resnets.", StringComparison.Ordinal)))
@@ -135,8 +141,7 @@ public static class CheckpointDetector
         // TencentARC T2I-Adapter files (t2iadapter_*_sd14v1.pth) carry no prefix: full adapters start with conv_in, light ones with an extractor.
         if (keys.Contains("conv_in.weight") && keys.Contains("body.0.block1.weight")) return (ModelComponent.T2IAdapter, KeyLayout.Ldm);
         if (keys.Contains("body.0.in_conv.weight") && keys.Contains("body.0.out_conv.weight")) return (ModelComponent.T2IAdapter, KeyLayout.Ldm);
-        if (keys.Contains("style_embedding"))
-            throw new NotSupportedException("The file is a T2I style adapter (t2iadapter_style: it feeds CLIP image tokens to the cross-attention), which is not supported; use a spatial T2I-Adapter (depth, canny, sketch, openpose, seg, color) or a ControlNet.");
+        if (keys.Contains("style_embedding")) return (ModelComponent.StyleAdapter, KeyLayout.Ldm);
         return (null, KeyLayout.Ldm);
     }
 

@@ -53,7 +53,7 @@ public sealed record CheckpointReport(
             foreach (var x in Components)
             {
                 w.WriteStartObject();
-                w.WriteString("component", x.Kind switch { ModelComponent.Unet => "unet", ModelComponent.ControlNet => "controlnet", ModelComponent.Vae => "vae", ModelComponent.T2IAdapter => "t2i_adapter", _ => "text_encoder" });
+                w.WriteString("component", x.Kind switch { ModelComponent.Unet => "unet", ModelComponent.ControlNet => "controlnet", ModelComponent.Vae => "vae", ModelComponent.T2IAdapter => "t2i_adapter", ModelComponent.StyleAdapter => "t2i_style_adapter", _ => "text_encoder" });
                 w.WriteString("layout", x.Layout == KeyLayout.Ldm ? "ldm" : "diffusers");
                 w.WriteNumber("tensors", x.Tensors);
                 w.WriteNumber("parameters", x.Parameters);

@@ -50,11 +50,22 @@ public sealed class ComponentWeights
     /// <summary>The same tensors in diffusers naming (for writing diffusers files).</summary>
     public IEnumerable<TensorRef> AsDiffusers()
     {
+        if (Component == ModelComponent.StyleAdapter)
+            throw new NotSupportedException($"'{Source}' is a T2I style adapter, which diffusers has no class for; it only has TencentARC's layout (convert it with --to ldm, e.g. to change its dtype).");
+        if (Component == ModelComponent.T2IAdapter)
+        {
+            // The adapter's body (full or light, blocks per level) decides its diffusers names.
+            var config = Models.Adapters.T2IAdapterConfig.FromWeights(this);
+            return Tensors.Select(t => KeyMap.T2IAdapterToDiffusers(t, config) ?? throw new InvalidDataException($"'{Source}': T2I-Adapter key '{t.Name}' has no diffusers name; the file is not a TencentARC adapter."));
+        }
         // Block numbers differ between layouts: map with the catalogue architecture these weights have (else SD 1.x / 2.x).
         var unet = Models.ArchitectureCatalog.Detect(this)?.Architecture;
         return Tensors.Select(t => KeyMap.ToDiffusers(Component, t, unet) ?? throw new InvalidOperationException($"{Component.DisplayName()} key '{t.Name}' has no diffusers name in the key map."));
     }
 
     /// <summary>The same tensors with the original single-file prefix (model.diffusion_model., control_model., ...).</summary>
-    public IEnumerable<TensorRef> AsLdmSingleFile() => Tensors.Select(t => t.As(Component.LdmPrefix() + t.Name));
+    /// <remarks>T2I-Adapters are the exception: their original files (TencentARC's t2iadapter_*_sd14v1.pth) carry no prefix, so neither does this.</remarks>
+    public IEnumerable<TensorRef> AsLdmSingleFile() => Component is ModelComponent.T2IAdapter or ModelComponent.StyleAdapter
+        ? Tensors
+        : Tensors.Select(t => t.As(Component.LdmPrefix() + t.Name));
 }

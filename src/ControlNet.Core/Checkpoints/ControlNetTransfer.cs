@@ -12,6 +12,8 @@ public static class ControlNetTransfer
 {
     public static IReadOnlyList<TensorRef> Compute(Checkpoint control, Checkpoint sd15, Checkpoint other)
     {
+        // A T2I-Adapter has no U-Net twin for any key: it would be copied unchanged. The indexer says what the file is instead.
+        if (!control.Has(ModelComponent.ControlNet)) _ = control[ModelComponent.ControlNet];
         var sdKeys = sd15.ToLdmSingleFile().ToDictionary(t => t.Name);
         var otherKeys = other.ToLdmSingleFile().ToDictionary(t => t.Name);
         var output = new List<TensorRef>();

@@ -15,6 +15,8 @@ public static class DiffusersConfigs
         ModelComponent.ControlNet => Unet(w, "ControlNetModel"),
         ModelComponent.Vae => Vae(w),
         ModelComponent.TextEncoder => Clip(w),
+        ModelComponent.T2IAdapter => T2IAdapter(w),
+        ModelComponent.StyleAdapter => throw new NotSupportedException($"'{w.Source}' is a T2I style adapter, which diffusers has no class for; it only has TencentARC's layout (convert it with --to ldm, e.g. to change its dtype)."),
         _ => throw new ArgumentOutOfRangeException(nameof(w)),
     };
 
@@ -66,6 +68,23 @@ public static class DiffusersConfigs
             o["up_block_types"] = Arr("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D");
         }
         return o;
+    }
+
+    /// <summary>diffusers <c>T2IAdapter</c> config (models/adapter.py); a light adapter lists one width fewer than its levels (its last block repeats the last).</summary>
+    static JsonObject T2IAdapter(ComponentWeights w)
+    {
+        var c = Models.Adapters.T2IAdapterConfig.FromWeights(w);
+        bool full = c.Type == Models.Adapters.T2IAdapterType.Full;
+        return new JsonObject
+        {
+            ["_class_name"] = "T2IAdapter",
+            ["_diffusers_version"] = "0.27.0",
+            ["adapter_type"] = full ? "full_adapter" : "light_adapter",
+            ["channels"] = Arr((full ? c.Channels : c.Channels.Take(c.Levels - 1)).Cast<object>().ToArray()),
+            ["downscale_factor"] = c.DownscaleFactor,
+            ["in_channels"] = c.InChannels,
+            ["num_res_blocks"] = c.NumResBlocks,
+        };
     }
 
     static JsonObject Vae(ComponentWeights w)

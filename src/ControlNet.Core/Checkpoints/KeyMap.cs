@@ -53,6 +53,8 @@ public static class KeyMap
         [ModelComponent.TextEncoder] = new Table(new[] { new Row("text_model.", "text_model.", Inner.Same) }),
         // The T2I-Adapter's rows depend on its body (full or light, blocks per level): see T2IAdapterTable.
         [ModelComponent.T2IAdapter] = new Table(Array.Empty<Row>()),
+        // diffusers has no style adapter: TencentARC's names are the only ones.
+        [ModelComponent.StyleAdapter] = new Table(Array.Empty<Row>()),
     };
 
     static Dictionary<ModelComponent, Table> TablesFor(UNetArchitecture? unet) =>

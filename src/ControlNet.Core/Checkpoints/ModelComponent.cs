@@ -1,7 +1,7 @@
 namespace ControlNet.Checkpoints;
 
 /// <summary>The parts of a Stable Diffusion / ControlNet checkpoint that load into separate modules.</summary>
-public enum ModelComponent { Unet, ControlNet, Vae, TextEncoder, T2IAdapter }
+public enum ModelComponent { Unet, ControlNet, Vae, TextEncoder, T2IAdapter, StyleAdapter }
 
 /// <summary>Key naming of a checkpoint: the original LDM/ControlLDM names or diffusers names.</summary>
 public enum KeyLayout { Ldm, Diffusers }
@@ -20,6 +20,8 @@ public static class ModelComponents
         ModelComponent.TextEncoder => "cond_stage_model.transformer.",
         // TencentARC's loader accepts its keys with or without this prefix; diffusers' T2IAdapter keys all carry it.
         ModelComponent.T2IAdapter => "adapter.",
+        // TencentARC's prefix too; its keys (style_embedding, transformer_layes.*) tell it from a spatial adapter.
+        ModelComponent.StyleAdapter => "adapter.",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
@@ -31,6 +33,8 @@ public static class ModelComponents
         ModelComponent.Vae => "vae",
         ModelComponent.TextEncoder => "text_encoder",
         ModelComponent.T2IAdapter => "adapter",
+        // diffusers has no style adapter; a pipeline folder never holds this one.
+        ModelComponent.StyleAdapter => "style_adapter",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
@@ -44,6 +48,7 @@ public static class ModelComponents
         ModelComponent.Vae => "VAE",
         ModelComponent.TextEncoder => "CLIP text encoder",
         ModelComponent.T2IAdapter => "T2I-Adapter",
+        ModelComponent.StyleAdapter => "T2I style adapter",
         _ => c.ToString(),
     };
 }

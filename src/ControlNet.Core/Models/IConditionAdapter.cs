@@ -1,3 +1,5 @@
+using ControlNet.Abstractions;
+using ControlNet.Pipelines;
 using static TorchSharp.torch;
 
 namespace ControlNet.Models;
@@ -20,8 +22,24 @@ public interface IConditionAdapter
     /// <summary>Condition pixels per latent pixel: the condition is fitted to the latent size times this (8 for SD).</summary>
     int ConditionDownsampling { get; }
 
+    /// <summary>
+    /// True when the adapter's additions are tokens appended to the cross-attention context
+    /// (<see cref="UNetAdditions.ContextTokens"/>: the T2I style adapter) rather than features or residuals. The denoiser
+    /// appends those first, so the other adapters and the U-Net see the extended context (A1111's order).
+    /// </summary>
+    bool AddsContextTokens => false;
+
     /// <summary>Why this adapter cannot steer a U-Net of architecture <paramref name="unet"/>, or null when it can.</summary>
     string? Mismatch(UNetArchitecture unet);
+
+    /// <summary>
+    /// The condition tensor <see cref="EncodeCondition"/> takes, made from the condition map for an output whose
+    /// condition size is <paramref name="width"/> × <paramref name="height"/> (latent size × <see cref="ConditionDownsampling"/>).
+    /// Default: the map fitted to that size with <paramref name="resize"/>; an adapter with its own image preprocessing
+    /// (the style adapter: CLIP's) overrides it.
+    /// </summary>
+    Tensor ConditionTensor(ConditionImage image, int width, int height, ResizeMode resize) =>
+        ImageFitting.ConditionTensor(image, width, height, resize, ConditionChannels);
 
     /// <summary>Encodes the condition [1, ConditionChannels, h·D, w·D] in [0, 1] (D = <see cref="ConditionDownsampling"/>);
     /// called once per generation, the features do not depend on the step.</summary>

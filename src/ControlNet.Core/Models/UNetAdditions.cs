@@ -11,7 +11,9 @@ namespace ControlNet.Models;
 /// <param name="EncoderFeatures">T2I-Adapter: <see cref="UNetArchitecture.InputBlockCount"/> entries, null where nothing is added;
 /// feature i is added to input block i's output, so it flows on through the encoder and into skip i (diffusers
 /// <c>down_intrablock_additional_residuals</c>); null when none</param>
-public sealed record UNetAdditions(IReadOnlyList<Tensor>? Residuals, IReadOnlyList<Tensor?>? EncoderFeatures)
+/// <param name="ContextTokens">T2I style adapter: [n, K, D] tokens appended to the cross-attention context after the text
+/// (TencentARC <c>append_to_context</c>), seen by every cross-attention layer; null when none</param>
+public sealed record UNetAdditions(IReadOnlyList<Tensor>? Residuals, IReadOnlyList<Tensor?>? EncoderFeatures, Tensor? ContextTokens = null)
 {
     public static UNetAdditions None { get; } = new(null, null);
 }

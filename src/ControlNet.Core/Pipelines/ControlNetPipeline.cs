@@ -175,19 +175,17 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         var entry = _controlNets[c.ControlNet];
         var adapter = entry.Model;
         int d = adapter.ConditionDownsampling;
-        var condition = ImageFitting.ConditionTensor(c.Condition, latentWidth * d, latentHeight * d, c.Resize, adapter.ConditionChannels)
+        var condition = adapter.ConditionTensor(c.Condition, latentWidth * d, latentHeight * d, c.Resize)
             .to(Model.DType, Model.Device);                                                                   // [1, 3 | 1, H, W]
         var features = adapter.EncodeCondition(condition);                                                    // ControlNet: [1, MC, h, w]
         var (scales, conditionalOnly) = ControlWeights.For(c, Model.UNet.Architecture, entry.GlobalAveragePooling);
-        return new PreparedControl(c.ControlNet, adapter, features, scales, conditionalOnly, entry.GlobalAveragePooling, c.Start, c.End);
+        return new PreparedControl(c.ControlNet, adapter, features, scales, conditionalOnly, entry.GlobalAveragePooling, c.Start, c.End, c.Strength);
     }
 
     void Validate(GenerationSettings s)
     {
-        int m = Model.SizeMultiple;
-        if (s.Width <= 0 || s.Height <= 0 || s.Width % m != 0 || s.Height % m != 0)
-            throw new ArgumentException($"Size {s.Width}×{s.Height} is not a multiple of {m} (the autoencoder's factor); " +
-                $"use e.g. {Round(s.Width, m)}×{Round(s.Height, m)}.");
+        if (ImageSize.Problem(s.Width, Model.SizeMultiple) is { } width) throw new ArgumentException($"Width {width}");
+        if (ImageSize.Problem(s.Height, Model.SizeMultiple) is { } height) throw new ArgumentException($"Height {height}");
         if (s.Steps < 1) throw new ArgumentException($"Steps must be at least 1, got {s.Steps} (the ControlNet apps use 20).");
         if (s.Steps > GenerationSettings.MaxSteps) throw new ArgumentException($"Steps {s.Steps} is above {GenerationSettings.MaxSteps}; samplers converge in 20–50.");
         if (s.BatchSize < 1) throw new ArgumentException($"Batch size must be at least 1, got {s.BatchSize}.");
@@ -211,7 +209,6 @@ public sealed class ControlNetPipeline : IControlNetPipeline
                 throw new ArgumentException($"Control refers to ControlNet '{c.ControlNet}', which is not loaded; loaded: {(_controlNets.Count == 0 ? "none" : string.Join(", ", _controlNets.Keys))}.");
             ControlWeights.Validate(c);
         }
-        static int Round(int v, int m) => Math.Max(m, (int)Math.Round((double)v / m) * m);
     }
 
     public void Dispose()

@@ -7,6 +7,7 @@ using ControlNet.Models.HintEncoders;
 using ControlNet.Models.Variants;
 using ControlNet.Runtime;
 using ControlNet.Text;
+using ControlNet.Vision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,6 +34,7 @@ public static class ControlNetPipelineLoader
             ? LoadModelFolder(options, device, dtype, log)
             : LoadCheckpoint(options, device, dtype, log);
         var controlNets = new Dictionary<string, PipelineControlNet>();
+        ClipVisionEncoder? vision = null;   // shared by the style adapters; owned by the first
         try
         {
             if (storage is { } s16)
@@ -45,7 +47,15 @@ public static class ControlNetPipelineLoader
             foreach (var (key, source) in options.ControlNets)
             {
                 using var checkpoint = CheckpointLoader.Open(source);
-                // The kind is told by the file's keys: a T2I-Adapter, else a ControlNet (whose absence is the error).
+                // The kind is told by the file's keys: a T2I-Adapter, a style adapter, else a ControlNet (whose absence is the error).
+                if (checkpoint.Has(ModelComponent.StyleAdapter))
+                {
+                    bool owns = vision is null;
+                    vision ??= LoadClipVision(options.ClipVision, checkpoint.Source, device, dtype, log);
+                    controlNets[key] = LoadStyleAdapter(checkpoint, vision, model.UNet.Architecture, owns, device, dtype);
+                    log?.Report($"Loaded '{key}' from {source}: T2I style adapter ({((StyleConditionAdapter)controlNets[key].Model).Adapter.Config.NumTokens} tokens appended to the prompt's context)");
+                    continue;
+                }
                 if (checkpoint.Has(ModelComponent.T2IAdapter))
                 {
                     controlNets[key] = LoadT2IAdapter(checkpoint, model.UNet.Architecture, options.GlobalAveragePooling.Contains(key), device, dtype);
@@ -72,7 +82,61 @@ public static class ControlNetPipelineLoader
         catch
         {
             foreach (var cn in controlNets.Values) (cn.Model as IDisposable)?.Dispose();
+            if (vision is not null && !controlNets.Values.Any(c => c.Model is StyleConditionAdapter)) vision.Dispose();
             model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Checks that a local file or folder named as an adapter (the CLI's <c>adapter=FILE</c>) holds a T2I-Adapter or a
+    /// style adapter: a ControlNet there is a one-line error naming the file and <c>model=</c> as the fix. Hub ids and
+    /// paths that do not exist pass unchanged (loading reports them).
+    /// </summary>
+    public static string RequireAdapter(string source)
+    {
+        if (!File.Exists(source) && !Directory.Exists(source)) return source;
+        using var checkpoint = CheckpointLoader.Open(source);
+        if (!checkpoint.Has(ModelComponent.T2IAdapter) && !checkpoint.Has(ModelComponent.StyleAdapter))
+            _ = checkpoint[ModelComponent.T2IAdapter];   // throws, saying what the file is instead
+        return source;
+    }
+
+    /// <summary>The CLIP vision model of the style adapters, or a one-line error when none was given.</summary>
+    static ClipVisionEncoder LoadClipVision(string? path, string adapterSource, Device device, ScalarType dtype, IProgress<string>? log)
+    {
+        if (path is null)
+            throw new ArgumentException($"'{adapterSource}' is a T2I style adapter: it reads the style image with CLIP ViT-L/14's vision model, which is no part of Stable Diffusion. " +
+                "Pass the folder or model.safetensors of openai/clip-vit-large-patch14 with --clip-vision (ControlNetOptions.ClipVision).");
+        log?.Report($"Loading the CLIP vision model from {path}");
+        return ClipVisionEncoder.Load(path, device, dtype);
+    }
+
+    /// <summary>
+    /// Builds the style adapter the checkpoint holds (its sizes read from the weights), loads it strictly and pairs it with
+    /// <paramref name="vision"/>; a file for another base model or vision width is a one-line error naming it.
+    /// </summary>
+    /// <param name="ownsVision">whether the adapter disposes <paramref name="vision"/> (it is then disposed here on failure too)</param>
+    public static PipelineControlNet LoadStyleAdapter(Checkpoint checkpoint, ClipVisionEncoder vision, UNetArchitecture unet, bool ownsVision, Device device, ScalarType dtype)
+    {
+        StyleAdapter? adapter = null;
+        try
+        {
+            var config = StyleAdapterConfig.FromWeights(checkpoint[ModelComponent.StyleAdapter]);
+            if (config.Mismatch(unet) is { } why)
+                throw new InvalidDataException($"The T2I style adapter '{checkpoint.Source}' does not fit the base model: {why}.");
+            if (config.Width != vision.Config.HiddenSize)
+                throw new InvalidDataException($"The T2I style adapter '{checkpoint.Source}' reads CLIP vision states {config.Width} wide but the CLIP vision model is {vision.Config.HiddenSize} wide; " +
+                    "pass openai/clip-vit-large-patch14 (1024 wide) as the CLIP vision model.");
+            adapter = new StyleAdapter(config, device, dtype);
+            checkpoint.LoadInto(adapter, ModelComponent.StyleAdapter);
+            adapter.eval();
+            return new PipelineControlNet(new StyleConditionAdapter(adapter, vision, unet, ownsVision));
+        }
+        catch
+        {
+            adapter?.Dispose();
+            if (ownsVision) vision.Dispose();
             throw;
         }
     }

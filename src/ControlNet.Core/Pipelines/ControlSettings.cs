@@ -1,23 +1,30 @@
+using System.Diagnostics.CodeAnalysis;
 using ControlNet.Abstractions;
 
 namespace ControlNet.Pipelines;
 
-/// <summary>One ControlNet's part in a generation: which model, its condition image and every knob.</summary>
-public sealed record ControlSettings
+/// <summary>
+/// One ControlNet's part in a generation as the pipeline takes it: the control's <see cref="ControlParameters"/> plus
+/// what only exists once a host has resolved and preprocessed the request, the key of a loaded ControlNet and the
+/// condition map. A separate type because that information differs in kind: a run file, a registration or a server
+/// request names a model and carries an input (path, image, base64), this carries the finished map. The preprocessing
+/// settings it inherits say how the map was made; the pipeline reads the rest.
+/// </summary>
+public sealed record ControlSettings : ControlParameters
 {
+    public ControlSettings() { }
+
+    /// <summary>The control's <paramref name="settings"/> for the loaded ControlNet <paramref name="controlNet"/> with its map.</summary>
+    [SetsRequiredMembers]
+    public ControlSettings(string controlNet, ConditionImage condition, ControlParameters settings) : base(settings)
+    {
+        ControlNet = controlNet;
+        Condition = condition;
+    }
+
     /// <summary>Key of a ControlNet loaded into the pipeline (<see cref="IControlNetPipeline.ControlNets"/>).</summary>
     public required string ControlNet { get; init; }
+
     /// <summary>The already preprocessed condition map (white on black, RGB or gray; a mask marks inpaint pixels as −1).</summary>
     public required ConditionImage Condition { get; init; }
-    public double Strength { get; init; } = 1.0;
-    /// <summary>First fraction of the schedule the ControlNet is active in (call i of N is in when Start ≤ i/N and (i+1)/N ≤ End).</summary>
-    public double Start { get; init; } = 0.0;
-    /// <summary>Last fraction of the schedule the ControlNet is active in.</summary>
-    public double End { get; init; } = 1.0;
-    public ControlMode Mode { get; init; } = ControlMode.Balanced;
-    /// <summary>The paper's guess mode: control on the conditional pass only, with the variant's per-residual scales.</summary>
-    public bool GuessMode { get; init; }
-    public GuessModeVariant GuessModeVariant { get; init; } = GuessModeVariant.Original;
-    public CfgResolutionWeighting CfgResolutionWeighting { get; init; } = CfgResolutionWeighting.Off;
-    public ResizeMode Resize { get; init; } = ResizeMode.CropAndResize;
 }

@@ -45,6 +45,7 @@ public sealed class GuidedDenoiser
         using var scope = NewDisposeScope();
         var (input, t, context) = Batch(x, timestep);
         var added = Additions(x, input, t, context, callIndex);
+        if (added.ContextTokens is { } tokens) context = torch.cat([context, tokens], 1);          // [2B | B, T + ΣK, D]
         var eps = _unet.Forward(input, t, context, added.Residuals, encoderAdditions: added.EncoderFeatures).to_type(ScalarType.Float32);   // [B or 2B, C, h, w]
         if (UsesGuidance)
         {
@@ -78,6 +79,7 @@ public sealed class GuidedDenoiser
         var sum = Additions(x, input, t, context, callIndex);
         foreach (var r in sum.Residuals ?? []) r.MoveToOuterDisposeScope();
         foreach (var f in sum.EncoderFeatures ?? []) f?.MoveToOuterDisposeScope();
+        sum.ContextTokens?.MoveToOuterDisposeScope();
         return sum;
     }
 
@@ -85,16 +87,26 @@ public sealed class GuidedDenoiser
     UNetAdditions Additions(Tensor x, Tensor input, Tensor t, Tensor context, int callIndex)
     {
         long b = x.shape[0];
+        // 1. Context tokens first (A1111's hook order): the spatial adapters below and the U-Net see the extended context.
+        var tokens = ContextTokens(x, t, callIndex);                                          // [2B | B, ΣK, D] or null
+        var cond = _cond;
+        if (tokens is not null)
+        {
+            context = torch.cat([context, tokens], 1);                                        // [2B | B, T + ΣK, D]
+            cond = UsesGuidance ? context.narrow(0, b, b) : context;                          // [B, T + ΣK, D]
+        }
+        // 2. Residuals and encoder features.
         Tensor[]? residuals = null;
         Tensor?[]? encoder = null;
         foreach (var c in _controls)
         {
+            if (c.Adapter.AddsContextTokens) continue;
             if (!ControlWeights.IsActive(callIndex, CallCount, c.Start, c.End)) continue;   // skip the forward entirely
             AdapterForwards++;
             bool condOnly = c.ConditionalOnly && UsesGuidance;
             var cx = condOnly ? x.to_type(_dtype) : input;
             var ct = condOnly ? t[..(int)b] : t;
-            var cc = condOnly ? _cond : context;
+            var cc = condOnly ? cond : context;
             var added = c.Adapter.Additions(c.Features, cx, ct, cc);
             if (added.Residuals is { } outputs)
             {
@@ -117,7 +129,29 @@ public sealed class GuidedDenoiser
                 }
             }
         }
-        return new UNetAdditions(residuals, encoder);
+        return new UNetAdditions(residuals, encoder, tokens);
+    }
+
+    /// <summary>
+    /// The tokens the active token adapters (style) append at call <paramref name="callIndex"/>, each scaled by its control's
+    /// strength, on the conditional pass only: the unconditional half gets as many zero tokens (A1111 multiplies them by its
+    /// conditional mark). A strength of 0 appends nothing, so ε is exactly the plain model's. Null when none is active.
+    /// </summary>
+    Tensor? ContextTokens(Tensor x, Tensor t, int callIndex)
+    {
+        long b = x.shape[0];
+        Tensor? tokens = null;
+        foreach (var c in _controls)
+        {
+            if (!c.Adapter.AddsContextTokens || c.Strength == 0 || !ControlWeights.IsActive(callIndex, CallCount, c.Start, c.End)) continue;
+            AdapterForwards++;
+            var added = c.Adapter.Additions(c.Features, x.to_type(_dtype), t[..(int)b], _cond).ContextTokens
+                ?? throw new InvalidOperationException($"{c.Adapter.Kind} '{c.Key}' says it adds context tokens but returned none.");
+            var scaled = added * c.Strength;                                                  // [B, K, D]
+            if (UsesGuidance) scaled = torch.cat([torch.zeros_like(scaled), scaled], 0);      // [2B, K, D]: zeros for the unconditional half
+            tokens = tokens is null ? scaled : torch.cat([tokens, scaled], 1);                // [2B | B, ΣK, D]
+        }
+        return tokens;
     }
 
     /// <summary>One addition at U-Net location <paramref name="i"/>: the control's scale, pooling and branch.</summary>

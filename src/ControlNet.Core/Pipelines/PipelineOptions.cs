@@ -35,4 +35,9 @@ public sealed record PipelineOptions
     /// (<see cref="ControlNet.Abstractions.IConditionPlugin.HintEncoder"/>); its weights come from the ControlNet file.
     /// A file with the paper's encoder (<c>paper_hint_block.*</c>) is recognised without an entry.</summary>
     public IReadOnlyDictionary<string, HintEncoderChoice> HintEncoders { get; init; } = new Dictionary<string, HintEncoderChoice>();
+    /// <summary>
+    /// The CLIP vision model a T2I style adapter reads its image with (openai/clip-vit-large-patch14: a transformers folder,
+    /// its model.safetensors, or a whole CLIPModel file); needed only when a control is a style adapter, loaded once for all of them.
+    /// </summary>
+    public string? ClipVision { get; init; }
 }

@@ -11,6 +11,7 @@ namespace ControlNet.Pipelines;
 /// <param name="Scales">one factor per U-Net location (input blocks, then the middle block; strength included), see <see cref="ControlWeights.For"/></param>
 /// <param name="ConditionalOnly">true: runs on the conditional half only; the unconditional half gets zero additions</param>
 /// <param name="GlobalAveragePooling">each scaled addition is replaced by its mean over H and W (shuffle)</param>
+/// <param name="Strength">the control's strength: the factor of context tokens (<see cref="UNetAdditions.ContextTokens"/>), which have no U-Net location</param>
 public sealed record PreparedControl(
     string Key,
     IConditionAdapter Adapter,
@@ -19,4 +20,5 @@ public sealed record PreparedControl(
     bool ConditionalOnly,
     bool GlobalAveragePooling,
     double Start,
-    double End);
+    double End,
+    double Strength = 1.0);

@@ -17,8 +17,10 @@ public static class PreviewSampler
     {
         var u = (IUNet)unet;
         autoencoder ??= new IdentityAutoencoder(u.Architecture.InChannels);
-        if (autoencoder.LatentChannels != u.Architecture.InChannels || size % autoencoder.DownscaleFactor != 0)
-            throw new ArgumentException($"Previews need the U-Net's autoencoder ({u.Architecture.InChannels} latent channels) and an image size divisible by its factor {autoencoder.DownscaleFactor}; got {autoencoder.LatentChannels} channels, {size} px.", nameof(autoencoder));
+        if (autoencoder.LatentChannels != u.Architecture.InChannels)
+            throw new ArgumentException($"Previews need the U-Net's autoencoder ({u.Architecture.InChannels} latent channels); got {autoencoder.LatentChannels} channels.", nameof(autoencoder));
+        if (Pipelines.ImageSize.Problem(size, autoencoder.DownscaleFactor) is { } problem)
+            throw new ArgumentException($"The preview size {problem}", nameof(size));
         int latentSize = size / autoencoder.DownscaleFactor;
         var unetType = unet.parameters().First().dtype;
         bool wasTraining = unet.training;

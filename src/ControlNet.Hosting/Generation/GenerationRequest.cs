@@ -32,31 +32,55 @@ public sealed record GenerationRequest
     public IReadOnlyList<string> LoraFolders { get; init; } = [];
     /// <summary>Folders of textual-inversion embeddings; a file's name in the prompt uses it.</summary>
     public IReadOnlyList<string> EmbeddingFolders { get; init; } = [];
+
+    /// <summary>
+    /// The request's values over <paramref name="defaults"/>, without the controls (making their maps needs the
+    /// preprocessors: <see cref="IGenerationService.Resolve"/> does both). Lets a host check a request before any model loads.
+    /// </summary>
+    public Pipelines.GenerationSettings Over(Pipelines.GenerationSettings defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        var d = defaults;
+        return d with
+        {
+            Prompt = Prompt ?? "",
+            NegativePrompt = NegativePrompt ?? d.NegativePrompt,
+            Width = Width ?? d.Width,
+            Height = Height ?? d.Height,
+            Steps = Steps ?? d.Steps,
+            Sampler = Sampler ?? d.Sampler,
+            GuidanceScale = GuidanceScale ?? d.GuidanceScale,
+            Seed = Seed,
+            BatchSize = BatchSize,
+            Eta = Eta ?? d.Eta,
+            InitImage = InitImage,
+            DenoisingStrength = DenoisingStrength ?? d.DenoisingStrength,
+            Mask = Mask,
+            Loras = Loras,
+            LoraFolders = LoraFolders,
+            EmbeddingFolders = EmbeddingFolders,
+            Controls = [],
+        };
+    }
 }
 
-/// <summary>The input for one registered ControlNet; null values take the registration's.</summary>
+/// <summary>
+/// The input for one registered ControlNet and, optionally, its settings for this request. The settings are the one
+/// control-settings record (<see cref="Pipelines.ControlParameters"/>) and are taken whole, not field by field: null
+/// takes the registration's (<see cref="ControlOptions"/>, e.g. <c>AddCanny(strength: 0.8)</c>); given, they replace
+/// them, except that a null <see cref="Pipelines.ControlParameters.Preprocessor"/> keeps the registration's and the
+/// options are laid over the registration's. Start from <see cref="IGenerationService"/>'s registration to change one
+/// knob: <c>options.FindControl("canny") with { Strength = 0.5 }</c>.
+/// </summary>
 public sealed record ControlInput
 {
     /// <summary>The key given to AddControl.</summary>
     public required string Control { get; init; }
-    /// <summary>What the preprocessor reads (an image, or file bytes such as OpenPose JSON), or the condition map itself when <see cref="Preprocessor"/> is "none".</summary>
+    /// <summary>What the preprocessor reads (an image, or file bytes such as OpenPose JSON), or the condition map itself when the preprocessor is "none".</summary>
     public required PreprocessorSource Source { get; init; }
-    /// <summary>Preprocessor id, or "none" when <see cref="Source"/> already is a condition map.</summary>
-    public string? Preprocessor { get; init; }
-    /// <summary>Preprocessor options laid over the registration's.</summary>
-    public IReadOnlyDictionary<string, string>? Options { get; init; }
-    public double? Strength { get; init; }
-    public double? Start { get; init; }
-    public double? End { get; init; }
-    public Pipelines.ControlMode? Mode { get; init; }
-    public bool? GuessMode { get; init; }
-    public Pipelines.GuessModeVariant? GuessModeVariant { get; init; }
-    /// <summary>The paper's CFG resolution weighting (§3.4) for this request; null takes the registration's.</summary>
-    public Pipelines.CfgResolutionWeighting? CfgResolutionWeighting { get; init; }
-    public Pipelines.ResizeMode? Resize { get; init; }
-    /// <summary>A1111 pixel perfect for this request (the detect resolution from the image, output size and resize mode); null takes the registration's.</summary>
-    public bool? PixelPerfect { get; init; }
+    /// <summary>This request's settings of the control; null = the registration's.</summary>
+    public Pipelines.ControlParameters? Settings { get; init; }
 
-    /// <summary>An image for the control registered as <paramref name="control"/>.</summary>
+    /// <summary>An image for the control registered as <paramref name="control"/>, with the registration's settings.</summary>
     public static ControlInput From(string control, ConditionImage image) => new() { Control = control, Source = PreprocessorSource.From(image) };
 }

@@ -22,27 +22,8 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
     public GenerationSettings Resolve(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var d = _defaults;
-        var settings = d with
-        {
-            Prompt = request.Prompt ?? "",
-            NegativePrompt = request.NegativePrompt ?? d.NegativePrompt,
-            Width = request.Width ?? d.Width,
-            Height = request.Height ?? d.Height,
-            Steps = request.Steps ?? d.Steps,
-            Sampler = request.Sampler ?? d.Sampler,
-            GuidanceScale = request.GuidanceScale ?? d.GuidanceScale,
-            Seed = request.Seed,
-            BatchSize = request.BatchSize,
-            Eta = request.Eta ?? d.Eta,
-            InitImage = request.InitImage,
-            DenoisingStrength = request.DenoisingStrength ?? d.DenoisingStrength,
-            Mask = request.Mask,
-            Loras = request.Loras,
-            LoraFolders = request.LoraFolders,
-            EmbeddingFolders = request.EmbeddingFolders,
-            Controls = request.Controls.Select(c => ResolveControl(c, request.Width ?? d.Width, request.Height ?? d.Height, cancellationToken)).ToArray(),
-        };
+        var settings = request.Over(_defaults);
+        settings = settings with { Controls = request.Controls.Select(c => ResolveControl(c, settings.Width, settings.Height, cancellationToken)).ToArray() };
         var errors = new List<string>();
         ControlNetOptionsValidator.ValidateDefaults(settings, errors, prefix: "Request ");
         foreach (var c in settings.Controls) ControlNetOptionsValidator.ValidateSchedule($"Control '{c.ControlNet}'", c.Strength, c.Start, c.End, errors);
@@ -55,35 +36,29 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
         var reg = _options.FindControl(input.Control) ?? throw new ArgumentException(
             $"The request names control '{input.Control}', which is not registered. Registered: " +
             $"{(_options.Controls.Count == 0 ? "(none)" : string.Join(", ", _options.Controls.Select(c => c.Key)))}; add it with AddControl(\"{input.Control}\", model).");
-        var preId = input.Preprocessor ?? reg.Preprocessor;
+        // The request's settings whole, or the registration's (ControlInput says why not field by field).
+        ControlParameters settings = input.Settings ?? reg;
+        var preId = settings.Preprocessor ?? reg.Preprocessor;
         ConditionImage map;
-        if (preId == ControlOptions.NoPreprocessor)
+        if (preId == ControlParameters.NoPreprocessor)
+        {
             map = input.Source.RequireImage($"{reg.Key} (pre=none)");
+            settings = settings with { Preprocessor = preId };
+        }
         else
         {
             var pre = catalog.Get(reg.PluginId).GetPreprocessor(preId, $"Control '{reg.Key}'");
             // The registration's options, then the request's: a fresh dictionary per request.
-            var merged = new Dictionary<string, string>(reg.PreprocessorOptions, StringComparer.OrdinalIgnoreCase);
-            foreach (var (k, v) in input.Options ?? new Dictionary<string, string>()) merged[k] = v;
-            if (input.PixelPerfect ?? reg.PixelPerfect)
-                PixelPerfectOptions.Apply(pre, input.Source.Image, merged, width, height, input.Resize ?? reg.Resize);
+            var merged = new Dictionary<string, string>(reg.Options, StringComparer.OrdinalIgnoreCase);
+            if (!ReferenceEquals(settings, reg)) foreach (var (k, v) in settings.Options) merged[k] = v;
+            if (settings.PixelPerfect)
+                PixelPerfectOptions.Apply(pre, input.Source.Image, merged, width, height, settings.Resize);
             // Neural preprocessors find their weights where the options say, unless the caller brought its own provider.
             var source = input.Source.Models is null ? input.Source with { Models = Annotators() } : input.Source;
             map = Plugins.PreprocessorGuard.Run(pre, source, merged, cancellationToken);
+            settings = settings with { Preprocessor = pre.Id, Options = merged };
         }
-        return new ControlSettings
-        {
-            ControlNet = reg.Key,
-            Condition = map,
-            Strength = input.Strength ?? reg.Strength,
-            Start = input.Start ?? reg.Start,
-            End = input.End ?? reg.End,
-            Mode = input.Mode ?? reg.Mode,
-            GuessMode = input.GuessMode ?? reg.GuessMode,
-            GuessModeVariant = input.GuessModeVariant ?? reg.GuessModeVariant,
-            CfgResolutionWeighting = input.CfgResolutionWeighting ?? reg.CfgResolutionWeighting,
-            Resize = input.Resize ?? reg.Resize,
-        };
+        return new ControlSettings(reg.Key, map, settings);   // records what made the map: the preprocessor and options used
     }
 
     public async Task<GenerationResult> GenerateAsync(GenerationRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)

@@ -4,7 +4,7 @@ namespace ControlNet.Hosting.Plugins;
 
 /// <summary>
 /// The one rule for naming a plug-in's preprocessor: no id means the plug-in's first, otherwise the id compared
-/// without case; <see cref="ControlOptions.NoPreprocessor"/> ("none") is decided by the caller, before asking.
+/// without case; <see cref="Pipelines.ControlParameters.NoPreprocessor"/> ("none") is decided by the caller, before asking.
 /// </summary>
 public static class PreprocessorLookup
 {
@@ -23,5 +23,5 @@ public static class PreprocessorLookup
     /// <summary>"WHO: plug-in 'x' has no preprocessor 'y'. Its preprocessors: a, b, or "none"."</summary>
     public static string NotFound(IConditionPlugin plugin, string? id, string who) => id is null
         ? $"{who}: plug-in '{plugin.Id}' has no preprocessor; use pre=none (Preprocessor = \"none\") and pass condition maps."
-        : $"{who}: plug-in '{plugin.Id}' has no preprocessor '{id}'. Its preprocessors: {string.Join(", ", plugin.Preprocessors.Select(p => p.Id))}, or \"{ControlOptions.NoPreprocessor}\".";
+        : $"{who}: plug-in '{plugin.Id}' has no preprocessor '{id}'. Its preprocessors: {string.Join(", ", plugin.Preprocessors.Select(p => p.Id))}, or \"{Pipelines.ControlParameters.NoPreprocessor}\".";
 }

@@ -29,10 +29,12 @@ public static class A1111Modules
         new("tile_resample", "tile", null, null, "the image itself, resized; threshold_a (down-sampling rate) is not applied"),
         new("inpaint", "inpaint", null, null, "the image with the unit's mask (or its transparent pixels) marked for repainting"),
         new("inpaint_only", "inpaint", null, null, "as inpaint: the mask marks the pixels to repaint"),
+        new("depth_midas", "depth", null, null, "the extension's MiDaS DPT-Hybrid depth (needs dpt_hybrid-midas-501f0c75.pt)"),
+        new("normal_midas", "normal", "bg-threshold", null, "the extension's normal map from MiDaS depth, threshold_a = background threshold (default 0.4; needs dpt_hybrid-midas-501f0c75.pt)"),
         // The SDK's own, under names that do not collide with the extension's estimator modules:
         new("fake_scribble_from_softedge", "fake-scribble", "threshold", null, "SDK: fake scribble from a soft-edge (HED-like) map you send"),
-        new("depth_map", "depth", null, null, "SDK: a depth image you send (near = bright), normalised; no estimation"),
-        new("normal_from_depth", "normal", "bg-threshold", null, "SDK: a normal map computed from a depth image you send"),
+        new("depth_map", "depth-image", null, null, "SDK: a depth image you send (near = bright), normalised; no estimation"),
+        new("normal_from_depth", "normal-image", "bg-threshold", null, "SDK: a normal map computed from a depth image you send"),
         new("openpose_json", "openpose", null, null, "SDK: OpenPose JSON keypoints (as the extension's render_openpose_json takes) drawn as a pose map"),
         // The extension's OpenPose estimators (weights from the annotator folder); each also draws OpenPose JSON sent instead of a photo.
         new("openpose", "openpose", null, null, "the body pose estimator (body_pose_model.pth)"),
@@ -40,6 +42,9 @@ public static class A1111Modules
         new("openpose_hand", "openpose-hand", null, null, "body and hands (body_pose_model.pth, hand_pose_model.pth)"),
         new("openpose_face", "openpose-face", null, null, "body and face (body_pose_model.pth, facenet.pth)"),
         new("openpose_faceonly", "openpose-faceonly", null, null, "the face only, found through the body (body_pose_model.pth, facenet.pth)"),
+        // The SDK runs CLIP's vision model inside the style adapter (the host needs ClipVision), so the module passes the image on.
+        new("t2ia_style_clipvision", "style-image", null, null, "the image itself; the unit's T2I style adapter runs CLIP ViT-L/14 on it (the host must be given the CLIP vision model)"),
+        new("clip_vision", "style-image", null, null, "the extension's older name of t2ia_style_clipvision"),
     ];
 
     // Extension modules that run neural annotators the SDK does not have (those it has are in the table above).
@@ -48,7 +53,7 @@ public static class A1111Modules
 
     /// <summary>The first module that runs SDK preprocessor <paramref name="preprocessor"/> ("none": the module none), or null.</summary>
     public static Module? ForPreprocessor(string preprocessor) =>
-        preprocessor == ControlOptions.NoPreprocessor ? All[0] : All.FirstOrDefault(m => string.Equals(m.Preprocessor, preprocessor, StringComparison.OrdinalIgnoreCase));
+        preprocessor == Pipelines.ControlParameters.NoPreprocessor ? All[0] : All.FirstOrDefault(m => string.Equals(m.Preprocessor, preprocessor, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The modules whose preprocessor is loaded, in table order.</summary>
     public static IReadOnlyList<Module> Available(PluginCatalog catalog) =>

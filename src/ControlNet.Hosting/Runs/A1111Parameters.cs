@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using ControlNet.Hosting.Plugins;
+using ControlNet.Pipelines;
 using ControlNet.Sampling;
 
 namespace ControlNet.Hosting.Runs;
@@ -45,21 +46,21 @@ public static class A1111Parameters
     // One unit in the extension's spelling and order; the sliders only when the run sets them.
     static string Unit(RunControl c)
     {
-        var module = c.Pre is null ? c.Type : A1111Modules.ForPreprocessor(c.Pre)?.Name ?? c.Pre;
+        var module = c.Preprocessor is null ? c.Type : A1111Modules.ForPreprocessor(c.Preprocessor)?.Name ?? c.Preprocessor;
         var parts = new List<string>
         {
             $"Module: {module}",
             $"Model: {ModelTitle(c.Model) ?? c.Type}",
             $"Weight: {Number(c.Strength)}",
-            $"Resize Mode: {A1111Labels.ResizeLabel(ControlModeNames.Resize(c.Resize))}",
+            $"Resize Mode: {A1111Labels.ResizeLabel(c.Resize)}",
         };
-        var row = c.Pre is null ? null : A1111Modules.ForPreprocessor(c.Pre);
+        var row = c.Preprocessor is null ? null : A1111Modules.ForPreprocessor(c.Preprocessor);
         if (c.Options.TryGetValue(A1111Modules.ResolutionOption, out var res)) parts.Add($"Processor Res: {res}");
         if (row?.ThresholdA is { } a && c.Options.TryGetValue(a, out var ta)) parts.Add($"Threshold A: {ta}");
         if (row?.ThresholdB is { } b && c.Options.TryGetValue(b, out var tb)) parts.Add($"Threshold B: {tb}");
         parts.Add($"Guidance Start: {Number(c.Start)}");
         parts.Add($"Guidance End: {Number(c.End)}");
-        parts.Add($"Control Mode: {A1111Labels.ModeLabel(ControlModeNames.Mode(c.Mode))}");
+        parts.Add($"Control Mode: {A1111Labels.ModeLabel(c.Mode)}");
         return string.Join(", ", parts);
     }
 
@@ -140,15 +141,15 @@ public static class A1111Parameters
         {
             Type = type,
             Image = "",
-            Pre = module.Preprocessor ?? ControlOptions.NoPreprocessor,
+            Preprocessor = module.Preprocessor ?? ControlParameters.NoPreprocessor,
             Options = options,
             Strength = Num("Weight", 1),
             Start = Num("Guidance Start", 0),
             End = Num("Guidance End", 1),
-            Mode = ControlModeNames.Name(A1111Labels.Mode(v.GetValueOrDefault("Control Mode", "Balanced"))
-                ?? throw new ArgumentException($"{key} of the infotext: Control Mode '{v["Control Mode"]}' is unknown; expected {string.Join(", ", A1111Labels.ModeNames)}.")),
-            Resize = ControlModeNames.Name(A1111Labels.Resize(v.GetValueOrDefault("Resize Mode", "Crop and Resize"))
-                ?? throw new ArgumentException($"{key} of the infotext: Resize Mode '{v["Resize Mode"]}' is unknown; expected {string.Join(", ", A1111Labels.ResizeNames)}.")),
+            Mode = A1111Labels.Mode(v.GetValueOrDefault("Control Mode", "Balanced"))
+                ?? throw new ArgumentException($"{key} of the infotext: Control Mode '{v["Control Mode"]}' is unknown; expected {string.Join(", ", A1111Labels.ModeNames)}."),
+            Resize = A1111Labels.Resize(v.GetValueOrDefault("Resize Mode", "Crop and Resize"))
+                ?? throw new ArgumentException($"{key} of the infotext: Resize Mode '{v["Resize Mode"]}' is unknown; expected {string.Join(", ", A1111Labels.ResizeNames)}."),
         };
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using ControlNet.Pipelines;
 
 namespace ControlNet.Hosting.Runs;
@@ -36,4 +38,25 @@ public static class ControlModeNames
         "resize-and-fill" or "fill" => ResizeMode.ResizeAndFill,
         _ => throw new ArgumentException($"Resize mode '{text}' is unknown; use just-resize, crop-and-resize (default) or resize-and-fill."),
     };
+
+    /// <summary>A control mode in a run file: written as <see cref="Name(ControlMode)"/>, read with every name <see cref="Mode"/> knows.</summary>
+    public sealed class ModeJson : JsonConverter<ControlMode>
+    {
+        public override ControlMode Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Parse(ref reader, Mode);
+        public override void Write(Utf8JsonWriter writer, ControlMode value, JsonSerializerOptions options) => writer.WriteStringValue(Name(value));
+    }
+
+    /// <summary>A resize mode in a run file: written as <see cref="Name(ResizeMode)"/>, read with every name <see cref="Resize"/> knows.</summary>
+    public sealed class ResizeJson : JsonConverter<ResizeMode>
+    {
+        public override ResizeMode Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Parse(ref reader, Resize);
+        public override void Write(Utf8JsonWriter writer, ResizeMode value, JsonSerializerOptions options) => writer.WriteStringValue(Name(value));
+    }
+
+    static T Parse<T>(ref Utf8JsonReader reader, Func<string, T> parse)
+    {
+        if (reader.TokenType != JsonTokenType.String) throw new JsonException($"expected a string, got {reader.TokenType}.");
+        try { return parse(reader.GetString()!); }
+        catch (ArgumentException e) { throw new JsonException(e.Message); }
+    }
 }

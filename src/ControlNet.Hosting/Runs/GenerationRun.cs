@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using ControlNet.Hosting.Imaging;
 
 namespace ControlNet.Hosting.Runs;
@@ -23,6 +24,8 @@ public sealed record GenerationRun
     public string WeightsDtype { get; init; } = "fp32";
     /// <summary>Null = the model's VAE; <c>taesd:FOLDER</c> = the TAESD tiny autoencoder.</summary>
     public string? Vae { get; init; }
+    /// <summary>CLIP vision model (openai/clip-vit-large-patch14 folder or weights file) for a T2I style adapter control.</summary>
+    public string? ClipVision { get; init; }
     public string Prompt { get; init; } = "";
     public string Negative { get; init; } = "";
     /// <summary>Null: the model folder's <c>image_size</c> (toy model), else 512. Resolved runs hold the value used.</summary>
@@ -33,6 +36,8 @@ public sealed record GenerationRun
     public string Sampler { get; init; } = "ddim";
     /// <summary>Null: the model folder's <c>guidance_scale</c> (toy model), else 9. Resolved runs hold the value used.</summary>
     public double? Cfg { get; init; }
+    /// <summary>DDIM η (0 = deterministic DDIM); null = the host's default. Other samplers take none.</summary>
+    public double? Eta { get; init; }
     /// <summary>-1 picks a random seed; resolved runs hold the seed used.</summary>
     public long Seed { get; init; }
     public int Batch { get; init; } = 1;
@@ -59,7 +64,29 @@ public sealed record GenerationRun
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,   // a misspelt field is an error, not a silent default
+        // A control's settings in the command line's spelling: mode "prompt", resize "just-resize", variant "diffusers".
+        Converters =
+        {
+            new ControlModeNames.ModeJson(),
+            new ControlModeNames.ResizeJson(),
+            new JsonStringEnumConverter<Pipelines.GuessModeVariant>(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false),
+            new JsonStringEnumConverter<Pipelines.CfgResolutionWeighting>(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false),
+        },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { CommandLineNames } },
     };
+
+    // The run file names two settings as --control does (pre=…, guess=…); the rest keep their property names.
+    static void CommandLineNames(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(RunControl)) return;
+        foreach (var property in info.Properties)
+            property.Name = property.Name switch
+            {
+                "preprocessor" => "pre",
+                "guessMode" => "guess",
+                _ => property.Name,
+            };
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
@@ -112,6 +139,7 @@ public sealed record GenerationRun
         Model = LocalOrId(Model, baseFolder),
         Tokenizer = Tokenizer is null ? null : Path.GetFullPath(Tokenizer, baseFolder),
         Vae = Vae is null ? null : ControlNet.Pipelines.PipelineVae.Resolve(Vae, baseFolder),
+        ClipVision = ClipVision is null ? null : Path.GetFullPath(ClipVision, baseFolder),
         Out = Path.GetFullPath(Out, baseFolder),
         InitImage = InitImage is null ? null : Path.GetFullPath(InitImage, baseFolder),
         Mask = Mask is null ? null : Path.GetFullPath(Mask, baseFolder),

@@ -43,7 +43,6 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
         if (run.Mask is not null && run.InitImage is null)
             throw new ArgumentException("mask needs init-image: the mask marks what to repaint in that image.");
         if (run.Seed < 0) run = run with { Seed = Random.Shared.NextInt64(0, uint.MaxValue) };
-        foreach (var c in run.Controls) { ControlModeNames.Mode(c.Mode); ControlModeNames.Resize(c.Resize); }   // fail before loading anything
         return run with { Controls = run.Controls.Select(c => c with { Model = c.Model ?? DefaultControlModel(run.Model, c.Type) }).ToArray() };
     }
 
@@ -90,7 +89,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
         if (resolved.Model is null && !DefaultModel.IsInstalled) throw new DirectoryNotFoundException(DefaultModel.MissingMessage);
         var keys = ControlKeys(resolved.Controls);
         var registrations = keys.Zip(resolved.Controls).DistinctBy(k => k.First).ToArray();
-        var models = string.Join("\n", new[] { resolved.Model ?? "", resolved.Tokenizer ?? "", resolved.Device, resolved.Dtype, resolved.WeightsDtype, resolved.Vae ?? "" }
+        var models = string.Join("\n", new[] { resolved.Model ?? "", resolved.Tokenizer ?? "", resolved.Device, resolved.Dtype, resolved.WeightsDtype, resolved.Vae ?? "", resolved.ClipVision ?? "" }
             .Concat(registrations.Select(r => $"{r.First}={r.Second.Type}:{r.Second.Model}")));
         if (_host is null || _hostModels != models)
         {
@@ -107,9 +106,10 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
                 o.DType = resolved.Dtype;
                 o.WeightsDType = resolved.WeightsDtype;
                 o.Vae = resolved.Vae;
+                o.ClipVision = resolved.ClipVision;
             });
             foreach (var (key, control) in registrations)
-                builder.AddControl(key, control.Model ?? throw new ArgumentException($"Control '{key}' has no model; resolve the run first."), c => c.Plugin = control.Type);
+                builder.AddControl(key, control.Model ?? throw new ArgumentException($"Control '{key}' has no model; resolve the run first."), c => c with { Plugin = control.Type });
             var host = services.BuildServiceProvider();
             try { host.ValidateControlNet(); }
             catch { host.Dispose(); throw; }
@@ -119,40 +119,55 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
     }
 
     /// <summary>The service request of a resolved run: prompt and settings, and each control's input opened from its file.</summary>
-    public GenerationRequest ToRequest(GenerationRun resolved)
+    public GenerationRequest ToRequest(GenerationRun resolved) => ToRequest(resolved, OpenInputs(resolved));
+
+    /// <summary>The inputs a resolved run names, opened: init image (RGB), mask (as stored), each control's file the way its preprocessor reads it.</summary>
+    public RunInputs OpenInputs(GenerationRun resolved)
     {
         ArgumentNullException.ThrowIfNull(resolved);
-        var keys = ControlKeys(resolved.Controls);
+        return new RunInputs
+        {
+            InitImage = resolved.InitImage is { } init ? ImageFile.LoadRgb(Existing(init, "init-image")) : null,
+            Mask = resolved.Mask is { } mask ? ImageFile.LoadStored(Existing(mask, "mask")) : null,
+            Controls = resolved.Controls.Select(OpenSource).ToArray(),
+        };
+    }
+
+    /// <summary>
+    /// The service request of a complete run whose inputs are in memory: the one place a run becomes a request, for the
+    /// CLI's files and a server's uploads alike. <paramref name="keys"/> are the registered ControlNet of each control
+    /// (default: <see cref="ControlKeys"/>, the keys <see cref="Host"/> registers).
+    /// </summary>
+    public static GenerationRequest ToRequest(GenerationRun run, RunInputs inputs, IReadOnlyList<string>? keys = null)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(inputs);
+        keys ??= ControlKeys(run.Controls);
+        if (inputs.Controls.Count != run.Controls.Count || keys.Count != run.Controls.Count)
+            throw new ArgumentException($"The run has {run.Controls.Count} control(s) but {inputs.Controls.Count} input(s) and {keys.Count} key(s); give one of each per control.");
         return new GenerationRequest
         {
-            Prompt = resolved.Prompt,
-            NegativePrompt = resolved.Negative,
-            Width = resolved.Width,
-            Height = resolved.Height,
-            Steps = resolved.Steps,
-            Sampler = resolved.Sampler,
-            GuidanceScale = resolved.Cfg,
-            Seed = resolved.Seed,
-            BatchSize = resolved.Batch,
-            InitImage = resolved.InitImage is { } init ? ImageFile.LoadRgb(Existing(init, "init-image")) : null,
-            DenoisingStrength = resolved.Strength,
-            Mask = resolved.Mask is { } mask ? ImageFile.LoadStored(Existing(mask, "mask")) : null,
-            Loras = resolved.Lora.Select(ControlNet.Adapters.LoraReference.Parse).ToArray(),
-            LoraFolders = resolved.LoraDir is { } loraDir ? [loraDir] : [],
-            EmbeddingFolders = resolved.EmbeddingsDir is { } embeddingsDir ? [embeddingsDir] : [],
-            Controls = resolved.Controls.Select((c, i) => new ControlInput
+            Prompt = run.Prompt,
+            NegativePrompt = run.Negative,
+            Width = run.Width,
+            Height = run.Height,
+            Steps = run.Steps,
+            Sampler = run.Sampler,
+            GuidanceScale = run.Cfg,
+            Seed = run.Seed,
+            BatchSize = run.Batch,
+            Eta = run.Eta,
+            InitImage = inputs.InitImage,
+            DenoisingStrength = run.Strength,
+            Mask = inputs.Mask,
+            Loras = run.Lora.Select(ControlNet.Adapters.LoraReference.Parse).ToArray(),
+            LoraFolders = run.LoraDir is { } loraDir ? [loraDir] : [],
+            EmbeddingFolders = run.EmbeddingsDir is { } embeddingsDir ? [embeddingsDir] : [],
+            Controls = run.Controls.Select((c, i) => new ControlInput
             {
                 Control = keys[i],
-                Source = OpenSource(c),
-                Preprocessor = c.Pre,
-                Options = c.Options,
-                Strength = c.Strength,
-                Start = c.Start,
-                End = c.End,
-                Mode = ControlModeNames.Mode(c.Mode),
-                GuessMode = c.Guess,
-                Resize = ControlModeNames.Resize(c.Resize),
-                PixelPerfect = c.PixelPerfect,
+                Source = inputs.Controls[i],
+                Settings = inputs.Preprocessed ? c with { Preprocessor = ControlParameters.NoPreprocessor } : c,
             }).ToArray(),
         };
     }
@@ -176,17 +191,28 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
     /// <summary>Writes each image to <see cref="GenerationRun.Out"/> (NAME-i.png for a batch) atomically, with <see cref="RunMetadata"/>.</summary>
     public static IReadOnlyList<string> WriteImages(GenerationRun resolved, GenerationResult result)
     {
-        ArgumentNullException.ThrowIfNull(resolved);
-        ArgumentNullException.ThrowIfNull(result);
-        var files = new string[result.Images.Count];
+        var images = EncodeImages(resolved, result);
+        var files = new string[images.Count];
         for (int i = 0; i < files.Length; i++)
         {
             files[i] = files.Length == 1 ? resolved.Out
                 : Path.Combine(Path.GetDirectoryName(resolved.Out)!, $"{Path.GetFileNameWithoutExtension(resolved.Out)}-{i}.png");
-            long seed = i < result.Seeds.Count ? result.Seeds[i] : resolved.Seed;
-            ImageFile.SavePng(result.Images[i], files[i], RunMetadata.For(resolved, i, seed));
+            AtomicFile.WriteAllBytes(files[i], images[i].Png);
         }
         return files;
+    }
+
+    /// <summary>Each generated image as a PNG carrying <see cref="RunMetadata"/> (the run, the image's seed and index, A1111's infotext), in memory.</summary>
+    public static IReadOnlyList<RunImage> EncodeImages(GenerationRun run, GenerationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Images.Select((image, i) =>
+        {
+            long seed = i < result.Seeds.Count ? result.Seeds[i] : run.Seed;
+            var metadata = RunMetadata.For(run, i, seed);
+            return new RunImage(PngMetadata.Add(ImageFile.EncodePng(image), metadata), seed, metadata);
+        }).ToArray();
     }
 
     // Opens the control's file the way its preprocessor reads it (image as RGB or as stored, or raw bytes).
@@ -194,12 +220,12 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
     {
         var path = Existing(c.Image, $"control {c.Type}");
         var plugin = Plugin(c.Type);
-        if (c.Pre == ControlOptions.NoPreprocessor)
+        if (c.Preprocessor == ControlParameters.NoPreprocessor)
         {
             bool stored = plugin.FindPreprocessor(null)?.Input == PreprocessorInput.StoredImage;   // keeps an inpaint mask
             return PreprocessorSource.From(stored ? ImageFile.LoadStored(path).ToRgb8() : ImageFile.LoadRgb(path));
         }
-        var pre = plugin.GetPreprocessor(c.Pre, $"control {c.Type}");
+        var pre = plugin.GetPreprocessor(c.Preprocessor, $"control {c.Type}");
         return PreprocessorSources.Open(path, pre.Input);
     }
 

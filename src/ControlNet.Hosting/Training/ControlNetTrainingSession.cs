@@ -24,9 +24,8 @@ public static class ControlNetTrainingSession
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(data);
         log ??= _ => { };
+        s.CheckOutputIsFree();
         var statePath = Path.Combine(s.Output, TrainingCheckpoint.FileName);
-        if (!s.Resume && File.Exists(statePath))
-            throw new ArgumentException($"'{s.Output}' already holds a run; resume it (--resume) or choose another output folder.");
 
         // The base: a model folder (toy world, OUTPUT/model of train-base) or an SD 1.x checkpoint, loaded as the pipeline loads it.
         var manifest = ModelFolderManifest.IsModelFolder(s.Base) ? ModelFolderManifest.Read(s.Base) : null;

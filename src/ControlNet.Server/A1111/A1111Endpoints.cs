@@ -195,7 +195,7 @@ public static class A1111Endpoints
             RequestValidationException Rename(RequestValidationException e) => e.Rename(f => f.EndsWith(".mask", StringComparison.Ordinal) ? $"controlnet_masks[{i}]" : f.EndsWith(".image", StringComparison.Ordinal) ? $"controlnet_input_images[{i}]" : "controlnet_module");
             try
             {
-                var map = await Task.Run(() => runner.Preprocess(module.Preprocessor ?? Hosting.ControlOptions.NoPreprocessor, request.Images[i], mask, options, "input", context.RequestAborted));
+                var map = await Task.Run(() => runner.Preprocess(module.Preprocessor ?? Pipelines.ControlParameters.NoPreprocessor, request.Images[i], mask, options, "input", context.RequestAborted));
                 images.Add(Convert.ToBase64String(Hosting.Imaging.ImageFile.EncodePng(JobRunner.MapForDisplay(map))));
             }
             catch (RequestValidationException e) { throw Rename(e); }

@@ -14,7 +14,7 @@ namespace ControlNet.Server.A1111;
 /// Turns an A1111 request with sd-webui-controlnet units into a <see cref="JobSpec"/>. Errors name the A1111 field
 /// (e.g. <c>alwayson_scripts.controlnet.args[0].module</c>).
 /// </summary>
-public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models, ServerOptions server)
+public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models)
 {
     /// <summary>Parses the body; the wrong type in any field is a 422 naming it.</summary>
     public static A1111Request Parse(JsonElement body)
@@ -73,7 +73,7 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
             Strength = img2img ? r.DenoisingStrength ?? 0.75 : null,
             Mask = img2img ? r.Mask : null,
         };
-        var (controls, units) = Units(r, spec, init);
+        var (controls, units) = Units(r, init);
         return (spec with { Controls = controls }, field => FieldName(field, units));
     }
 
@@ -98,7 +98,7 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
         return $"{units[i]}.{UnitFields.GetValueOrDefault(rest, rest)}";
     }
 
-    (IReadOnlyList<JobControl>, IReadOnlyList<string>) Units(A1111Request r, JobSpec spec, string? init)
+    (IReadOnlyList<JobControl>, IReadOnlyList<string>) Units(A1111Request r, string? init)
     {
         if (r.AlwaysonScripts is null) return ([], []);
         var entry = r.AlwaysonScripts.FirstOrDefault(kv => string.Equals(kv.Key, "controlnet", StringComparison.OrdinalIgnoreCase));
@@ -115,13 +115,13 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
             var u = new UnitReader(unit, $"{at}.args[{i++}]");
             if (unit.ValueKind != JsonValueKind.Object) throw new RequestValidationException(u.Field("")[..^1], "must be a ControlNet unit object.");
             if (!u.Bool("enabled", true)) continue;
-            controls.Add(Unit(u, spec, init));
+            controls.Add(Unit(u, init));
             fields.Add(u.Field("")[..^1]);
         }
         return (controls, fields);
     }
 
-    JobControl Unit(UnitReader u, JobSpec spec, string? init)
+    JobControl Unit(UnitReader u, string? init)
     {
         var (module, error) = A1111Modules.Find(u.String("module"), catalog);
         if (module is null) throw new RequestValidationException(u.Field("module"), error!);
@@ -151,13 +151,11 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
             $"is '{u.Text("control_mode")}'; expected 0, 1, 2 or {string.Join(", ", A1111Labels.ModeNames.Select(n => $"\"{n}\""))}.") : ControlMode.Balanced;
         if (u.Bool("guessmode", false)) mode = ControlMode.ControlNetIsMoreImportant;   // the extension's pre-1.1 name for it
 
-        double res = u.Number("processor_res", -1);
-        if (module.Preprocessor is not null && u.Bool("pixel_perfect", false)) res = PixelPerfect(image, imageField, spec, resize);
-        var options = ModuleOptions(module, res, u.Number("threshold_a", -1), u.Number("threshold_b", -1));
+        var options = ModuleOptions(module, u.Number("processor_res", -1), u.Number("threshold_a", -1), u.Number("threshold_b", -1));
         return new JobControl
         {
             Model = modelName,
-            Preprocessor = module.Preprocessor ?? Hosting.ControlOptions.NoPreprocessor,
+            Preprocessor = module.Preprocessor ?? Pipelines.ControlParameters.NoPreprocessor,
             Image = image,
             Mask = mask,
             Options = options,
@@ -166,15 +164,9 @@ public sealed class A1111Translator(PluginCatalog catalog, ModelRegistry models,
             End = u.Number("guidance_end", 1.0),
             Mode = mode,
             Resize = resize,
+            PixelPerfect = u.Bool("pixel_perfect", false),   // the job applies the library's rule at the size it generates at
             ReturnMap = u.Bool("save_detected_map", true),
         };
-    }
-
-    // The extension's pixel perfect: the preprocessor resolution that makes the map cover the output exactly.
-    double PixelPerfect(string image, string field, JobSpec spec, ResizeMode resize)
-    {
-        var decoded = JobImages.Decode(image, field, PreprocessorInput.RgbImage, server.MaxPixels);
-        return global::ControlNet.Pipelines.PixelPerfect.DetectResolution(decoded.Width, decoded.Height, spec.Width ?? 512, spec.Height ?? 512, resize);
     }
 
     /// <summary>

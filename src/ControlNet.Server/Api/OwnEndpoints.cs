@@ -129,7 +129,7 @@ public static class OwnEndpoints
         PreprocessRequest request;
         try { request = body.Deserialize<PreprocessRequest>(StrictJson)!; }
         catch (JsonException e) { throw new RequestValidationException((e.Path ?? "$").TrimStart('$', '.') is { Length: > 0 } f ? f : "body", "has the wrong type or is unknown."); }
-        var map = await Task.Run(() => runner.Preprocess(request.Preprocessor ?? Hosting.ControlOptions.NoPreprocessor, request.Image ?? "", request.Mask, request.Options, "request", context.RequestAborted));
+        var map = await Task.Run(() => runner.Preprocess(request.Preprocessor ?? Pipelines.ControlParameters.NoPreprocessor, request.Image ?? "", request.Mask, request.Options, "request", context.RequestAborted));
         return Results.Json(new { image = Convert.ToBase64String(Hosting.Imaging.ImageFile.EncodePng(JobRunner.MapForDisplay(map))), width = map.Width, height = map.Height });
     }
 }

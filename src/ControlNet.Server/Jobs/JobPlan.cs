@@ -3,5 +3,5 @@ using ControlNet.Hosting.Generation;
 
 namespace ControlNet.Server.Jobs;
 
-/// <summary>A validated job: one batch's request (controls already preprocessed), how many batches, and the maps.</summary>
-public sealed record JobPlan(JobSpec Spec, GenerationRequest Request, int Iterations, IReadOnlyList<ConditionImage> Maps, IReadOnlyList<RegisteredControlNet> Models);
+/// <summary>A validated job: the job as a library run, one batch's request made from it (controls already preprocessed), how many batches, and the maps.</summary>
+public sealed record JobPlan(JobSpec Spec, ControlNet.Hosting.Runs.GenerationRun Run, GenerationRequest Request, int Iterations, IReadOnlyList<ConditionImage> Maps, IReadOnlyList<RegisteredControlNet> Models);

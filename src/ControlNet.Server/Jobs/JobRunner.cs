@@ -40,8 +40,8 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         var errors = new List<FieldError>();
         var d = host.Value.Defaults;
         int width = spec.Width ?? d.Width, height = spec.Height ?? d.Height;
-        if (width <= 0 || width % 8 != 0) errors.Add(new("width", $"is {width}; expected a positive multiple of 8."));
-        if (height <= 0 || height % 8 != 0) errors.Add(new("height", $"is {height}; expected a positive multiple of 8."));
+        if (ImageSize.Problem(width, ImageSize.HostMultiple) is { } widthProblem) errors.Add(new("width", widthProblem));
+        if (ImageSize.Problem(height, ImageSize.HostMultiple) is { } heightProblem) errors.Add(new("height", heightProblem));
         if ((long)width * height > server.MaxPixels) errors.Add(new("width", $"{width}×{height} is more than the server's cap of {server.MaxPixels:N0} pixels."));
         if (spec.Steps is { } steps && (steps < 1 || steps > server.MaxSteps)) errors.Add(new("steps", $"is {steps}; expected 1–{server.MaxSteps}."));
         if (spec.Sampler is { } sampler && !SamplerFactory.Names.Contains(sampler)) errors.Add(new("sampler", $"is '{sampler}'; expected one of {string.Join(", ", SamplerFactory.Names)}."));
@@ -58,21 +58,14 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         var mask = spec.Mask is null ? null : JobImages.Decode(spec.Mask, "mask", PreprocessorInput.StoredImage, server.MaxPixels);
         var maps = new List<ConditionImage>();
         var used = new List<RegisteredControlNet>();
-        var inputs = new List<ControlInput>();
         for (int i = 0; i < spec.Controls.Count; i++)
         {
             var c = spec.Controls[i];
             string at = $"controls[{i}]";
             var model = models.Find(c.Model) ?? throw new RequestValidationException($"{at}.model", models.NotFound(c.Model));
-            var map = Preprocess(c.Preprocessor ?? DefaultPreprocessor(model), c.Image, c.Mask, c.Options, at, cancellationToken);
-            try
-            {
-                ControlWeights.Validate(new ControlSettings
-                {
-                    ControlNet = model.Name, Condition = map, Strength = c.Strength, Start = c.Start, End = c.End,
-                    Mode = c.Mode, GuessMode = c.GuessMode, CfgResolutionWeighting = c.CfgResolutionWeighting,
-                });
-            }
+            var map = Preprocess(c.Preprocessor ?? DefaultPreprocessor(model), c.Image, c.Mask, c.Options, at, cancellationToken,
+                c.PixelPerfect ? (width, height, c.Resize) : null);
+            try { ControlWeights.Validate(new ControlSettings(model.Name, map, c)); }
             catch (ArgumentException e)
             {
                 string field = !double.IsFinite(c.Strength) || c.Strength < 0 ? "strength" : !(c.Start >= 0 && c.Start < c.End && c.End <= 1) ? "start" : "mode";
@@ -81,68 +74,72 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             if (c.Strength < 0) throw new RequestValidationException($"{at}.strength", $"is {c.Strength}; expected 0 or more (1 is full strength).");
             maps.Add(map);
             used.Add(model);
-            inputs.Add(new ControlInput
-            {
-                Control = model.Name,
-                Source = PreprocessorSource.From(map),
-                Preprocessor = ControlOptions.NoPreprocessor,
-                Strength = c.Strength,
-                Start = c.Start,
-                End = c.End,
-                Mode = c.Mode,
-                GuessMode = c.GuessMode,
-                GuessModeVariant = c.GuessModeVariant,
-                CfgResolutionWeighting = c.CfgResolutionWeighting,
-                Resize = c.Resize,
-            });
         }
-        var request = new GenerationRequest
+        // From here on the job is a run, and the library's path (the CLI's) makes the request and, later, the PNGs.
+        var run = ToRun(spec, width, height, used);
+        var request = GenerationRunner.ToRequest(run, new RunInputs
         {
-            Prompt = spec.Prompt,
-            NegativePrompt = spec.Negative,
-            Width = width,
-            Height = height,
-            Steps = spec.Steps,
-            Sampler = spec.Sampler,
-            GuidanceScale = spec.Cfg,
-            Seed = spec.Seed,
-            BatchSize = spec.Batch,
-            Eta = spec.Eta,
-            Controls = inputs,
             InitImage = init,
-            DenoisingStrength = spec.Strength,
             Mask = mask,
-        };
+            Controls = maps.Select(PreprocessorSource.From).ToArray(),
+            Preprocessed = true,
+        }, keys: used.Select(m => m.Name).ToArray());
         // The host's own checks on what the pipeline will get (the fields above were checked with their names already).
         var settingsErrors = new List<string>();
-        ControlNetOptionsValidator.ValidateDefaults(d with
+        ControlNetOptionsValidator.ValidateDefaults(request.Over(host.Value.Defaults), settingsErrors, prefix: "");
+        if (settingsErrors.Count > 0) throw new RequestValidationException("request", string.Join(" ", settingsErrors));
+        return new JobPlan(spec, run, request, spec.Iterations, maps, used);
+    }
+
+    /// <summary>
+    /// The job as a run of the library (<see cref="GenerationRun"/>): the server's defaults filled in, the registered
+    /// models' files and condition types, the preprocessor each map was made with. Images stay in the job: the run names none.
+    /// </summary>
+    GenerationRun ToRun(JobSpec spec, int width, int height, IReadOnlyList<RegisteredControlNet> used)
+    {
+        var d = host.Value.Defaults;
+        return new GenerationRun
         {
+            Model = models.BaseModel,
+            Prompt = spec.Prompt,
+            Negative = spec.Negative,
             Width = width,
             Height = height,
             Steps = spec.Steps ?? d.Steps,
             Sampler = spec.Sampler ?? d.Sampler,
-            GuidanceScale = spec.Cfg ?? d.GuidanceScale,
-            BatchSize = spec.Batch,
-            DenoisingStrength = spec.Strength ?? d.DenoisingStrength,
-        }, settingsErrors, prefix: "");
-        if (settingsErrors.Count > 0) throw new RequestValidationException("request", string.Join(" ", settingsErrors));
-        return new JobPlan(spec, request, spec.Iterations, maps, used);
+            Cfg = spec.Cfg ?? d.GuidanceScale,
+            Seed = spec.Seed,
+            Batch = spec.Batch,
+            Eta = spec.Eta,
+            InitImage = spec.InitImage is null ? null : "",
+            Strength = spec.Strength ?? d.DenoisingStrength,
+            Mask = spec.Mask is null ? null : "",
+            Out = "",
+            Controls = spec.Controls.Select((c, i) => new RunControl(used[i].Type, c)
+            {
+                Model = used[i].Model,
+                Preprocessor = c.Preprocessor ?? DefaultPreprocessor(used[i]),
+            }).ToArray(),
+        };
     }
 
     string DefaultPreprocessor(RegisteredControlNet model)
     {
         var plugin = catalog.Plugins.FirstOrDefault(p => string.Equals(p.Plugin.Id, model.Type, StringComparison.OrdinalIgnoreCase))?.Plugin;
-        return plugin?.Preprocessors.FirstOrDefault()?.Id ?? ControlOptions.NoPreprocessor;
+        return plugin?.Preprocessors.FirstOrDefault()?.Id ?? ControlParameters.NoPreprocessor;
     }
 
     /// <summary>
     /// Runs preprocessor <paramref name="preprocessor"/> ("none" passes the image through) on a base64 input, with an
-    /// optional mask; errors name <paramref name="at"/>. Used by jobs and by the detect endpoints.
+    /// optional mask; errors name <paramref name="at"/>. With <paramref name="pixelPerfect"/> (the output size and resize
+    /// mode), the detect resolution follows from the image (<see cref="PixelPerfectOptions"/>, the library's rule). Used
+    /// by jobs and by the detect endpoints.
     /// </summary>
-    public ConditionImage Preprocess(string preprocessor, string image, string? mask, IReadOnlyDictionary<string, string>? options, string at, CancellationToken cancellationToken = default)
+    public ConditionImage Preprocess(string preprocessor, string image, string? mask, IReadOnlyDictionary<string, string>? options, string at,
+        CancellationToken cancellationToken = default, (int Width, int Height, ResizeMode Resize)? pixelPerfect = null)
     {
         if (string.IsNullOrWhiteSpace(image)) throw new RequestValidationException($"{at}.image", "is missing; send the input image as base64.");
-        if (preprocessor == ControlOptions.NoPreprocessor)
+        if (preprocessor == ControlParameters.NoPreprocessor)
         {
             var map = JobImages.Decode(image, $"{at}.image", PreprocessorInput.RgbImage, server.MaxPixels);
             return mask is null ? map : map.WithMask(JobImages.Mask(mask, $"{at}.mask", map, server.MaxPixels));
@@ -151,7 +148,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         try { pre = catalog.FindPreprocessor(preprocessor).Preprocessor; }
         catch (KeyNotFoundException)
         {
-            var known = catalog.Plugins.SelectMany(p => p.Plugin.Preprocessors).Select(p => p.Id).Append(ControlOptions.NoPreprocessor);
+            var known = catalog.Plugins.SelectMany(p => p.Plugin.Preprocessors).Select(p => p.Id).Append(ControlParameters.NoPreprocessor);
             throw new RequestValidationException($"{at}.preprocessor", $"'{preprocessor}' is not available here. Available: {string.Join(", ", known)}.");
         }
         PreprocessorSource source;
@@ -161,6 +158,12 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             var decoded = JobImages.Decode(image, $"{at}.image", pre.Input, server.MaxPixels);
             if (mask is not null) decoded = decoded.WithMask(JobImages.Mask(mask, $"{at}.mask", decoded, server.MaxPixels));
             source = PreprocessorSource.From(decoded);
+        }
+        if (pixelPerfect is { } target)
+        {
+            var withResolution = new Dictionary<string, string>(options ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
+            PixelPerfectOptions.Apply(pre, source.Image, withResolution, target.Width, target.Height, target.Resize);
+            options = withResolution;
         }
         // The guard names a plug-in that fails in an undocumented way (a 500 that says whose fault it is).
         try { return PreprocessorGuard.Run(pre, source, options ?? new Dictionary<string, string>(), cancellationToken); }
@@ -206,16 +209,13 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
                 progress.Report(new JobProgress(done * p.TotalSteps + p.Step, p.TotalSteps * plan.Iterations, preview));
             });
             var result = await Generation.GenerateAsync(settings, report, cancellationToken).ConfigureAwait(false);
-            for (int k = 0; k < result.Images.Count; k++)
+            // The library's PNGs (the run and A1111's infotext in their metadata, as the CLI writes them), plus the job.
+            foreach (var image in GenerationRunner.EncodeImages(plan.Run with { Seed = settings.Seed }, result))
             {
-                var text = Infotext(settings, plan, result.Seeds[k]);
-                infotexts.Add(text);
-                seeds.Add(result.Seeds[k]);
-                images.Add(new JobImage("image", PngMetadata.Add(ImageFile.EncodePng(result.Images[k]), new Dictionary<string, string>
-                {
-                    ["parameters"] = text,
-                    [JobKey] = JsonSerializer.Serialize(WithoutImages(spec) with { Seed = result.Seeds[k], Batch = 1, Iterations = 1 }, ServerJson.Options),
-                })));
+                infotexts.Add(image.Metadata[RunMetadata.ParametersKey]);
+                seeds.Add(image.Seed);
+                var job = JsonSerializer.Serialize(WithoutImages(spec) with { Seed = image.Seed, Batch = 1, Iterations = 1 }, ServerJson.Options);
+                images.Add(new JobImage("image", PngMetadata.Add(image.Png, new Dictionary<string, string> { [JobKey] = job })));
             }
         }
         for (int i = 0; i < plan.Maps.Count; i++)
@@ -248,34 +248,4 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         Mask = spec.Mask is null ? null : "(omitted)",
         Controls = spec.Controls.Select(c => c with { Image = "(omitted)", Mask = c.Mask is null ? null : "(omitted)" }).ToArray(),
     };
-
-    // A1111's infotext (what image viewers, A1111's "PNG Info" and `controlnet generate --from` read), written by the
-    // library from the job as a run: the server keeps no second spelling of it.
-    string Infotext(GenerationSettings s, JobPlan plan, long seed) => A1111Parameters.Write(new GenerationRun
-    {
-        Model = models.BaseModel,
-        Prompt = s.Prompt,
-        Negative = s.NegativePrompt,
-        Width = s.Width,
-        Height = s.Height,
-        Steps = s.Steps,
-        Sampler = s.Sampler,
-        Cfg = s.GuidanceScale,
-        Batch = s.BatchSize,
-        InitImage = plan.Spec.InitImage is null ? null : "",
-        Strength = s.DenoisingStrength,
-        Controls = plan.Spec.Controls.Select((c, i) => new RunControl
-        {
-            Type = plan.Models[i].Type,
-            Model = plan.Models[i].Model,
-            Pre = c.Preprocessor ?? DefaultPreprocessor(plan.Models[i]),
-            Options = c.Options,
-            Strength = c.Strength,
-            Start = c.Start,
-            End = c.End,
-            Mode = ControlModeNames.Name(c.Mode),
-            Guess = c.GuessMode,
-            Resize = ControlModeNames.Name(c.Resize),
-        }).ToArray(),
-    }, seed);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using ControlNet.Pipelines;
 
 namespace ControlNet.Server.Jobs;
@@ -35,28 +34,18 @@ public sealed record JobSpec
     public string? Mask { get; init; }
 }
 
-/// <summary>One ControlNet of a job: a registered model, its input and every knob of <c>controlnet generate</c>.</summary>
-public sealed record JobControl
+/// <summary>
+/// One ControlNet of a job: a registered model, its input, and the control's settings (<see cref="ControlParameters"/>,
+/// every knob of <c>controlnet generate</c>; a null preprocessor is the model's condition type's first).
+/// </summary>
+public sealed record JobControl : ControlParameters
 {
     /// <summary>A registered ControlNet's name, "name [hash]" or a part of its name (see <c>GET /v1/models</c>).</summary>
     public string Model { get; init; } = "";
-    /// <summary>Preprocessor id (see <c>GET /v1/preprocessors</c>), "none" when <see cref="Image"/> already is the condition map; null = the model's condition type's first preprocessor.</summary>
-    public string? Preprocessor { get; init; }
     /// <summary>The input image (base64), or for file preprocessors (openpose JSON) the file's bytes in base64.</summary>
     public string Image { get; init; } = "";
     /// <summary>A mask for the input (base64; white = masked), e.g. for inpainting.</summary>
     public string? Mask { get; init; }
-    /// <summary>Preprocessor options as in <c>controlnet plugins list</c> (e.g. "low": "50").</summary>
-    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
-    public double Strength { get; init; } = 1.0;
-    public double Start { get; init; }
-    public double End { get; init; } = 1.0;
-    [JsonConverter(typeof(JsonStringEnumConverter<ControlMode>))] public ControlMode Mode { get; init; } = ControlMode.Balanced;
-    public bool GuessMode { get; init; }
-    [JsonConverter(typeof(JsonStringEnumConverter<GuessModeVariant>))] public GuessModeVariant GuessModeVariant { get; init; } = GuessModeVariant.Original;
-    /// <summary>The paper's CFG resolution weighting (§3.4): Off, Paper or Normalized.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<CfgResolutionWeighting>))] public CfgResolutionWeighting CfgResolutionWeighting { get; init; } = CfgResolutionWeighting.Off;
-    [JsonConverter(typeof(JsonStringEnumConverter<ResizeMode>))] public ResizeMode Resize { get; init; } = ResizeMode.CropAndResize;
     /// <summary>Append this control's condition map to the job's images, after the generated ones (A1111's detected map).</summary>
     public bool ReturnMap { get; init; } = true;
 }

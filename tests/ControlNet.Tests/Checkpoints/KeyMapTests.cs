@@ -96,7 +96,7 @@ public class KeyMapTests
     public void Tiny_architecture_has_the_same_keys_as_sd15()
     {
         // A T2I-Adapter is no part of a base model's shapes (its layout is T2IAdapterConfig's).
-        foreach (var c in Enum.GetValues<ModelComponent>().Where(c => c != ModelComponent.T2IAdapter))
+        foreach (var c in Enum.GetValues<ModelComponent>().Where(c => c is not (ModelComponent.T2IAdapter or ModelComponent.StyleAdapter)))
             Assert.Equal(ArchitectureShapes.Sd15.Enumerate(c).Select(s => s.Name), ArchitectureShapes.Tiny.Enumerate(c).Select(s => s.Name));
     }
 }

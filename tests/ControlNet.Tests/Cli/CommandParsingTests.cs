@@ -51,4 +51,13 @@ public class CommandParsingTests
         Assert.Contains(expected, err);
         Assert.DoesNotContain(cli.Factory.Created, p => p.Calls > 0);   // nothing ran
     }
+
+    [Fact]
+    public void Init_random_defaults_to_sd15_and_names_an_unsupported_architecture()
+    {
+        Assert.True(new ControlNet.Cli.Commands.InitCommand.Settings { Random = true, Out = "sd.safetensors" }.Validate().Successful);
+        var other = new ControlNet.Cli.Commands.InitCommand.Settings { Random = true, Out = "sd.safetensors", Arch = "sdxl" }.Validate();
+        Assert.False(other.Successful);
+        Assert.Contains("--arch 'sdxl'", other.Message);
+    }
 }

@@ -1,6 +1,7 @@
 using ControlNet.Cli;
 using ControlNet.Cli.Generation;
 using ControlNet.Hosting.Runs;
+using ControlNet.Pipelines;
 
 namespace ControlNet.Tests.Cli;
 
@@ -11,9 +12,9 @@ public class ControlSpecTests
     {
         var c = ControlSpec.Parse("canny:photos/a.png:model=lllyasviel/control_v11p_sd15_canny,strength=0.8,start=0.1,end=0.9,mode=prompt,guess=true,resize=fill,low=50,high=120");
         Assert.Equal(("canny", "photos/a.png", "lllyasviel/control_v11p_sd15_canny"), (c.Type, c.Image, c.Model));
-        Assert.Equal((0.8, 0.1, 0.9, "prompt", true, "fill"), (c.Strength, c.Start, c.End, c.Mode, c.Guess, c.Resize));
+        Assert.Equal((0.8, 0.1, 0.9, ControlMode.PromptIsMoreImportant, true, ResizeMode.ResizeAndFill), (c.Strength, c.Start, c.End, c.Mode, c.GuessMode, c.Resize));
         Assert.Equal(new Dictionary<string, string> { ["low"] = "50", ["high"] = "120" }, c.Options);
-        Assert.Null(c.Pre);
+        Assert.Null(c.Preprocessor);
     }
 
     [Fact]
@@ -28,10 +29,10 @@ public class ControlSpecTests
     public void Defaults_and_pre_none_and_colons_in_the_image_path()
     {
         var plain = ControlSpec.Parse("depth:map.png");
-        Assert.Equal((1.0, 0.0, 1.0, "balanced", false, "crop-and-resize"), (plain.Strength, plain.Start, plain.End, plain.Mode, plain.Guess, plain.Resize));
+        Assert.Equal((1.0, 0.0, 1.0, ControlMode.Balanced, false, ResizeMode.CropAndResize), (plain.Strength, plain.Start, plain.End, plain.Mode, plain.GuessMode, plain.Resize));
         Assert.Empty(plain.Options);
         var map = ControlSpec.Parse("canny:C:/maps/edges:1.png:pre=none");
-        Assert.Equal(("C:/maps/edges:1.png", "none"), (map.Image, map.Pre));
+        Assert.Equal(("C:/maps/edges:1.png", "none"), (map.Image, map.Preprocessor));
         Assert.Equal("a:b.png", ControlSpec.Parse("canny:a:b.png").Image);   // a last part without '=' belongs to the path
     }
 

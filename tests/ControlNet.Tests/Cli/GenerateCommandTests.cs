@@ -3,6 +3,7 @@ using ControlNet.Cli;
 using ControlNet.Hosting;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Hosting.Runs;
+using ControlNet.Pipelines;
 
 namespace ControlNet.Tests.Cli;
 
@@ -77,9 +78,9 @@ public class GenerateCommandTests
         var run = GenerationRun.FromJson(PngMetadata.Read(again)[RunMetadata.RunKey], "again.png");
         Assert.Equal(("a cat", 3, "euler", 7.5, 42L, 64), (run.Prompt, run.Steps, run.Sampler, run.Cfg, run.Seed, run.Width));
         var (canny, scribble) = (run.Controls[0], run.Controls[1]);
-        Assert.Equal(("canny", "canny", 0.7, 0.8, "control", "just-resize", CliRunner.Photo), (canny.Type, canny.Pre, canny.Strength, canny.End, canny.Mode, canny.Resize, canny.Image));
+        Assert.Equal(("canny", "canny", 0.7, 0.8, ControlMode.ControlNetIsMoreImportant, ResizeMode.JustResize, CliRunner.Photo), (canny.Type, canny.Preprocessor, canny.Strength, canny.End, canny.Mode, canny.Resize, canny.Image));
         Assert.Equal(new Dictionary<string, string> { ["detect-resolution"] = "64", ["low"] = "50", ["high"] = "150" }, canny.Options);
-        Assert.Equal(("scribble", "none", CliRunner.Photo), (scribble.Type, scribble.Pre, scribble.Image));
+        Assert.Equal(("scribble", "none", CliRunner.Photo), (scribble.Type, scribble.Preprocessor, scribble.Image));
         // The new PNG's infotext carries the same units in the extension's spelling.
         Assert.Contains("ControlNet 0: \"Module: canny, Model: control_v11p_sd15_canny, Weight: 0.7, Resize Mode: Just Resize, Processor Res: 64, Threshold A: 50, Threshold B: 150, Guidance Start: 0, Guidance End: 0.8, Control Mode: ControlNet is more important\"",
             PngMetadata.Read(again)[RunMetadata.ParametersKey]);

@@ -21,13 +21,13 @@ public class DepthTests
     {
         // 16-bit ramp from 10000 (left, far) to 30000 (right, near).
         var depth = Ramp16(128, 128, (x, _) => 10000 + 20000.0 * x / 127);
-        var map = new DepthPreprocessor().Run(PreprocessorSource.From(depth), At128);
+        var map = new DepthImagePreprocessor().Run(PreprocessorSource.From(depth), At128);
         Assert.Equal((128, 128, 3), (map.Width, map.Height, map.Channels));
         Assert.Equal((0, 0, 0), map.Rgb(0, 64));
         Assert.Equal((255, 255, 255), map.Rgb(127, 64));
         Assert.InRange(map.Rgb(63, 10).R, 125, 127); // linear in between: trunc(63/127·255) = 126, ±1 for the 16-bit rounding
         for (int x = 1; x < 128; x++) Assert.True(map.Rgb(x, 5).R >= map.Rgb(x - 1, 5).R);
-        var inverted = new DepthPreprocessor().Run(PreprocessorSource.From(depth), new Dictionary<string, string>(At128) { ["invert"] = "true" });
+        var inverted = new DepthImagePreprocessor().Run(PreprocessorSource.From(depth), new Dictionary<string, string>(At128) { ["invert"] = "true" });
         Assert.Equal(255, inverted.Rgb(0, 64).R);
         Assert.Equal(0, inverted.Rgb(127, 64).R);
     }
@@ -37,7 +37,7 @@ public class DepthTests
     {
         // Left half: background (depth 0, below the 0.4 threshold); right half: a ramp rising to the right.
         var depth = Ramp16(128, 128, (x, _) => x < 64 ? 0 : 20000 + 300.0 * x);
-        var map = new NormalPreprocessor().Run(PreprocessorSource.From(depth), At128);
+        var map = new NormalImagePreprocessor().Run(PreprocessorSource.From(depth), At128);
         // Flat normal (0, 0, 1): z → 255, y and x → trunc(127.5) = 127; written reversed as R = z, G = y, B = x.
         Assert.Equal((255, 127, 127), map.Rgb(10, 64));
         var (r, g, b) = map.Rgb(100, 64);

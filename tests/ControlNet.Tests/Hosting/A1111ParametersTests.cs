@@ -2,6 +2,7 @@ using ControlNet.Abstractions;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Hosting.Plugins;
 using ControlNet.Hosting.Runs;
+using ControlNet.Pipelines;
 using ControlNet.Tests.Checkpoints;
 using ControlNet.Tests.Cli;
 
@@ -31,8 +32,8 @@ public class A1111ParametersTests
         Assert.Equal((25, "dpmpp_2m_karras", 6.5, 1234567L, 520, 776, 0.6), (run.Steps, run.Sampler, run.Cfg, run.Seed, run.Width, run.Height, run.Strength));
         // The extension's unit: module canny → the canny plug-in's canny preprocessor; Processor Res → its detect-resolution.
         var unit = Assert.Single(run.Controls);
-        Assert.Equal(("canny", "canny", "", null, 0.8, 0.0, 1.0, "balanced", "crop-and-resize"),
-            (unit.Type, unit.Pre, unit.Image, unit.Model, unit.Strength, unit.Start, unit.End, unit.Mode, unit.Resize));
+        Assert.Equal(("canny", "canny", "", null, 0.8, 0.0, 1.0, ControlMode.Balanced, ResizeMode.CropAndResize),
+            (unit.Type, unit.Preprocessor, unit.Image, unit.Model, unit.Strength, unit.Start, unit.End, unit.Mode, unit.Resize));
         Assert.Equal(new Dictionary<string, string> { ["detect-resolution"] = "512" }, unit.Options);
 
         // Written back in A1111's spelling and order, it reads into the same settings.
@@ -47,6 +48,20 @@ public class A1111ParametersTests
     }
 
     [Fact]
+    public void The_extensions_style_modules_read_as_the_style_condition()
+    {
+        // t2ia_style_clipvision (and its older name clip_vision): the style plug-in's pass-through preprocessor; CLIP runs in the adapter.
+        var plugins = new PluginCatalog().AddFolder(CliRunner.PluginFolder);
+        foreach (var module in new[] { "t2ia_style_clipvision", "clip_vision" })
+        {
+            var run = A1111Parameters.Read("x\nSteps: 4, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: m, " +
+                $"ControlNet 0: \"Module: {module}, Model: t2iadapter_style_sd14v1 [892c0a28], Weight: 0.9, Resize Mode: Crop and Resize, Guidance Start: 0, Guidance End: 1, Control Mode: Balanced\"", catalog: plugins);
+            var unit = Assert.Single(run.Controls);
+            Assert.Equal(("style", "style-image", 0.9), (unit.Type, unit.Pre, unit.Strength));
+        }
+    }
+
+    [Fact]
     public void Every_unit_field_round_trips_and_module_none_takes_the_type_from_the_model_name()
     {
         var plugins = new PluginCatalog().AddFolder(CliRunner.PluginFolder);
@@ -56,16 +71,16 @@ public class A1111ParametersTests
         var run = A1111Parameters.Read(text, catalog: plugins);
         Assert.Equal(2, run.Controls.Count);
         var (canny, scribble) = (run.Controls[0], run.Controls[1]);
-        Assert.Equal(("canny", "canny", 0.7, 0.1, 0.8, "control", "just-resize"), (canny.Type, canny.Pre, canny.Strength, canny.Start, canny.End, canny.Mode, canny.Resize));
+        Assert.Equal(("canny", "canny", 0.7, 0.1, 0.8, ControlMode.ControlNetIsMoreImportant, ResizeMode.JustResize), (canny.Type, canny.Preprocessor, canny.Strength, canny.Start, canny.End, canny.Mode, canny.Resize));
         Assert.Equal(new Dictionary<string, string> { ["detect-resolution"] = "64", ["low"] = "50", ["high"] = "150" }, canny.Options);
-        Assert.Equal(("scribble", "none", 1.2, "prompt", "resize-and-fill"), (scribble.Type, scribble.Pre, scribble.Strength, scribble.Mode, scribble.Resize));
+        Assert.Equal(("scribble", "none", 1.2, ControlMode.PromptIsMoreImportant, ResizeMode.ResizeAndFill), (scribble.Type, scribble.Preprocessor, scribble.Strength, scribble.Mode, scribble.Resize));
 
         // Written back (the models are the types' defaults, titled by name) and read again: the same units.
         var again = A1111Parameters.Read(A1111Parameters.Write(run, 1), catalog: plugins);
         Assert.Equal(run.Controls.Select(c => c with { Options = null! }), again.Controls.Select(c => c with { Options = null! }));
         Assert.Equal(run.Controls.Select(c => c.Options), again.Controls.Select(c => c.Options));
 
-        var e = Assert.Throws<ArgumentException>(() => A1111Parameters.Read(text.Replace("Module: canny", "Module: depth_midas"), catalog: plugins));
+        var e = Assert.Throws<ArgumentException>(() => A1111Parameters.Read(text.Replace("Module: canny", "Module: seg_ofade20k"), catalog: plugins));
         Assert.Contains("ControlNet 0", e.Message);
         Assert.Contains("--control", e.Message);
     }
@@ -78,7 +93,7 @@ public class A1111ParametersTests
         var run = new GenerationRun
         {
             Model = dir["m.safetensors"], Prompt = "x", Width = 512, Height = 512, Cfg = 7, Sampler = "euler_a",
-            Controls = [new RunControl { Type = "canny", Image = "c.png", Strength = 0.5, Mode = "control", Resize = "just-resize" }],
+            Controls = [new RunControl { Type = "canny", Image = "c.png", Strength = 0.5, Mode = ControlMode.ControlNetIsMoreImportant, Resize = ResizeMode.JustResize }],
         };
         var text = A1111Parameters.Write(run, 3);
         Assert.Equal("x\nSteps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 3, Size: 512x512, Model hash: 2cf24dba5f, Model: m, " +

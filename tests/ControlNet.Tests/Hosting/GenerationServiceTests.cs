@@ -31,8 +31,8 @@ public class GenerationServiceTests
         Steps = 2 + i % 3,
         Controls = i % 3 == 2 ? [] :
         [
-            ControlInput.From("canny", Photo) with { Strength = 0.5 + 0.1 * i, Options = new Dictionary<string, string> { ["detect-resolution"] = "64", ["low"] = (40 + i).ToString() } },
-            .. i % 2 == 0 ? new[] { ControlInput.From("scribble", Photo) with { End = 0.5, Options = new Dictionary<string, string> { ["detect-resolution"] = "64" } } } : [],
+            ControlInput.From("canny", Photo) with { Settings = new() { Strength = 0.5 + 0.1 * i, Options = new Dictionary<string, string> { ["detect-resolution"] = "64", ["low"] = (40 + i).ToString() } } },
+            .. i % 2 == 0 ? new[] { ControlInput.From("scribble", Photo) with { Settings = new() { End = 0.5, Options = new Dictionary<string, string> { ["detect-resolution"] = "64" } } } } : [],
         ],
     }).ToArray();
 
@@ -70,7 +70,7 @@ public class GenerationServiceTests
         ConditionImage Map(bool? pixelPerfect, ResizeMode resize) => service.Resolve(new GenerationRequest
         {
             Prompt = "p", Width = 384, Height = 448,
-            Controls = [ControlInput.From("canny", Photo) with { PixelPerfect = pixelPerfect, Resize = resize, Options = new Dictionary<string, string> { ["detect-resolution"] = "64" } }],
+            Controls = [ControlInput.From("canny", Photo) with { Settings = new() { PixelPerfect = pixelPerfect ?? false, Resize = resize, Options = new Dictionary<string, string> { ["detect-resolution"] = "64" } } }],
         }).Controls.Single().Condition;
         Assert.Equal((64, 64), Size(Map(null, ResizeMode.CropAndResize)));
         Assert.Equal((448, 448), Size(Map(true, ResizeMode.CropAndResize)));   // 256² photo: k = max(448, 384)/256
@@ -108,7 +108,7 @@ public class GenerationServiceTests
         using var provider = Provider(out _, o => o.Defaults = o.Defaults with { Steps = 7, Sampler = "euler", GuidanceScale = 5, Width = 320 });
         var service = provider.GetRequiredService<IGenerationService>();
         var options = new Dictionary<string, string> { ["detect-resolution"] = "64" };
-        var settings = service.Resolve(new GenerationRequest { Prompt = "p", Seed = 3, Steps = 4, Controls = [ControlInput.From("canny", Photo) with { Options = options }] });
+        var settings = service.Resolve(new GenerationRequest { Prompt = "p", Seed = 3, Steps = 4, Controls = [ControlInput.From("canny", Photo) with { Settings = new() { Options = options } }] });
         Assert.Equal((4, "euler", 5.0, 320, 512, 3L), (settings.Steps, settings.Sampler, settings.GuidanceScale, settings.Width, settings.Height, settings.Seed));
         var control = Assert.Single(settings.Controls);
         Assert.Equal("canny", control.ControlNet);

@@ -63,7 +63,7 @@ public class ServiceRegistrationTests
     public void A_control_naming_an_unknown_plugin_fails_validation_with_its_name()
     {
         var (services, builder, factory) = Host();
-        builder.AddControl("edges", "some-controlnet", o => o.Plugin = "sobel");
+        builder.AddControl("edges", "some-controlnet", o => o with { Plugin = "sobel" });
         using var provider = services.BuildServiceProvider();
         var e = Assert.Throws<OptionsValidationException>(() => provider.ValidateControlNet());
         var message = Assert.Single(e.Failures);
@@ -83,9 +83,9 @@ public class ServiceRegistrationTests
             o.DType = "fp8";
             o.Defaults = o.Defaults with { Steps = 0, Sampler = "k_lms", Width = 500 };
         });
-        builder.AddControl("canny", "m", o => { o.Start = 0.8; o.End = 0.2; o.PreprocessorOptions["lowest"] = "3"; })
+        builder.AddControl("canny", "m", o => o with { Start = 0.8, End = 0.2, Options = new Dictionary<string, string> { ["lowest"] = "3" } })
                .AddControl("canny", "other")
-               .AddControl("scribble", "", o => o.Preprocessor = "hed");
+               .AddControl("scribble", "", o => o with { Preprocessor = "hed" });
         using var provider = services.BuildServiceProvider();
         var failures = Assert.Throws<OptionsValidationException>(() => provider.ValidateControlNet()).Failures.ToArray();
         string all = string.Join("\n", failures);
@@ -158,9 +158,9 @@ public class ServiceRegistrationTests
         var (services, builder, factory) = Host();
         builder.AddPlugins(Path.Combine(AppContext.BaseDirectory, "cli-plugins"))
             .AddShuffle()                                                        // lllyasviel/control_v11e_sd15_shuffle
-            .AddControl("mine", "/models/control_v11e_sd15_shuffle.pth", o => o.Plugin = "shuffle")
-            .AddControl("other", "/models/custom.safetensors", o => o.Plugin = "shuffle")
-            .AddControl("forced", "x", o => { o.Plugin = "canny"; o.GlobalAveragePooling = true; })
+            .AddControl("mine", "/models/control_v11e_sd15_shuffle.pth", o => o with { Plugin = "shuffle" })
+            .AddControl("other", "/models/custom.safetensors", o => o with { Plugin = "shuffle" })
+            .AddControl("forced", "x", o => o with { Plugin = "canny", GlobalAveragePooling = true })
             .AddCanny(model: "lllyasviel/control_v11p_sd15_canny");
         using var provider = services.BuildServiceProvider();
         provider.ValidateControlNet();

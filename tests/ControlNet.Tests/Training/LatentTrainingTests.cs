@@ -99,6 +99,7 @@ public class LatentTrainingTests
     [FullSizeFact]
     public void Train_on_a_single_file_SD15_checkpoint_exports_a_ControlNet_file()
     {
+        using var gate = FullSizeGate.Enter();
         using var dir = new TempDir();
         WeightsFile.Write(dir["sd.safetensors"], WeightInit.Random(ArchitectureShapes.Sd15, TestFiles.Sd, TensorDType.F16, 0));
         var data = WriteFolderDataset(dir["data"], 2, size: 64);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ControlNet.Checkpoints;
+using ControlNet.Models;
 
 namespace ControlNet.Models.Adapters;
 
@@ -56,6 +57,25 @@ public sealed record T2IAdapterConfig(T2IAdapterType Type, int InChannels, Immut
         int perLevel = blocks / levels;
         var widths = Enumerable.Range(0, levels).Select(l => (int)weights.Require($"body.{l * perLevel}.block1.weight", 4, $"level {l}'s width").Shape[0]);
         return new(T2IAdapterType.Full, InputChannels(convIn.Shape[1], f, weights.Source), [.. widths], perLevel, f);
+    }
+
+    /// <summary>
+    /// The config of adapter weights when no U-Net is at hand (conversion): the first catalogue architecture (SD 1.x first)
+    /// whose levels, widths and latent factor they fit; a one-line error when none does.
+    /// </summary>
+    public static T2IAdapterConfig FromWeights(ComponentWeights weights)
+    {
+        string? why = null;
+        foreach (var entry in ArchitectureCatalog.All)
+        {
+            try
+            {
+                var config = FromWeights(weights, entry.Architecture);
+                if ((why = config.Mismatch(entry.Architecture)) is null) return config;
+            }
+            catch (InvalidDataException e) { why ??= e.Message; }
+        }
+        throw new InvalidDataException($"'{weights.Source}': the T2I-Adapter fits none of the known base models ({string.Join(", ", ArchitectureCatalog.Names)}): {why?.TrimEnd('.')}.");
     }
 
     static int BodyCount(List<string> names, int? expected, string source)

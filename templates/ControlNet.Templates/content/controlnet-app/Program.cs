@@ -36,7 +36,7 @@ var run = new GenerationRun
             Type = "canny",
             Image = a.Condition,
             Model = a.ControlNet,   // null: the model folder's canny ControlNet, else lllyasviel/control_v11p_sd15_canny
-            Pre = a.IsMap ? ControlOptions.NoPreprocessor : null,
+            Preprocessor = a.IsMap ? ControlOptions.NoPreprocessor : null,
             Options = new Dictionary<string, string> { ["low"] = "100", ["high"] = "200" },
         },
     ],
