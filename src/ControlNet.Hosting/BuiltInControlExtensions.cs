@@ -33,11 +33,7 @@ public static class BuiltInControlExtensions
         if (invert && !depthImage)
             throw new ArgumentException("AddDepth(invert: true) applies to a depth image you pass (depthImage: true); MiDaS already gives near = bright.", nameof(invert));
         return builder.AddControl(key, model, o =>
-        {
-            if (depthImage) Set(o, "depth", strength, ("invert", invert));
-            else Set(o, "depth", strength);
-            o.Preprocessor = depthImage ? "depth-image" : "depth";
-        });
+            (depthImage ? Set(o, "depth", strength, ("invert", invert)) : Set(o, "depth", strength)) with { Preprocessor = depthImage ? "depth-image" : "depth" });
     }
 
     public static IControlNetBuilder AddShuffle(this IControlNetBuilder builder, int? seed = null,

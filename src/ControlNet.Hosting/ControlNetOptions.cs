@@ -52,6 +52,9 @@ public sealed class ControlNetOptions
     /// <summary>Download a missing annotator weight file from the Hub into its cache (default false: no surprise downloads).</summary>
     public bool DownloadAnnotators { get; set; }
 
+    /// <summary>Where neural preprocessors find their weights under these options (<see cref="AnnotatorPath"/>, the hub cache, <see cref="DownloadAnnotators"/>).</summary>
+    public Annotators.AnnotatorFiles Annotators() => new(new Annotators.AnnotatorFileOptions { Folder = AnnotatorPath, Download = DownloadAnnotators });
+
     /// <summary>The control registered under <paramref name="key"/>, or null.</summary>
     public ControlOptions? FindControl(string key) =>
         Controls.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase));

@@ -54,7 +54,7 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
             if (settings.PixelPerfect)
                 PixelPerfectOptions.Apply(pre, input.Source.Image, merged, width, height, settings.Resize);
             // Neural preprocessors find their weights where the options say, unless the caller brought its own provider.
-            var source = input.Source.Models is null ? input.Source with { Models = Annotators() } : input.Source;
+            var source = input.Source.Models is null ? input.Source with { Models = _options.Annotators() } : input.Source;
             map = Plugins.PreprocessorGuard.Run(pre, source, merged, cancellationToken);
             settings = settings with { Preprocessor = pre.Id, Options = merged };
         }
@@ -82,5 +82,4 @@ public sealed class GenerationService(IControlNetPipeline pipeline, PluginCatalo
 
     public void Dispose() => _gate.Dispose();
 
-    AnnotatorFiles Annotators() => new(new AnnotatorFileOptions { Folder = _options.AnnotatorPath, Download = _options.DownloadAnnotators });
 }

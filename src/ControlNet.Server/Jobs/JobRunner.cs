@@ -159,6 +159,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             if (mask is not null) decoded = decoded.WithMask(JobImages.Mask(mask, $"{at}.mask", decoded, server.MaxPixels));
             source = PreprocessorSource.From(decoded);
         }
+        source = source with { Models = host.Value.Annotators() };   // neural preprocessors: --annotator-path, the hub cache
         if (pixelPerfect is { } target)
         {
             var withResolution = new Dictionary<string, string>(options ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);

@@ -57,7 +57,7 @@ public class A1111ParametersTests
             var run = A1111Parameters.Read("x\nSteps: 4, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: m, " +
                 $"ControlNet 0: \"Module: {module}, Model: t2iadapter_style_sd14v1 [892c0a28], Weight: 0.9, Resize Mode: Crop and Resize, Guidance Start: 0, Guidance End: 1, Control Mode: Balanced\"", catalog: plugins);
             var unit = Assert.Single(run.Controls);
-            Assert.Equal(("style", "style-image", 0.9), (unit.Type, unit.Pre, unit.Strength));
+            Assert.Equal(("style", "style-image", 0.9), (unit.Type, unit.Preprocessor, unit.Strength));
         }
     }
 
