@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ControlNet.Checkpoints;
-using ControlNet.Cli;
 using ControlNet.Hosting;
 using ControlNet.Hosting.Imaging;
 using ControlNet.Models.Adapters;
@@ -19,15 +18,6 @@ public class GenerateWithStyleAdapterTests
 {
     static readonly string ToyModel = Path.Combine(AppContext.BaseDirectory, DefaultModel.RelativePath);
 
-    static (int Code, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var err = new StringWriter();
-        Console.SetOut(TextWriter.Null);
-        Console.SetError(err);
-        try { return (Program.Run(args), err.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
 
     static void AssertOneLineError((int Code, string Err) run, string expected)
     {
@@ -62,19 +52,19 @@ public class GenerateWithStyleAdapterTests
                 ["generate", "--plugins", CliRunner.PluginFolder, "--model", ToyModel, "--prompt", "red square", "--steps", "3", "--seed", "5", "--quiet", "--out", Out(output), .. extra];
             string Style(string options = "") => $"style:{CliRunner.Photo}:adapter={Out("t2iadapter_style_toy.pth")}{options}";
 
-            var run = Run(Args("plain.png"));
+            var run = CliRunner.RunReal(Args("plain.png"));
             Assert.True(run.Code == 0, run.Err);
-            run = Run(Args("style.png", "--control", Style(), "--clip-vision", clip));
+            run = CliRunner.RunReal(Args("style.png", "--control", Style(), "--clip-vision", clip));
             Assert.True(run.Code == 0, run.Err);
-            run = Run(Args("zero.png", "--control", Style(",scale=0"), "--clip-vision", clip));
+            run = CliRunner.RunReal(Args("zero.png", "--control", Style(",scale=0"), "--clip-vision", clip));
             Assert.True(run.Code == 0, run.Err);
             var plain = ImageFile.LoadRgb(Out("plain.png")).Data;
             Assert.NotEqual(plain, ImageFile.LoadRgb(Out("style.png")).Data);
             Assert.Equal(plain, ImageFile.LoadRgb(Out("zero.png")).Data);
 
-            AssertOneLineError(Run(Args("bad.png", "--control", Style())), "--clip-vision");
-            AssertOneLineError(Run(Args("bad.png", "--control", Style(), "--clip-vision", Out("control_toy.safetensors"))), "no CLIP vision tower");
-            AssertOneLineError(Run(Args("bad.png", "--control", $"canny:{CliRunner.Photo}:adapter={Out("control_toy.safetensors")}")),
+            AssertOneLineError(CliRunner.RunReal(Args("bad.png", "--control", Style())), "--clip-vision");
+            AssertOneLineError(CliRunner.RunReal(Args("bad.png", "--control", Style(), "--clip-vision", Out("control_toy.safetensors"))), "no CLIP vision tower");
+            AssertOneLineError(CliRunner.RunReal(Args("bad.png", "--control", $"canny:{CliRunner.Photo}:adapter={Out("control_toy.safetensors")}")),
                 "control_toy.safetensors' is a ControlNet, not a T2I-Adapter; pass it as model=control_toy.safetensors");
         }
         finally { Directory.Delete(folder, recursive: true); }
