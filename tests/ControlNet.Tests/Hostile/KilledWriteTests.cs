@@ -128,10 +128,13 @@ public class KilledWriteTests
         watcher.Created += (_, e) =>
         {
             created ??= e.FullPath;
-            try { process.Kill(); } catch (InvalidOperationException) { }   // SIGKILL; already exited is fine
+            // SIGKILL; already exited is fine. The handler runs on a watcher thread: an exception escaping it would
+            // bring down the whole test host, so nothing may escape.
+            try { process.Kill(); } catch (Exception) { }
         };
         watcher.EnableRaisingEvents = true;
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the CLI did not finish");
+        watcher.EnableRaisingEvents = false;   // no late event on a disposed process
         return created;
     }
 
