@@ -16,6 +16,7 @@ public sealed class VersionCommand : Command<GlobalSettings>
         TorchRuntime.EnsureInitialized();
         Console.WriteLine($"controlnet {SdkVersion} (libtorch {torch.__version__})");
         Console.WriteLine($"threads: {torch.get_num_threads()} intra-op; {ThreadingDefaults.Apply().Describe()}");
+        Console.WriteLine($"Intel AMX: {AmxGuard.State}");
         return ExitCodes.Success;
     }
 }

@@ -38,6 +38,7 @@ public static class ThreadingDefaults
         lock (Gate)
         {
             if (_applied is not null) return _applied;
+            AmxGuard.Apply();   // also before libtorch's first kernel: see AmxGuard for why
             var loadedBefore = OpenMpLoaded();
             var entries = new List<ThreadingSetting>();
             // CONTROLNET_THREADING_DEFAULTS=off leaves OpenMP's own defaults (how the bench measures "before").
