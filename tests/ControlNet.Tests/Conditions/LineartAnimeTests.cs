@@ -151,6 +151,17 @@ public class LineartAnimeTests
     }
 
     [Fact]
+    public void The_extensions_lineart_modules_name_the_three_preprocessors()
+    {
+        var modules = ControlNet.Hosting.Runs.A1111Modules.All.ToDictionary(m => m.Name, m => m.Preprocessor);
+        Assert.Equal("lineart-anime", modules["lineart_anime"]);
+        Assert.Equal("lineart-coarse", modules["lineart_coarse"]);
+        Assert.Equal("lineart", modules["lineart_realistic"]);
+        Assert.Equal("lineart_anime", ControlNet.Hosting.Runs.A1111Modules.ForPreprocessor("lineart-anime")?.Name);
+        Assert.Contains(new LineartPlugin().Preprocessors, p => p.Id == "lineart-anime");
+    }
+
+    [Fact]
     public void Without_netG_pth_the_error_names_it_its_size_and_where_to_get_it()
     {
         using var dir = new TempDir();
