@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ControlNet.Conditions.OpenPose;
@@ -16,61 +15,42 @@ public sealed class BodyPoseNetwork : nn.Module<Tensor, (Tensor Pafs, Tensor Hea
     public const int HeatmapChannels = 19;
     public const int Stride = 8;
 
-    // Each step: a conv (with its ReLU or not) or, when null, a 2×2 max-pool.
-    private readonly List<(Conv2d? Conv, bool Relu)> _features = [];
-    private readonly List<(Conv2d? Conv, bool Relu)>[] _pafStages = new List<(Conv2d?, bool)>[6];
-    private readonly List<(Conv2d? Conv, bool Relu)>[] _heatStages = new List<(Conv2d?, bool)>[6];
+    private readonly ConvChain _features;
+    private readonly ConvChain[] _pafStages = new ConvChain[6];
+    private readonly ConvChain[] _heatStages = new ConvChain[6];
 
     public BodyPoseNetwork() : base(nameof(BodyPoseNetwork))
     {
-        void Conv(List<(Conv2d?, bool)> chain, string name, long cin, long cout, int kernel, bool relu = true)
-        {
-            var conv = nn.Conv2d(cin, cout, kernel, padding: kernel / 2);
-            register_module(name, conv);
-            chain.Add((conv, relu));
-        }
-        void Pool(List<(Conv2d?, bool)> chain) => chain.Add((null, false));
+        ConvChain Chain() => new(register_module);
 
         // Front end (model0): VGG-19 conv1_1 … conv4_2, then two CPM convs down to 128 channels.
-        var f = _features;
-        Conv(f, "conv1_1", 3, 64, 3); Conv(f, "conv1_2", 64, 64, 3); Pool(f);
-        Conv(f, "conv2_1", 64, 128, 3); Conv(f, "conv2_2", 128, 128, 3); Pool(f);
-        Conv(f, "conv3_1", 128, 256, 3); Conv(f, "conv3_2", 256, 256, 3); Conv(f, "conv3_3", 256, 256, 3); Conv(f, "conv3_4", 256, 256, 3); Pool(f);
-        Conv(f, "conv4_1", 256, 512, 3); Conv(f, "conv4_2", 512, 512, 3); Conv(f, "conv4_3_CPM", 512, 256, 3); Conv(f, "conv4_4_CPM", 256, 128, 3);
+        _features = Chain()
+            .Conv("conv1_1", 3, 64, 3).Conv("conv1_2", 64, 64, 3).Pool()
+            .Conv("conv2_1", 64, 128, 3).Conv("conv2_2", 128, 128, 3).Pool()
+            .Conv("conv3_1", 128, 256, 3).Conv("conv3_2", 256, 256, 3).Conv("conv3_3", 256, 256, 3).Conv("conv3_4", 256, 256, 3).Pool()
+            .Conv("conv4_1", 256, 512, 3).Conv("conv4_2", 512, 512, 3).Conv("conv4_3_CPM", 512, 256, 3).Conv("conv4_4_CPM", 256, 128, 3);
 
         for (int branch = 1; branch <= 2; branch++)
         {
             long outputs = branch == 1 ? PafChannels : HeatmapChannels;
             // Stage 1: three 3×3 convs, a 1×1 to 512, a 1×1 to the outputs (no ReLU).
-            var s1 = new List<(Conv2d?, bool)>();
-            for (int i = 1; i <= 3; i++) Conv(s1, $"conv5_{i}_CPM_L{branch}", 128, 128, 3);
-            Conv(s1, $"conv5_4_CPM_L{branch}", 128, 512, 1);
-            Conv(s1, $"conv5_5_CPM_L{branch}", 512, outputs, 1, relu: false);
+            var s1 = Chain();
+            for (int i = 1; i <= 3; i++) s1.Conv($"conv5_{i}_CPM_L{branch}", 128, 128, 3);
+            s1.Conv($"conv5_4_CPM_L{branch}", 128, 512, 1);
+            s1.Conv($"conv5_5_CPM_L{branch}", 512, outputs, 1, relu: false);
             (branch == 1 ? _pafStages : _heatStages)[0] = s1;
             // Stages 2–6: five 7×7 convs on [PAFs, heat maps, features] (38 + 19 + 128 = 185), a 1×1, a 1×1 to the outputs.
             for (int stage = 2; stage <= 6; stage++)
             {
-                var s = new List<(Conv2d?, bool)>();
-                for (int i = 1; i <= 5; i++) Conv(s, $"Mconv{i}_stage{stage}_L{branch}", i == 1 ? 185 : 128, 128, 7);
-                Conv(s, $"Mconv6_stage{stage}_L{branch}", 128, 128, 1);
+                var s = Chain();
+                for (int i = 1; i <= 5; i++) s.Conv($"Mconv{i}_stage{stage}_L{branch}", i == 1 ? 185 : 128, 128, 7);
+                s.Conv($"Mconv6_stage{stage}_L{branch}", 128, 128, 1);
                 // The reference's no-ReLU list names Mconv7_stage6_L1 twice and omits Mconv7_stage6_L2, so the final
                 // heat maps do pass through a ReLU; the public weights were used that way.
-                Conv(s, $"Mconv7_stage{stage}_L{branch}", 128, outputs, 1, relu: stage == 6 && branch == 2);
+                s.Conv($"Mconv7_stage{stage}_L{branch}", 128, outputs, 1, relu: stage == 6 && branch == 2);
                 (branch == 1 ? _pafStages : _heatStages)[stage - 1] = s;
             }
         }
-    }
-
-    static Tensor Run(List<(Conv2d? Conv, bool Relu)> chain, Tensor x)
-    {
-        var h = x;
-        foreach (var (conv, relu) in chain)
-        {
-            if (conv is null) { h = nn.functional.max_pool2d(h, 2, 2); continue; }
-            h = conv.call(h);
-            if (relu) h = nn.functional.relu(h);
-        }
-        return h;
     }
 
     /// <param name="x">[B, 3, H, W]: BGR as <c>v/256 − 0.5</c>, H and W multiples of 8</param>
@@ -78,14 +58,14 @@ public sealed class BodyPoseNetwork : nn.Module<Tensor, (Tensor Pafs, Tensor Hea
     public override (Tensor Pafs, Tensor Heatmaps) forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var features = Run(_features, x);                 // [B, 128, H/8, W/8]
-        var paf = Run(_pafStages[0], features);           // [B, 38, H/8, W/8]
-        var heat = Run(_heatStages[0], features);         // [B, 19, H/8, W/8]
+        var features = _features.Run(x);                 // [B, 128, H/8, W/8]
+        var paf = _pafStages[0].Run(features);           // [B, 38, H/8, W/8]
+        var heat = _heatStages[0].Run(features);         // [B, 19, H/8, W/8]
         for (int stage = 1; stage < 6; stage++)
         {
             var input = cat([paf, heat, features], 1);   // [B, 185, H/8, W/8]
-            paf = Run(_pafStages[stage], input);
-            heat = Run(_heatStages[stage], input);
+            paf = _pafStages[stage].Run(input);
+            heat = _heatStages[stage].Run(input);
         }
         return (paf.MoveToOuterDisposeScope(), heat.MoveToOuterDisposeScope());
     }

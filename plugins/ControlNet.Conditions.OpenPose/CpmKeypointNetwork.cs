@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ControlNet.Conditions.OpenPose;
@@ -20,9 +19,8 @@ public sealed class CpmKeypointNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The number of heat maps the network gives (22 hand, 71 face).</summary>
     public int Heatmaps { get; }
 
-    // Each step: a conv (with its ReLU or not) or, when null, a 2×2 max-pool.
-    private readonly List<(Conv2d? Conv, bool Relu)> _features = [];
-    private readonly List<(Conv2d? Conv, bool Relu)>[] _stages = new List<(Conv2d?, bool)>[6];
+    private readonly ConvChain _features;
+    private readonly ConvChain[] _stages = new ConvChain[6];
 
     /// <summary>The network of <c>hand_pose_model.pth</c>.</summary>
     public static CpmKeypointNetwork Hand() => new(HandHeatmaps);
@@ -33,48 +31,27 @@ public sealed class CpmKeypointNetwork : nn.Module<Tensor, Tensor>
     CpmKeypointNetwork(int heatmaps) : base(heatmaps == HandHeatmaps ? "HandPoseNetwork" : "FacePoseNetwork")
     {
         Heatmaps = heatmaps;
-        void Conv(List<(Conv2d?, bool)> chain, string name, long cin, long cout, int kernel, bool relu = true)
-        {
-            var conv = nn.Conv2d(cin, cout, kernel, padding: kernel / 2);
-            register_module(name, conv);
-            chain.Add((conv, relu));
-        }
-        void Pool(List<(Conv2d?, bool)> chain) => chain.Add((null, false));
+        ConvChain Chain() => new(register_module);
 
         // Front end (model1_0): VGG-19 conv1_1 … conv5_2 at 512 channels, then conv5_3_CPM down to 128.
-        var f = _features;
-        Conv(f, "conv1_1", 3, 64, 3); Conv(f, "conv1_2", 64, 64, 3); Pool(f);
-        Conv(f, "conv2_1", 64, 128, 3); Conv(f, "conv2_2", 128, 128, 3); Pool(f);
-        Conv(f, "conv3_1", 128, 256, 3); Conv(f, "conv3_2", 256, 256, 3); Conv(f, "conv3_3", 256, 256, 3); Conv(f, "conv3_4", 256, 256, 3); Pool(f);
-        Conv(f, "conv4_1", 256, 512, 3); Conv(f, "conv4_2", 512, 512, 3); Conv(f, "conv4_3", 512, 512, 3); Conv(f, "conv4_4", 512, 512, 3);
-        Conv(f, "conv5_1", 512, 512, 3); Conv(f, "conv5_2", 512, 512, 3); Conv(f, "conv5_3_CPM", 512, 128, 3);
+        _features = Chain()
+            .Conv("conv1_1", 3, 64, 3).Conv("conv1_2", 64, 64, 3).Pool()
+            .Conv("conv2_1", 64, 128, 3).Conv("conv2_2", 128, 128, 3).Pool()
+            .Conv("conv3_1", 128, 256, 3).Conv("conv3_2", 256, 256, 3).Conv("conv3_3", 256, 256, 3).Conv("conv3_4", 256, 256, 3).Pool()
+            .Conv("conv4_1", 256, 512, 3).Conv("conv4_2", 512, 512, 3).Conv("conv4_3", 512, 512, 3).Conv("conv4_4", 512, 512, 3)
+            .Conv("conv5_1", 512, 512, 3).Conv("conv5_2", 512, 512, 3).Conv("conv5_3_CPM", 512, 128, 3);
 
         // Stage 1 (model1_1): a 1×1 to 512, a 1×1 to the heat maps (no ReLU).
-        var s1 = new List<(Conv2d?, bool)>();
-        Conv(s1, "conv6_1_CPM", 128, 512, 1);
-        Conv(s1, "conv6_2_CPM", 512, heatmaps, 1, relu: false);
-        _stages[0] = s1;
+        _stages[0] = Chain().Conv("conv6_1_CPM", 128, 512, 1).Conv("conv6_2_CPM", 512, heatmaps, 1, relu: false);
         // Stages 2–6: five 7×7 convs on [heat maps, features] (22 + 128 = 150 hand, 71 + 128 = 199 face), a 1×1, a 1×1 to the maps.
         for (int stage = 2; stage <= 6; stage++)
         {
-            var s = new List<(Conv2d?, bool)>();
-            for (int i = 1; i <= 5; i++) Conv(s, $"Mconv{i}_stage{stage}", i == 1 ? heatmaps + 128 : 128, 128, 7);
-            Conv(s, $"Mconv6_stage{stage}", 128, 128, 1);
-            Conv(s, $"Mconv7_stage{stage}", 128, heatmaps, 1, relu: false);
+            var s = Chain();
+            for (int i = 1; i <= 5; i++) s.Conv($"Mconv{i}_stage{stage}", i == 1 ? heatmaps + 128 : 128, 128, 7);
+            s.Conv($"Mconv6_stage{stage}", 128, 128, 1);
+            s.Conv($"Mconv7_stage{stage}", 128, heatmaps, 1, relu: false);
             _stages[stage - 1] = s;
         }
-    }
-
-    static Tensor Run(List<(Conv2d? Conv, bool Relu)> chain, Tensor x)
-    {
-        var h = x;
-        foreach (var (conv, relu) in chain)
-        {
-            if (conv is null) { h = nn.functional.max_pool2d(h, 2, 2); continue; }
-            h = conv.call(h);
-            if (relu) h = nn.functional.relu(h);
-        }
-        return h;
     }
 
     /// <param name="x">[B, 3, H, W]: BGR as <c>v/256 − 0.5</c>, H and W multiples of 8</param>
@@ -82,10 +59,10 @@ public sealed class CpmKeypointNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var features = Run(_features, x);              // [B, 128, H/8, W/8]
-        var maps = Run(_stages[0], features);          // [B, K, H/8, W/8]
+        var features = _features.Run(x);              // [B, 128, H/8, W/8]
+        var maps = _stages[0].Run(features);          // [B, K, H/8, W/8]
         for (int stage = 1; stage < 6; stage++)
-            maps = Run(_stages[stage], cat([maps, features], 1)); // [B, K + 128, H/8, W/8] → [B, K, H/8, W/8]
+            maps = _stages[stage].Run(cat([maps, features], 1)); // [B, K + 128, H/8, W/8] → [B, K, H/8, W/8]
         return maps.MoveToOuterDisposeScope();
     }
 }

@@ -80,6 +80,9 @@ internal sealed record BenchOptions
     /// <summary>A folder holding the original <c>annotator/</c> package (ControlNet v1.1); null = ours only.</summary>
     public string? ReferenceAnnotators { get; init; }
 
+    /// <summary>The estimators (preprocessor ids) the annotator rows time; empty = all of them.</summary>
+    public IReadOnlySet<string> Estimators { get; init; } = new HashSet<string>();
+
     /// <summary>The Python with torch that runs the original annotator code.</summary>
     public string Python { get; init; } = "/usr/bin/python3";
 
@@ -106,6 +109,8 @@ internal sealed record BenchOptions
             throw new ArgumentException($"'{ReferenceAnnotators}' holds no annotator/ folder; give the folder that contains ControlNet v1.1's annotator/ package.", nameof(ReferenceAnnotators));
         if (ReferenceAnnotators is not null && !File.Exists(Python))
             throw new ArgumentException($"Python '{Python}' does not exist; give one with torch via --python (Debian: /usr/bin/python3 with python3-torch).", nameof(Python));
+        if (Estimators.FirstOrDefault(e => !Annotators.AnnotatorCase.All.Any(c => c.PreprocessorId == e)) is { } unknown)
+            throw new ArgumentException($"Estimator '{unknown}' is not one the bench times; use some of: {string.Join(", ", Annotators.AnnotatorCase.All.Select(c => c.PreprocessorId))}.", nameof(Estimators));
         if (Batch < 1) throw new ArgumentException($"Batch must be at least 1; got {Batch}.", nameof(Batch));
         if (ConvChannels < 1 || ConvSide < 1 || TrainLatent < 8 || VaeTile < 1)
             throw new ArgumentException("ConvChannels, ConvSide and VaeTile must be positive and TrainLatent at least 8.");

@@ -36,7 +36,7 @@ internal sealed partial class BenchRunner
             }
             var models = new AnnotatorFiles(new AnnotatorFileOptions { Folder = weights });
             var options = new Dictionary<string, string> { ["detect-resolution"] = $"{size}" };
-            foreach (var c in AnnotatorCase.All)
+            foreach (var c in AnnotatorCase.All.Where(c => _o.Estimators.Count == 0 || _o.Estimators.Contains(c.PreprocessorId)))
             {
                 _ct.ThrowIfCancellationRequested();
                 var preprocessor = _o.Preprocessors(c.PreprocessorId);
@@ -45,9 +45,8 @@ internal sealed partial class BenchRunner
                     _notes.Add($"annotators: no preprocessor '{c.PreprocessorId}' in the plug-in catalog; row skipped.");
                     continue;
                 }
-                var path = Path.Combine(weights, c.WeightFile);
-                if (!WriteRandomWeights(preprocessor, c, path)) continue;
-                var weightBytes = new FileInfo(path).Length;
+                if (!c.Files.All(f => WriteRandomWeights(preprocessor, c.PreprocessorId, f, Path.Combine(weights, f.Name)))) continue;
+                var weightBytes = c.Files.Sum(f => new FileInfo(Path.Combine(weights, f.Name)).Length);
                 var source = PreprocessorSource.From(image) with { Models = models };
                 var ours = Row($"annotator.{c.PreprocessorId}.{size}", BenchGroups.Annotators, $"{c.PreprocessorId} (ours, {c.WeightFile})", size,
                     "preprocess: load weights + resize + detect", () => preprocessor.Run(source, options, _ct), Array.Empty<torch.nn.Module>(),
@@ -88,22 +87,33 @@ internal sealed partial class BenchRunner
     }
 
     /// <summary>Random weights (seeded) in the public file's layout, from the network class in the preprocessor's own assembly.</summary>
-    bool WriteRandomWeights(IPreprocessor preprocessor, AnnotatorCase c, string path)
+    bool WriteRandomWeights(IPreprocessor preprocessor, string preprocessorId, AnnotatorWeightFile file, string path)
     {
-        var type = preprocessor.GetType().Assembly.GetType(c.NetworkType);
-        // The constructor with only optional parameters (e.g. LineartGenerator(residualBlocks = 3)), called with its defaults.
-        var ctor = type?.GetConstructors().FirstOrDefault(k => k.GetParameters().All(p => p.IsOptional));
-        if (ctor?.Invoke(ctor.GetParameters().Select(_ => Type.Missing).ToArray()) is not torch.nn.Module net)
+        var net = CreateNetwork(preprocessor.GetType().Assembly.GetType(file.NetworkType), file.Factory);
+        if (net is null)
         {
-            _notes.Add($"annotators: {c.NetworkType} not found beside preprocessor '{c.PreprocessorId}'; row skipped.");
+            _notes.Add($"annotators: {file.NetworkType}{(file.Factory is null ? "" : "." + file.Factory + "()")} not found beside preprocessor '{preprocessorId}'; row skipped.");
             return false;
         }
         using (net)
         {
             torch.manual_seed(_o.Seed + 100);
             RandomWeights.Fill(net, _o.Seed + 100);
-            AnnotatorWeightWriter.Save(net, path, c.KeyPrefix.Length > 0 ? k => c.KeyPrefix + k : null, c.UnderStateDict);
+            AnnotatorWeightWriter.Save(net, path, file.KeyPrefix.Length > 0 ? k => file.KeyPrefix + k : null, file.UnderStateDict);
         }
         return true;
+    }
+
+    /// <summary>
+    /// The network built by its public static factory (e.g. <c>CpmKeypointNetwork.Hand()</c>) or, without one, by the
+    /// constructor with only optional parameters (e.g. <c>LineartGenerator(residualBlocks = 3)</c>) called with its defaults.
+    /// </summary>
+    static torch.nn.Module? CreateNetwork(Type? type, string? factory)
+    {
+        if (type is null) return null;
+        if (factory is not null)
+            return type.GetMethod(factory, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static, Type.EmptyTypes)?.Invoke(null, null) as torch.nn.Module;
+        var ctor = type.GetConstructors().FirstOrDefault(k => k.GetParameters().All(p => p.IsOptional));
+        return ctor?.Invoke(ctor.GetParameters().Select(_ => Type.Missing).ToArray()) as torch.nn.Module;
     }
 }

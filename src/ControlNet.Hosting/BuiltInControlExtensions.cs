@@ -61,6 +61,14 @@ public static class BuiltInControlExtensions
         string model = "lllyasviel/control_v11p_sd15_lineart", string key = "lineart", double strength = 1.0) =>
         builder.AddControl(key, model, o => Set(o, "lineart", strength) with { Preprocessor = coarse ? "lineart-coarse" : "lineart" });
 
+    /// <summary>
+    /// Anime line drawings from a picture (needs netG.pth: set <see cref="ControlNetOptions.AnnotatorPath"/>). Its checkpoint was
+    /// trained on an anime base model with clip skip 2, as the reference app runs it.
+    /// </summary>
+    public static IControlNetBuilder AddLineartAnime(this IControlNetBuilder builder,
+        string model = "lllyasviel/control_v11p_sd15s2_lineart_anime", string key = "lineart-anime", double strength = 1.0) =>
+        builder.AddControl(key, model, o => Set(o, "lineart", strength) with { Preprocessor = "lineart-anime" });
+
     /// <summary>M-LSD straight lines from a photo (needs mlsd_large_512_fp32.pth: set <see cref="ControlNetOptions.AnnotatorPath"/>).</summary>
     public static IControlNetBuilder AddMlsd(this IControlNetBuilder builder, double valueThreshold = 0.1, double distanceThreshold = 0.1,
         string model = "lllyasviel/control_v11p_sd15_mlsd", string key = "mlsd", double strength = 1.0) =>

@@ -42,7 +42,7 @@ def main():
                 return x.permute(2, 0, 1).unsqueeze(0)
             shim.rearrange = rearrange
             sys.modules["einops"] = shim
-            if estimator != "mlsd" and estimator != "openpose":
+            if estimator not in ("mlsd", "openpose", "openpose-full"):
                 result["shims"].append("einops.rearrange('h w c -> 1 c h w') (python3-einops is not packaged)")
 
         try:
@@ -90,6 +90,20 @@ def main():
                 d = OpenposeDetector.__new__(OpenposeDetector)
                 d.body_estimation = Body(os.path.join(ckpts, "body_pose_model.pth"))
                 return lambda img: d(img, hand_and_face=False)
+            if estimator == "openpose-full":
+                # The v1.1 openpose_full: body, then hands and face in the boxes it gives.
+                from annotator.openpose import OpenposeDetector
+                d = OpenposeDetector()
+                return lambda img: d(img, hand_and_face=True)
+            if estimator == "depth":
+                # MiDaS DPT-Hybrid; its vit.py needs timm (0.6.x), which Debian does not package.
+                from annotator.midas import MidasDetector
+                d = MidasDetector()
+                return lambda img: d(img)
+            if estimator == "lineart-anime":
+                from annotator.lineart_anime import LineartAnimeDetector
+                d = LineartAnimeDetector()
+                return lambda img: d(img)
             if estimator in ("lineart", "lineart-coarse"):
                 from annotator.lineart import LineartDetector
                 d = LineartDetector.__new__(LineartDetector)

@@ -66,6 +66,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("The Python with torch that runs the original annotator code. Default /usr/bin/python3 (Debian python3-torch).")]
         public string Python { get; init; } = "/usr/bin/python3";
 
+        [CommandOption("--estimators <IDS>")]
+        [Description("With --only annotators: comma-separated estimators to time (hed, pidinet, mlsd, openpose, openpose-full, depth, lineart, lineart-coarse, lineart-anime). Default: all.")]
+        public string? Estimators { get; init; }
+
         [CommandOption("--annotator-size <N>")]
         [Description("Input side and detect resolution of the annotator rows. Default 512.")]
         public int AnnotatorSize { get; init; } = 512;
@@ -87,6 +91,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 Architecture = Arch.ToLowerInvariant(),
                 PartialJson = Json,     // rewritten after every row; the final report replaces it
                 AnnotatorSize = AnnotatorSize,
+                Estimators = Estimators is null ? new HashSet<string>() : ParseList(Estimators, "--estimators").Select(s => s.ToLowerInvariant()).ToHashSet(),
                 ReferenceAnnotators = ReferenceAnnotators is null ? null : Path.GetFullPath(ReferenceAnnotators),
                 Python = Python,
                 Preprocessors = only.Contains(BenchGroups.Annotators) ? FindPreprocessor : null,

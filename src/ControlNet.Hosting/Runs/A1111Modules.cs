@@ -42,6 +42,10 @@ public static class A1111Modules
         new("openpose_hand", "openpose-hand", null, null, "body and hands (body_pose_model.pth, hand_pose_model.pth)"),
         new("openpose_face", "openpose-face", null, null, "body and face (body_pose_model.pth, facenet.pth)"),
         new("openpose_faceonly", "openpose-faceonly", null, null, "the face only, found through the body (body_pose_model.pth, facenet.pth)"),
+        // The extension's lineart estimators (weights from the annotator folder).
+        new("lineart_realistic", "lineart", null, null, "realistic line drawing (sk_model.pth)"),
+        new("lineart_coarse", "lineart-coarse", null, null, "coarse line drawing (sk_model2.pth)"),
+        new("lineart_anime", "lineart-anime", null, null, "anime line drawing (netG.pth)"),
         // The SDK runs CLIP's vision model inside the style adapter (the host needs ClipVision), so the module passes the image on.
         new("t2ia_style_clipvision", "style-image", null, null, "the image itself; the unit's T2I style adapter runs CLIP ViT-L/14 on it (the host must be given the CLIP vision model)"),
         new("clip_vision", "style-image", null, null, "the extension's older name of t2ia_style_clipvision"),
