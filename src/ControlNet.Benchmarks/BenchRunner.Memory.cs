@@ -11,8 +11,8 @@ namespace ControlNet.Benchmarks;
 
 internal sealed partial class BenchRunner
 {
-    /// <summary>Denoising steps of a memory row: enough to reach the sampling peak (CFG batch 2), few enough to keep a row short.</summary>
-    const int MemorySteps = 2;
+    /// <summary>Denoising steps of a memory row: one reaches the sampling peak (every step allocates the same), and keeps a row short.</summary>
+    const int MemorySteps = 1;
 
     /// <summary>
     /// Peak RSS of a whole generation as <c>controlnet generate</c> runs it — the SD 1.5 single file and one ControlNet
