@@ -69,6 +69,7 @@ internal sealed partial class BenchRunner
             if (_o.Includes(BenchGroups.Train)) MeasureTraining();
             if (_o.Includes(BenchGroups.FewStep)) MeasureFewStep();
             if (_o.Includes(BenchGroups.Annotators)) MeasureAnnotators();
+            if (_o.Includes(BenchGroups.Memory)) MeasureMemory();
             return Snapshot(macChecks);
         }
         finally
@@ -588,8 +589,9 @@ internal sealed partial class BenchRunner
     // ---- one row ---------------------------------------------------------------------------------------------------
 
     /// <summary>Measures one row; a failure (e.g. out of memory) becomes a note and the run goes on with the next row.</summary>
+    /// <param name="once">one timed call and no warm-up (a call that loads and frees its own models)</param>
     Measurement? Row(string id, string group, string name, int? size, string configuration, Action call, IReadOnlyList<nn.Module> macRoots,
-        bool efficiencyRow = true, string? note = null, bool probeReference = false)
+        bool efficiencyRow = true, string? note = null, bool probeReference = false, bool once = false)
     {
         _ct.ThrowIfCancellationRequested();
         _log?.Report($"{id}: {name}{(size is null ? "" : $" at {size}")} [{configuration}]");
@@ -602,8 +604,8 @@ internal sealed partial class BenchRunner
             _rowStartRss = ProcessStats.CurrentRssBytes();
             // The first warm-up call also counts the MACs of exactly what is timed.
             var macs = macRoots.Count > 0 ? MacCounter.Count(macRoots, call) : null;
-            if (macs is null) call();
-            var time = Timing.Measure(call, _o.Warmup - 1, _o.Runs, _ct) with { Warmup = _o.Warmup };
+            if (macs is null && !once) call();
+            var time = once ? Timing.Measure(call, 0, 1, _ct) with { Warmup = 0 } : Timing.Measure(call, _o.Warmup - 1, _o.Runs, _ct) with { Warmup = _o.Warmup };
             double? gmac = macs is null || macs.Total == 0 ? null : macs.GigaMacs;
             double? gflops = gmac is null ? null : 2 * gmac.Value / time.Median;
             var peak = ProcessStats.PeakRssBytes();

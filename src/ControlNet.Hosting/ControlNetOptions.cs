@@ -25,6 +25,12 @@ public sealed class ControlNetOptions
     /// <summary>Weight storage: "fp32" (default), or "fp16" / "bf16" with fp32 compute (<see cref="PipelineOptions.WeightsDType"/>).</summary>
     public string WeightsDType { get; set; } = "fp32";
 
+    /// <summary>
+    /// Keep (default: every network stays loaded, as a server answering the next request wants) or Release: free the text
+    /// encoder after each encoding and load the VAE encoder only for img2img (<see cref="PipelineOptions.MemoryPolicy"/>).
+    /// </summary>
+    public MemoryPolicy MemoryPolicy { get; set; } = MemoryPolicy.Keep;
+
     /// <summary>Null = the base model's VAE, or <c>taesd:PATH</c> (<see cref="PipelineOptions.Vae"/>).</summary>
     public string? Vae { get; set; }
 
@@ -72,6 +78,7 @@ public sealed class ControlNetOptions
         Device = Device,
         DType = DType,
         WeightsDType = WeightsDType,
+        MemoryPolicy = MemoryPolicy,
         Vae = Vae,
         ClipVision = ClipVision,
         GlobalAveragePooling = Controls.Where(c => c.GlobalAveragePooling ?? PairedWithPooling(c, plugins)).Select(c => c.Key).ToArray(),

@@ -110,6 +110,10 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [Description("Weight storage: fp32 (default), or fp16 / bf16 to halve the weights' memory with fp32 compute (outputs differ from fp32 by the rounding of the weights).")]
         public string? WeightsDtype { get; init; }
 
+        [CommandOption("--memory-policy <POLICY>")]
+        [Description("release (default): free the text encoder after encoding the prompt and load the VAE encoder only for img2img / inpainting, lowering peak memory; keep: hold every network in memory.")]
+        public string? MemoryPolicy { get; init; }
+
         [CommandOption("--vae <VAE>")]
         [Description("taesd:FOLDER decodes with the TAESD tiny autoencoder (taesd_decoder.safetensors, optional taesd_encoder.safetensors from madebyollin/taesd) instead of the model's VAE: much faster, slightly less detail.")]
         public string? Vae { get; init; }
@@ -197,6 +201,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             Device = s.Device ?? run.Device,
             Dtype = s.Dtype ?? run.Dtype,
             WeightsDtype = s.WeightsDtype ?? run.WeightsDtype,
+            MemoryPolicy = s.MemoryPolicy ?? run.MemoryPolicy,
             Vae = s.Vae ?? run.Vae,
             ClipVision = s.ClipVision ?? run.ClipVision,
             Prompt = s.Prompt ?? run.Prompt,

@@ -7,13 +7,13 @@ namespace ControlNet.Adapters;
 /// <summary>
 /// LoRA layers merged into the weights of loaded networks: W ← W + weight · (alpha/rank) · up·down, reshaped to W
 /// (a linear LoRA on SD 1.5's 1×1-conv proj_in/proj_out, a LoCon LoRA on a 3×3 conv). Each touched weight's original
-/// tensor is kept, so <see cref="Unmerge"/> (or <see cref="Dispose"/>) restores the base weights bit for bit.
+/// tensor is kept, so <see cref="Unmerge()"/> (or <see cref="Dispose"/>) restores the base weights bit for bit.
 /// Layers are found by the module's own parameter names (LDM for the U-Net and ControlNet, Hugging Face for CLIP) and by
 /// their diffusers names through <see cref="KeyMap"/>, each in the dotted (PEFT) and the underscored (kohya) spelling.
 /// </summary>
 public sealed class LoraMerge : IDisposable
 {
-    readonly List<(Tensor Parameter, Tensor Original)> _originals = [];
+    readonly List<(Tensor Parameter, Tensor Original, LoraTarget Target)> _originals = [];
     bool _merged;
 
     LoraMerge(IReadOnlyList<string> unmatched, int mergedLayers)
@@ -59,7 +59,7 @@ public sealed class LoraMerge : IDisposable
                     if (parameters.Count == 0) { unmatched.Add(layer.Key); continue; }
                     foreach (var p in parameters)
                     {
-                        if (seen.Add(p)) merge._originals.Add((p, p.detach().clone()));
+                        if (seen.Add(p)) merge._originals.Add((p, p.detach().clone(), layer.Target));
                         AddDelta(p, layer, weight, file.Name);
                     }
                     mergedLayers++;
@@ -130,15 +130,32 @@ public sealed class LoraMerge : IDisposable
     {
         if (!_merged) return;
         using (no_grad())
-            foreach (var (parameter, original) in _originals)
+            foreach (var (parameter, original, _) in _originals)
                 parameter.copy_(original);
         _merged = false;
+    }
+
+    /// <summary>
+    /// Restores the weights of one network now (bit for bit) and forgets them, the others staying merged: the pipeline
+    /// unmerges the text encoder right after encoding the prompt, before it may free that network
+    /// (<see cref="Pipelines.MemoryPolicy.Release"/>), so a reloaded text encoder never meets a stale merge.
+    /// </summary>
+    public void Unmerge(LoraTarget target)
+    {
+        if (!_merged) return;
+        using (no_grad())
+            foreach (var (parameter, original, _) in _originals.Where(o => o.Target == target))
+            {
+                parameter.copy_(original);
+                original.Dispose();
+            }
+        _originals.RemoveAll(o => o.Target == target);
     }
 
     public void Dispose()
     {
         Unmerge();
-        foreach (var (_, original) in _originals) original.Dispose();
+        foreach (var (_, original, _) in _originals) original.Dispose();
         _originals.Clear();
     }
 }

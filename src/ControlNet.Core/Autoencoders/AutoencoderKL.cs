@@ -1,3 +1,4 @@
+using ControlNet.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -30,6 +31,29 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
     public int DownscaleFactor => Config.DownscaleFactor;
     public int LatentChannels => Config.LatentChannels;
 
+    ReleasableWeights? _encoderWeights;
+
+    /// <summary>Parameter names of the encoder half (<c>encoder.*</c>, <c>quant_conv.*</c>): what text-to-image never runs.</summary>
+    public static bool IsEncoderKey(string name) =>
+        name.StartsWith("encoder.", StringComparison.Ordinal) || name.StartsWith("quant_conv.", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Leaves the encoder's weights unloaded until the first <see cref="Encode"/> (img2img, inpainting), which reads them
+    /// with <paramref name="loadEncoder"/> (the loader's strict read of the <see cref="IsEncoderKey"/> part of the file);
+    /// <see cref="ReleaseEncoder"/> frees them again. Call before loading the decoder part, on a freshly built module.
+    /// </summary>
+    public void LoadEncoderOnUse(Action loadEncoder)
+    {
+        _encoderWeights = new ReleasableWeights(this, IsEncoderKey, loadEncoder, "VAE encoder");
+        _encoderWeights.Release();
+    }
+
+    /// <summary>Whether the encoder's weights are in memory (false while <see cref="LoadEncoderOnUse"/> defers them).</summary>
+    public bool IsEncoderLoaded => _encoderWeights?.IsLoaded ?? true;
+
+    /// <summary>Frees the encoder's weights until the next <see cref="Encode"/>; nothing unless <see cref="LoadEncoderOnUse"/> was called.</summary>
+    public void ReleaseEncoder() => _encoderWeights?.Release();
+
     /// <summary>Reconstruction: decode(encode(image)) with the posterior mode.</summary>
     public override Tensor forward(Tensor image) => Decode(Encode(image, generator: null));
 
@@ -37,6 +61,7 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
     public (Tensor Mean, Tensor LogVar) EncodeMoments(Tensor image)
     {
         CheckSpatial(image, Config.InChannels, DownscaleFactor, "image");
+        _encoderWeights?.EnsureLoaded();
         using var scope = torch.NewDisposeScope();
         var moments = quant_conv.call(encoder.call(image));              // [B, 2z, H/f, W/f]
         var parts = moments.chunk(2, dim: 1);

@@ -26,12 +26,13 @@ public sealed class VaeAttentionBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        using var scope = NewDisposeScope();                                  // frees the [B, N, N] weights on return
         var n = norm.call(x);
         var query = q.call(n).reshape(b, c, h * w).permute(0, 2, 1);          // [B, N, C]
         var key = k.call(n).reshape(b, c, h * w);                             // [B, C, N]
         var value = v.call(n).reshape(b, c, h * w);                           // [B, C, N]
         var weights = (torch.bmm(query, key) * Math.Pow(c, -0.5)).softmax(2); // [B, N(query), N(key)]
         var attended = torch.bmm(value, weights.permute(0, 2, 1));            // [B, C, N(query)]
-        return x + proj_out.call(attended.reshape(b, c, h, w));
+        return (x + proj_out.call(attended.reshape(b, c, h, w))).MoveToOuterDisposeScope();
     }
 }

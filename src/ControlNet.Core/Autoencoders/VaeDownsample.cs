@@ -20,7 +20,8 @@ public sealed class VaeDownsample : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = NewDisposeScope();
         var padded = nn.functional.pad(x, [0, 1, 0, 1], PaddingModes.Constant, 0);   // (left 0, right 1, top 0, bottom 1)
-        return conv.call(padded);                                                      // [B, C, H/2, W/2]
+        return conv.call(padded).MoveToOuterDisposeScope();                            // [B, C, H/2, W/2]
     }
 }

@@ -33,9 +33,10 @@ public sealed class VaeLevel : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = NewDisposeScope();   // each block's output lives until the next block has run, not until the decode ends
         foreach (var b in block) x = b.call(x);
         if (downsample is not null) x = downsample.call(x);
         if (upsample is not null) x = upsample.call(x);
-        return x;
+        return x.MoveToOuterDisposeScope();
     }
 }

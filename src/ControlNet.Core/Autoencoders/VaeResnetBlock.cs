@@ -26,9 +26,11 @@ public sealed class VaeResnetBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        // Own scope: the norms' and SiLUs' full-resolution intermediates are freed here, not when the whole decode ends.
+        using var scope = NewDisposeScope();
         var h = conv1.call(nn.functional.silu(norm1.call(x)));        // [B, out, H, W]
         h = conv2.call(nn.functional.silu(norm2.call(h)));            // dropout 0 at inference
         var shortcut = nin_shortcut is null ? x : nin_shortcut.call(x);
-        return shortcut + h;
+        return (shortcut + h).MoveToOuterDisposeScope();
     }
 }

@@ -17,7 +17,8 @@ public sealed class VaeUpsample : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = NewDisposeScope();
         var up = nn.functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);   // [B, C, 2H, 2W]
-        return conv.call(up);
+        return conv.call(up).MoveToOuterDisposeScope();
     }
 }

@@ -63,14 +63,15 @@ public sealed class Checkpoint : IDisposable
     /// <summary>
     /// Strictly loads one component into a module whose state_dict() keys are the canonical names
     /// (U-Net/ControlNet/VAE: LDM keys without prefix; CLIP: text_model.*), converting to each parameter's dtype.
+    /// <paramref name="part"/>, when given, selects the entries to load (<see cref="StrictLoader.Load"/>).
     /// </summary>
-    public void LoadInto(nn.Module module, ModelComponent component)
+    public void LoadInto(nn.Module module, ModelComponent component, Func<string, bool>? part = null)
     {
         var w = this[component];
         var hint = w.UnmappedKeys.Count > 0
             ? $"{w.UnmappedKeys.Count} diffusers keys had no mapping (e.g. {w.UnmappedKeys[0]}); the file may be from a different architecture."
             : Architecture == BaseArchitecture.Sd2 ? "the file is an SD 2.x model (cross-attention width 1024); this module expects SD 1.x." : null;
-        StrictLoader.Load(module, w.ByName, $"{w.SourceLayout} {component.DisplayName()} from {w.Source}", hint);
+        StrictLoader.Load(module, w.ByName, $"{w.SourceLayout} {component.DisplayName()} from {w.Source}", hint, part);
     }
 
     /// <summary>All components as one original single file (prefixed keys), as the public .ckpt/.safetensors files are laid out.</summary>

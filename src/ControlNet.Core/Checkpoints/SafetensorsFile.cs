@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -155,6 +156,26 @@ public static class SafetensorsFile
             return new ReadOnlySpan<byte>(_pointer + offset, count);
         }
 
+        /// <summary>
+        /// Takes the mapped pages of [offset, offset + count) out of the process's resident set once a tensor has been
+        /// copied out (Linux <c>madvise(MADV_DONTNEED)</c> on the read-only file mapping: the page cache keeps them and a
+        /// later read faults them back in). Without it every page read stays resident until the file is closed, so loading
+        /// a model held its weights twice in RSS: once in the modules, once mapped.
+        /// </summary>
+        public void DropPages(long offset, long count)
+        {
+            if (!OperatingSystem.IsLinux() || count <= 0 || _disposed) return;
+            long page = Environment.SystemPageSize;
+            long start = (long)(_pointer + offset) & ~(page - 1);                     // whole pages: the mapping starts on one
+            long end = ((long)(_pointer + offset + count) + page - 1) & ~(page - 1);
+            _ = madvise((IntPtr)start, (UIntPtr)(ulong)(end - start), MadviseDontNeed);   // advice only: a failure leaves the pages resident
+        }
+
+        const int MadviseDontNeed = 4;
+
+        [DllImport("libc", SetLastError = true)]
+        static extern int madvise(IntPtr address, UIntPtr length, int advice);
+
         bool _disposed;
         public void Dispose()
         {
@@ -172,6 +193,7 @@ public static class SafetensorsFile
         {
             if (ByteLength == 0) return;
             view.AsSpan(offset, checked((int)ByteLength)).CopyTo(destination);
+            view.DropPages(offset, ByteLength);
         }
     }
 }

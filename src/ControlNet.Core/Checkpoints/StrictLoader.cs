@@ -22,9 +22,16 @@ public static class StrictLoader
     static bool Optional(string name) => name.EndsWith("embeddings.position_ids", StringComparison.Ordinal);
 
     /// <param name="description">what the weights are, for the error ("diffusers ControlNet from x.safetensors")</param>
-    public static void Load(nn.Module module, IReadOnlyDictionary<string, TensorRef> weights, string description, string? hint = null)
+    /// <param name="part">when given, only the module entries and file keys it selects are compared and loaded (e.g. the
+    /// VAE's decoder without its encoder); the check stays strict within that part</param>
+    public static void Load(nn.Module module, IReadOnlyDictionary<string, TensorRef> weights, string description, string? hint = null, Func<string, bool>? part = null)
     {
         var target = module.state_dict();
+        if (part is not null)
+        {
+            target = target.Where(kv => part(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            weights = weights.Where(kv => part(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        }
         var missing = target.Keys.Where(k => !weights.ContainsKey(k) && !Optional(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         var unexpected = weights.Keys.Where(k => !target.ContainsKey(k) && !Optional(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         var misshaped = target.Where(kv => weights.TryGetValue(kv.Key, out var w) && !w.Shape.SequenceEqual(kv.Value.shape))

@@ -18,9 +18,15 @@ public sealed class ControlNetPipeline : IControlNetPipeline
 
     /// <param name="model">base model; owned (disposed with the pipeline)</param>
     /// <param name="controlNets">key → ControlNet on the model's device and dtype; owned</param>
-    public ControlNetPipeline(DiffusionModel model, IReadOnlyDictionary<string, PipelineControlNet>? controlNets = null)
+    /// <param name="memoryPolicy">whether the text encoder is freed after each encoding (<see cref="MemoryPolicy.Release"/>
+    /// needs a model whose text encoder can be read back: <see cref="DiffusionModel.ReloadTextEncoderWith"/>)</param>
+    public ControlNetPipeline(DiffusionModel model, IReadOnlyDictionary<string, PipelineControlNet>? controlNets = null, MemoryPolicy memoryPolicy = MemoryPolicy.Keep)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
+        if (memoryPolicy == MemoryPolicy.Release && !model.CanReleaseTextEncoder)
+            throw new ArgumentException("Memory policy Release frees the text encoder and reads it back from the model file, but this model was built from modules in memory; " +
+                "load it with ControlNetPipelineLoader, or use MemoryPolicy.Keep.");
+        MemoryPolicy = memoryPolicy;
         _controlNets = controlNets ?? new Dictionary<string, PipelineControlNet>();
         var u = model.UNet.Architecture;
         foreach (var (key, cn) in _controlNets)
@@ -29,6 +35,9 @@ public sealed class ControlNetPipeline : IControlNetPipeline
     }
 
     public DiffusionModel Model { get; }
+
+    /// <summary>What the pipeline frees after each phase (<see cref="Pipelines.MemoryPolicy"/>).</summary>
+    public MemoryPolicy MemoryPolicy { get; }
 
     public IReadOnlyCollection<string> ControlNets => _controlNets.Keys.ToList();
 
@@ -40,7 +49,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         var (prompt, promptLoras) = LoraPrompt.Extract(settings.Prompt);
         var loraReferences = settings.Loras.Concat(promptLoras).ToList();
         if (loraReferences.Count == 0)
-            return GenerateMerged(settings, progress, cancellationToken, stopwatch, []);
+            return GenerateMerged(settings, progress, cancellationToken, stopwatch, [], merge: null);
         var files = new List<LoraFile>();
         try
         {
@@ -50,7 +59,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
                 _controlNets.Values.Select(c => c.Model).OfType<IControlNet>().OfType<nn.Module>());
             var warnings = merge.Unmatched.Count == 0 ? Array.Empty<string>()
                 : [$"LoRA: {merge.Unmatched.Count} key(s) matched no weight and were skipped: {string.Join(", ", merge.Unmatched.Take(5))}{(merge.Unmatched.Count > 5 ? ", …" : "")}"];
-            return GenerateMerged(settings with { Prompt = prompt }, progress, cancellationToken, stopwatch, warnings);
+            return GenerateMerged(settings with { Prompt = prompt }, progress, cancellationToken, stopwatch, warnings, merge);
         }
         finally
         {
@@ -59,7 +68,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
     }
 
     GenerationResult GenerateMerged(GenerationSettings settings, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken,
-        Stopwatch stopwatch, IReadOnlyList<string> warnings)
+        Stopwatch stopwatch, IReadOnlyList<string> warnings, LoraMerge? merge)
     {
         var sampler = SamplerFactory.Create(settings.Sampler, ddimEta: settings.Eta);
         using var noGrad = torch.no_grad();
@@ -82,6 +91,10 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         {
             foreach (var e in embeddings) e.Dispose();
         }
+        // The text encoder's phase is over: its LoRA is taken out now (bit-exact), and under Release its weights are freed
+        // before sampling; the next encoding reads them from the model file and merges the LoRAs of that generation.
+        merge?.Unmerge(LoraTarget.TextEncoder);
+        if (MemoryPolicy == MemoryPolicy.Release) Model.ReleaseTextEncoder();
         var condB = cond.expand(b, -1, -1);
         var uncondB = uncond.expand(b, -1, -1);
         var controls = settings.Controls.Select(c => Prepare(c, h, w)).ToList();
@@ -98,6 +111,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
             var pixels = ImageFitting.InitImageTensor(initImage, settings.Width, settings.Height).to(Model.DType, Model.Device);   // [1, 3, H, W]
             init = Model.Autoencoder.Encode(pixels, new Generator(unchecked((ulong)settings.Seed))).to_type(ScalarType.Float32)
                 .expand(b, -1, -1, -1).contiguous();                                                           // [B, C, h, w]
+            if (MemoryPolicy == MemoryPolicy.Release) (Model.Autoencoder as Autoencoders.AutoencoderKL)?.ReleaseEncoder();
         }
 
         Tensor latent;

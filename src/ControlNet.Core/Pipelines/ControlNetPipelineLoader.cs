@@ -77,7 +77,7 @@ public static class ControlNetPipelineLoader
                 if (pooled) log?.Report($"ControlNet '{key}' averages its residuals globally (shuffle): it acts on the conditional pass only.");
                 controlNets[key] = new PipelineControlNet(module, pooled);
             }
-            return new ControlNetPipeline(model, controlNets);
+            return new ControlNetPipeline(model, controlNets, options.MemoryPolicy);
         }
         catch
         {
@@ -188,11 +188,19 @@ public static class ControlNetPipelineLoader
             using (var c = CheckpointLoader.OpenFile(In(manifest.UNet)))
                 c.LoadInto(unet, ModelComponent.Unet);
             text = LoadTextEncoder(In(manifest.TextEncoderConfig), In(manifest.TextEncoder), device, dtype);
+            bool release = options.MemoryPolicy == MemoryPolicy.Release;
             vae = manifest.Autoencoder == ModelFolderManifest.IdentityAutoencoder
                 ? new IdentityAutoencoder(entry.Architecture.InChannels)
-                : (IAutoencoder?)LoadTinyAutoencoder(options, device, dtype, log) ?? LoadVae(In(manifest.Autoencoder), device, dtype);
+                : (IAutoencoder?)LoadTinyAutoencoder(options, device, dtype, log) ?? LoadVae(In(manifest.Autoencoder), device, dtype, deferEncoder: release);
             unet.eval();
-            return new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
+            var model = new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
+            if (release)
+                model.ReloadTextEncoderWith(encoder =>
+                {
+                    using var c = CheckpointLoader.OpenFile(In(manifest.TextEncoder));
+                    c.LoadInto(encoder, ModelComponent.TextEncoder);
+                });
+            return model;
         }
         catch
         {
@@ -233,17 +241,37 @@ public static class ControlNetPipelineLoader
             text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc, $"'{Path.Combine(root!, "text_encoder", "config.json")}'") : ClipTextConfig.StableDiffusion15);
             text.to(device, dtype);
             checkpoint.LoadInto(text, ModelComponent.TextEncoder);
+            bool release = options.MemoryPolicy == MemoryPolicy.Release;
+            var source = options.BaseModel;
             vae = LoadTinyAutoencoder(options, device, dtype, log);
             if (vae is null)
             {
                 var kl = new AutoencoderKL(Config("vae") is { } vc ? AutoencoderConfig.FromDiffusersJson(vc, $"'{Path.Combine(root!, "vae", "config.json")}'") : AutoencoderConfig.StableDiffusion);
                 vae = kl;
                 kl.to(device, dtype);
-                checkpoint.LoadInto(kl, ModelComponent.Vae);
+                if (release)
+                {
+                    // Text-to-image never encodes: the encoder half is read on the first img2img / inpainting run.
+                    kl.LoadEncoderOnUse(() =>
+                    {
+                        using var c = CheckpointLoader.Open(source);
+                        c.LoadInto(kl, ModelComponent.Vae, AutoencoderKL.IsEncoderKey);
+                    });
+                    checkpoint.LoadInto(kl, ModelComponent.Vae, key => !AutoencoderKL.IsEncoderKey(key));
+                }
+                else
+                    checkpoint.LoadInto(kl, ModelComponent.Vae);
                 kl.eval();
             }
             unet.eval(); text.eval();
-            return new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
+            var model = new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
+            if (release)
+                model.ReloadTextEncoderWith(encoder =>
+                {
+                    using var c = CheckpointLoader.Open(source);
+                    c.LoadInto(encoder, ModelComponent.TextEncoder);
+                });
+            return model;
         }
         catch
         {
@@ -297,7 +325,8 @@ public static class ControlNetPipelineLoader
         }
     }
 
-    static AutoencoderKL LoadVae(string folder, Device device, ScalarType dtype)
+    /// <param name="deferEncoder">leave the encoder half unread until the first encoding (<see cref="AutoencoderKL.LoadEncoderOnUse"/>)</param>
+    static AutoencoderKL LoadVae(string folder, Device device, ScalarType dtype, bool deferEncoder)
     {
         var config = Path.Combine(folder, "config.json");
         if (!File.Exists(config))
@@ -306,8 +335,14 @@ public static class ControlNetPipelineLoader
         try
         {
             vae.to(device, dtype);
+            if (deferEncoder)
+                vae.LoadEncoderOnUse(() =>
+                {
+                    using var c = CheckpointLoader.OpenFolder(folder);
+                    c.LoadInto(vae, ModelComponent.Vae, AutoencoderKL.IsEncoderKey);
+                });
             using (var c = CheckpointLoader.OpenFolder(folder))
-                c.LoadInto(vae, ModelComponent.Vae);
+                c.LoadInto(vae, ModelComponent.Vae, deferEncoder ? key => !AutoencoderKL.IsEncoderKey(key) : null);
             vae.eval();
             return vae;
         }

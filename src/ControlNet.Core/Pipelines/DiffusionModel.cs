@@ -26,7 +26,7 @@ public sealed class DiffusionModel : IDisposable
             throw new ArgumentException($"The tokenizer has {tokenizer.VocabularySize} entries but the text encoder embeds only {textEncoder.Config.VocabSize}; use the tokenizer that belongs to the model.");
         if (autoencoder.LatentChannels != unet.Architecture.InChannels)
             throw new ArgumentException($"The autoencoder's latent has {autoencoder.LatentChannels} channels but the U-Net takes {unet.Architecture.InChannels}; pixel-space models use IdentityAutoencoder({unet.Architecture.InChannels}).");
-        (Architecture, UNet, TextEncoder, Tokenizer, Autoencoder) = (architecture, unet, textEncoder, tokenizer, autoencoder);
+        (Architecture, UNet, _textEncoder, Tokenizer, Autoencoder) = (architecture, unet, textEncoder, tokenizer, autoencoder);
         var first = textEncoder.parameters().First();
         (Device, DType) = (first.device, first.dtype);
     }
@@ -34,7 +34,40 @@ public sealed class DiffusionModel : IDisposable
     /// <summary>The <see cref="ArchitectureCatalog"/> name ("sd15", "toy", …), which also builds matching ControlNets.</summary>
     public string Architecture { get; }
     public IUNet UNet { get; }
-    public ClipTextEncoder TextEncoder { get; }
+
+    readonly ClipTextEncoder _textEncoder;
+    ReleasableWeights? _textEncoderWeights;
+
+    /// <summary>The CLIP text encoder, its weights read back from the model file first when <see cref="ReleaseTextEncoder"/> freed them.</summary>
+    public ClipTextEncoder TextEncoder
+    {
+        get
+        {
+            _textEncoderWeights?.EnsureLoaded();
+            return _textEncoder;
+        }
+    }
+
+    /// <summary>Whether a released text encoder can be read back: set by <see cref="ReloadTextEncoderWith"/> (the loader does).</summary>
+    public bool CanReleaseTextEncoder => _textEncoderWeights is not null;
+
+    /// <summary>Whether the text encoder's weights are in memory.</summary>
+    public bool IsTextEncoderLoaded => _textEncoderWeights?.IsLoaded ?? true;
+
+    /// <summary>
+    /// Lets <see cref="ReleaseTextEncoder"/> free the text encoder: <paramref name="reload"/> reads its weights from the
+    /// model file again (strictly, into the same module) the next time <see cref="TextEncoder"/> is used.
+    /// </summary>
+    public void ReloadTextEncoderWith(Action<ClipTextEncoder> reload)
+    {
+        ArgumentNullException.ThrowIfNull(reload);
+        _textEncoderWeights = new ReleasableWeights(_textEncoder, _ => true, () => reload(_textEncoder), "text encoder");
+    }
+
+    /// <summary>Frees the text encoder's weights until its next use (<see cref="ReloadTextEncoderWith"/> must have been called).</summary>
+    public void ReleaseTextEncoder() =>
+        (_textEncoderWeights ?? throw new InvalidOperationException("This model's text encoder cannot be read back from a file (it was not loaded by ControlNetPipelineLoader); keep it loaded (MemoryPolicy.Keep)."))
+            .Release();
     public ClipTokenizer Tokenizer { get; }
     public IAutoencoder Autoencoder { get; }
     public Device Device { get; }
@@ -49,7 +82,7 @@ public sealed class DiffusionModel : IDisposable
     public void Dispose()
     {
         (UNet as IDisposable)?.Dispose();
-        TextEncoder.Dispose();
+        _textEncoder.Dispose();
         (Autoencoder as IDisposable)?.Dispose();
     }
 }

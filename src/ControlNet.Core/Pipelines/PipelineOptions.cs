@@ -27,6 +27,12 @@ public sealed record PipelineOptions
     /// the VAE: decoding takes a fraction of the time and the VAE is not loaded.
     /// </summary>
     public string? Vae { get; init; }
+    /// <summary>
+    /// <see cref="Pipelines.MemoryPolicy.Keep"/> (default: every network stays loaded, for a host that serves the next
+    /// request) or <see cref="Pipelines.MemoryPolicy.Release"/>: the text encoder is freed after each encoding and read
+    /// again from the model file at the next, and the VAE encoder is loaded only when img2img or inpainting needs it.
+    /// </summary>
+    public MemoryPolicy MemoryPolicy { get; init; } = MemoryPolicy.Keep;
     /// <summary>Keys of ControlNets that average their residuals spatially (shuffle), in addition to those detected from
     /// their files (diffusers <c>global_pool_conditions</c>, a CN 1.1 yaml with <c>global_average_pooling: True</c>).
     /// A host fills it from <see cref="ControlNet.Abstractions.PairedCheckpoint.GlobalAveragePooling"/>.</summary>

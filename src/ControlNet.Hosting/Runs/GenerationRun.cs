@@ -22,6 +22,11 @@ public sealed record GenerationRun
     public string Dtype { get; init; } = "fp32";
     /// <summary>Weight storage: fp32, or fp16 / bf16 with fp32 compute (docs/performance.md).</summary>
     public string WeightsDtype { get; init; } = "fp32";
+    /// <summary>
+    /// "release" (default: a run loads its models for itself, so the text encoder is freed after encoding and the VAE
+    /// encoder loaded only for img2img) or "keep" (<see cref="Pipelines.MemoryPolicy"/>).
+    /// </summary>
+    public string MemoryPolicy { get; init; } = "release";
     /// <summary>Null = the model's VAE; <c>taesd:FOLDER</c> = the TAESD tiny autoencoder.</summary>
     public string? Vae { get; init; }
     /// <summary>CLIP vision model (openai/clip-vit-large-patch14 folder or weights file) for a T2I style adapter control.</summary>

@@ -89,8 +89,9 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
         if (resolved.Model is null && !DefaultModel.IsInstalled) throw new DirectoryNotFoundException(DefaultModel.MissingMessage);
         var keys = ControlKeys(resolved.Controls);
         var registrations = keys.Zip(resolved.Controls).DistinctBy(k => k.First).ToArray();
-        var models = string.Join("\n", new[] { resolved.Model ?? "", resolved.Tokenizer ?? "", resolved.Device, resolved.Dtype, resolved.WeightsDtype, resolved.Vae ?? "", resolved.ClipVision ?? "" }
+        var models = string.Join("\n", new[] { resolved.Model ?? "", resolved.Tokenizer ?? "", resolved.Device, resolved.Dtype, resolved.WeightsDtype, resolved.MemoryPolicy, resolved.Vae ?? "", resolved.ClipVision ?? "" }
             .Concat(registrations.Select(r => $"{r.First}={r.Second.Type}:{r.Second.Model}")));
+        var memoryPolicy = MemoryPolicies.Parse(resolved.MemoryPolicy);   // a bad value fails here, before any weights load
         if (_host is null || _hostModels != models)
         {
             _host?.Dispose();
@@ -105,6 +106,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
                 o.Device = resolved.Device;
                 o.DType = resolved.Dtype;
                 o.WeightsDType = resolved.WeightsDtype;
+                o.MemoryPolicy = memoryPolicy;
                 o.Vae = resolved.Vae;
                 o.ClipVision = resolved.ClipVision;
             });
