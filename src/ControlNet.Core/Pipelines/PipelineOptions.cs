@@ -27,6 +27,12 @@ public sealed record PipelineOptions
     /// the VAE: decoding takes a fraction of the time and the VAE is not loaded.
     /// </summary>
     public string? Vae { get; init; }
+    /// <summary>
+    /// The live-preview decoder: null = TAESD when <see cref="Vae"/> is TAESD, else the cheap linear approximation;
+    /// <c>taesd:PATH</c> = TAESD's decoder from that folder, for previews only (the images still come from the VAE).
+    /// Previews are asked for per generation (<see cref="GenerationSettings.PreviewEvery"/>).
+    /// </summary>
+    public string? Preview { get; init; }
     /// <summary>Keys of ControlNets that average their residuals spatially (shuffle), in addition to those detected from
     /// their files (diffusers <c>global_pool_conditions</c>, a CN 1.1 yaml with <c>global_average_pooling: True</c>).
     /// A host fills it from <see cref="ControlNet.Abstractions.PairedCheckpoint.GlobalAveragePooling"/>.</summary>
