@@ -325,7 +325,9 @@ internal sealed partial class BenchRunner
         {
             var i = torch.arange(n);
             var inTile = i % tilePixels;
-            return (torch.minimum(inTile, tilePixels - 1 - inTile) >= band) | (i < tilePixels) & (inTile < band) | (i >= n - tilePixels) & (inTile >= tilePixels - band);
+            var first = i < tilePixels;                                       // no seam on its left (the image edge)
+            var last = (i - inTile + tilePixels) >= n;                        // no seam on its right
+            return (first | (inTile >= band)) & (last | (tilePixels - 1 - inTile >= band));
         }
         var away = Far(a.shape[2]).unsqueeze(1) & Far(a.shape[3]).unsqueeze(0);                      // [H, W]
         var diff = (a.clamp(-1, 1) - b.clamp(-1, 1)).abs().amax(new long[] { 0, 1 });                   // [H, W]

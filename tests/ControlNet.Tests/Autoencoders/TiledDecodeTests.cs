@@ -34,9 +34,10 @@ public class TiledDecodeTests
     static Tensor AwayFromSeams(long size, int tilePixels, int band)
     {
         var index = torch.arange(size);
-        var toBorder = torch.minimum(index % tilePixels, tilePixels - 1 - index % tilePixels);       // distance to the core's edge
-        var atImageEdge = (index < tilePixels) & (index % tilePixels < band) | (index >= size - tilePixels) & (index % tilePixels >= tilePixels - band);
-        var far = (toBorder >= band) | atImageEdge;                                                    // image edges are not seams
+        var inTile = index % tilePixels;
+        var first = index < tilePixels;                                                                // no seam on its left: the image edge
+        var last = (index - inTile + tilePixels) >= size;                                              // no seam on its right
+        var far = (first | (inTile >= band)) & (last | (tilePixels - 1 - inTile >= band));
         return far.unsqueeze(1) & far.unsqueeze(0);                                                    // [H, W]
     }
 
