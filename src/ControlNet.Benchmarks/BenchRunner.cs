@@ -301,8 +301,11 @@ internal sealed partial class BenchRunner
             using var whole = vae.Decode(latent);
             using var tiled = vae.DecodeTiled(latent, plan);
             int band = (VaeConfig().DecoderReceptiveRadius - plan.Context) * f;
-            _rows[^1] = planned with { Note = $"plan: MAC ratio {plan.MacRatio:0.00} of the up path; max pixel difference from the whole decode {MaxPixelDifference(whole, tiled):0} / 255, " +
-                $"{MaxPixelDifference(whole, tiled, plan.TileSize * f, band):0} / 255 farther than {band} px from the seams (random weights)" };
+            _rows[^1] = planned with
+            {
+                Note = $"plan: MAC ratio {plan.MacRatio:0.00} of the up path; max pixel difference from the whole decode {MaxPixelDifference(whole, tiled):0} / 255, " +
+                $"{MaxPixelDifference(whole, tiled, plan.TileSize * f, band):0} / 255 farther than {band} px from the seams (random weights)"
+            };
         }
         MeasureTaesd(latent, size, vae);
         Row($"vae.encode.{size}", BenchGroups.Vae, "VAE encode", size, "inference", () =>
