@@ -58,7 +58,7 @@ internal static class FakePluginPackages
     }
 
     /// <summary>A library with no types but &lt;Module&gt; that references ControlNet.Abstractions <paramref name="contract"/>.</summary>
-    static byte[] AssemblyReferencingContract(string name, Version contract)
+    internal static byte[] AssemblyReferencingContract(string name, Version contract)
     {
         var md = new MetadataBuilder();
         md.AddModule(0, md.GetOrAddString(name + ".dll"), md.GetOrAddGuid(Guid.NewGuid()), default, default);

@@ -26,6 +26,17 @@ public static class PluginFolderLoader
         if (!File.Exists(assemblyPath))
             throw new PluginLoadException(name, $"Plug-in '{name}': '{assemblyPath}' not found. A plug-in folder holds its main assembly named like the folder.");
 
+        // The native host trusts the deps file's shape: a malformed one would abort this process, not throw.
+        var deps = Path.Combine(pluginFolder, name + ".deps.json");
+        if (File.Exists(deps))
+        {
+            try { PluginDepsFile.Check(deps); }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                throw new PluginLoadException(name, $"Plug-in '{name}': {Path.GetFileName(deps)} is malformed ({e.Message}). Reinstall the plug-in, or rebuild it with `dotnet publish`.", e);
+            }
+        }
+
         Assembly assembly;
         try
         {

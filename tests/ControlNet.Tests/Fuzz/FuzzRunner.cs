@@ -4,7 +4,11 @@ using ControlNet.Cli;
 namespace ControlNet.Tests.Fuzz;
 
 /// <summary>One kind of input: seeds (valid files of the real format) and the code that reads one input as the CLI would.</summary>
-sealed record FuzzTarget(string Name, IReadOnlyList<byte[]> Seeds, bool Text, Action<byte[]> Run, int Inputs);
+sealed record FuzzTarget(string Name, IReadOnlyList<byte[]> Seeds, bool Text, Action<byte[]> Run, int Inputs)
+{
+    /// <summary>A mutation of its own (e.g. <see cref="JsonMutator"/>) instead of <see cref="Mutator.Mutate"/>.</summary>
+    public Func<Mutator, byte[], byte[]>? Mutation { get; init; }
+}
 
 /// <summary>Thrown by a target for an input that is valid but would run for long (a 1000-step generation): not run.</summary>
 sealed class FuzzSkip() : Exception("valid but slow");
@@ -38,7 +42,7 @@ static class FuzzRunner
         {
             var seedInput = target.Seeds[mutator.Random.Next(target.Seeds.Count)];
             // One input in ten is a seed as is (must be accepted or refused cleanly too); the rest are mutations.
-            var input = i % 10 == 0 ? seedInput : mutator.Mutate(seedInput, target.Text);
+            var input = i % 10 == 0 ? seedInput : target.Mutation?.Invoke(mutator, seedInput) ?? mutator.Mutate(seedInput, target.Text);
             KeepCurrent(target, input);
             self.Refresh();
             var peakBefore = self.PeakWorkingSet64;

@@ -55,6 +55,7 @@ static class FuzzTargets
                 using var scope = NewDisposeScope();
                 new PosePreprocessor(PoseParts.Full).Run(PreprocessorSource.From(b, "pose.json"), new Dictionary<string, string>());
             }, N(200)),
+            PluginDepsTarget(folder, N(300)),
             new("condition-image", ImageSeeds(), false, b =>
             {
                 File.WriteAllBytes(file + ".img", b);
@@ -62,6 +63,30 @@ static class FuzzTargets
                 using var t = image.ToTensor();
             }, N(400)),
         ];
+    }
+
+    /// <summary>
+    /// A plug-in folder's NAME.deps.json, mutated in its structure (the runtime's native host reads it and trusts its
+    /// shape), seeded with the one the SDK wrote for the built-in Canny plug-in. Each input is loaded as the CLI loads a
+    /// folder (<see cref="ControlNet.Hosting.Plugins.PluginCatalog"/>); the assembly is a real one with no plug-in type, so an
+    /// accepted file (one the native host has read) still ends as a reported load failure.
+    /// </summary>
+    static FuzzTarget PluginDepsTarget(string folder, int inputs)
+    {
+        var plugin = Path.Combine(folder, "plugins", "Acme.Deps");
+        Directory.CreateDirectory(plugin);
+        File.WriteAllBytes(Path.Combine(plugin, "Acme.Deps.dll"), IntegrationTests.FakePluginPackages.AssemblyReferencingContract("Acme.Deps", ContractVersion.Current));
+        var seed = File.ReadAllBytes(Path.Combine(Cli.CliRunner.PluginFolder, "ControlNet.Conditions.Canny", "ControlNet.Conditions.Canny.deps.json"));
+        string[] keys = ["runtimeTarget", "name", "signature", "targets", "libraries", "runtime", "native", "resources", "runtimeTargets", "rid", "assetType",
+            "dependencies", "type", "path", "serviceable", "sha512", "hashPath", "runtimes", "locale", "assemblyVersion", "fileVersion", ".NETCoreApp,Version=v10.0", "A/1.0", ""];
+        return new("plugin-deps", [seed], true, b =>
+        {
+            File.WriteAllBytes(Path.Combine(plugin, "Acme.Deps.deps.json"), b);
+            // Refused by the check: a refusal. Past it, the native host has read the file: accepted (whatever the loader says next).
+            var failure = new ControlNet.Hosting.Plugins.PluginCatalog().AddPluginFolder(plugin).Failures.SingleOrDefault();
+            if (failure is not null && failure.Message.Contains("is malformed", StringComparison.Ordinal)) throw new InvalidDataException(failure.Message);
+        }, inputs)
+        { Mutation = (m, input) => JsonMutator.Mutate(m, input, keys) };
     }
 
     static void OpenCheckpoint(string file, byte[]? bytes, string extension)
