@@ -52,6 +52,21 @@ internal static class BenchMarkdown
             sb.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Annotators.AnnotatorTable.Header.Count)));
             foreach (var a in ann) sb.AppendLine("| " + string.Join(" | ", Annotators.AnnotatorTable.Cells(a)) + " |");
         }
+        foreach (var p in r.Profiles ?? [])
+        {
+            sb.AppendLine();
+            sb.AppendLine($"Profile of one step, {p.Name} at {p.Size}: {F(p.StepSeconds, "0.000")} s with hooks ({F(p.PlainStepSeconds, "0.000")} s without); {F(p.UnhookedSeconds, "0.000")} s outside every module.");
+            sb.AppendLine();
+            sb.AppendLine("| module class (self time) | calls | s | share of the step |");
+            sb.AppendLine("|---|---|---|---|");
+            foreach (var t in p.ByType)
+                sb.AppendLine($"| {t.Name} | {t.Calls} | {F(t.Seconds, "0.000")} | {F(100 * t.Seconds / p.StepSeconds, "0.0")} % |");
+            sb.AppendLine();
+            sb.AppendLine("| block (inclusive) | calls | s | share of the step |");
+            sb.AppendLine("|---|---|---|---|");
+            foreach (var t in p.ByBlock)
+                sb.AppendLine($"| {t.Name} | {t.Calls} | {F(t.Seconds, "0.000")} | {F(100 * t.Seconds / p.StepSeconds, "0.0")} % |");
+        }
         if (r.Notes.Count > 0)
         {
             sb.AppendLine();

@@ -58,6 +58,12 @@ internal sealed record BenchOptions
     /// <summary>Latent side of the training step (batch 1).</summary>
     public int TrainLatent { get; init; } = 32;
 
+    /// <summary>
+    /// Also profile one U-Net + 1 ControlNet step per size (<see cref="ModuleProfiler"/>): per-module self times by class
+    /// and inclusive times per block, in the report's <c>profiles</c>. Builds the step models even when no step group runs.
+    /// </summary>
+    public bool Profile { get; init; }
+
     /// <summary>Tile size (latent pixels) of the tiled VAE decode row.</summary>
     public int VaeTile { get; init; } = 32;
 

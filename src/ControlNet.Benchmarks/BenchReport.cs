@@ -71,7 +71,8 @@ internal sealed record BenchReport(
     IReadOnlyList<TargetResult> Targets,
     long PeakRssBytes,
     IReadOnlyList<string> Notes,
-    IReadOnlyList<AnnotatorComparison>? Annotators = null)
+    IReadOnlyList<AnnotatorComparison>? Annotators = null,
+    IReadOnlyList<StepProfile>? Profiles = null)
 {
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {

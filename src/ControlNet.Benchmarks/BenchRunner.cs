@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ControlNet.Autoencoders;
 using ControlNet.Checkpoints;
@@ -20,6 +21,7 @@ internal sealed partial class BenchRunner
     readonly CancellationToken _ct;
     readonly List<Measurement> _rows = new();
     readonly List<string> _notes = new();
+    readonly List<StepProfile> _profiles = new();
     readonly List<AnnotatorComparison> _annotators = new();
     long _rowStartRss;      // RSS when the last row's peak was reset (after the heap trim)
     readonly UNetArchitecture _arch;
@@ -86,7 +88,7 @@ internal sealed partial class BenchRunner
         var report = new BenchReport(_started, DateTimeOffset.Now - _started, _machine!, _o.Architecture, _o.Sizes, _o.Warmup, _o.Runs, _o.Batch,
             _o.Execution.Label, ExecutionOptions.PlainEager.Label, _loadStart, ProcessStats.LoadAverage(), _convGflops, macChecks, _rows.ToArray(),
             ReportedBaselines.All, Array.Empty<TargetResult>(), _rows.Count == 0 ? ProcessStats.PeakRssBytes() : _rows.Max(r => r.PeakRssBytes), _notes.ToArray(),
-            _annotators.ToArray());
+            _annotators.ToArray(), _profiles.ToArray());
         return report with { Targets = BenchTargets.Evaluate(report) };
     }
 
@@ -182,7 +184,7 @@ internal sealed partial class BenchRunner
     {
         bool any(params string[] groups) => groups.Any(_o.Includes);
         var needSteps = any(BenchGroups.UNet, BenchGroups.ControlNet, BenchGroups.UNetControlNet, BenchGroups.UNetTwoControlNets,
-            BenchGroups.Eager, BenchGroups.Ablations, BenchGroups.Load);
+            BenchGroups.Eager, BenchGroups.Ablations, BenchGroups.Load) || _o.Profile;
         // The 1-ControlNet pipeline's models stay resident together, so the U-Net + ControlNet rows' peak RSS is a generation's footprint.
         ClipTextEncoder? text = null;
         AutoencoderKL? vae = null;
@@ -284,21 +286,27 @@ internal sealed partial class BenchRunner
             using var mode = torch.inference_mode();
             using var y = vae.DecodeTiled(latent, _o.VaeTile);
         }, roots);
-        // Tiles with a short context (4 latent px instead of the receptive radius): less recomputed overlap, so close to the
-        // whole decode's time, at the price of seams. The max pixel difference from the whole decode goes in the note.
-        const int shortContext = 4;
-        var tiledShort = Row($"vae.decode-tiled-c{shortContext}.{size}", BenchGroups.Vae, $"VAE decode, tiled ({_o.VaeTile}-latent-px tiles + {shortContext} px context)", size, "inference", () =>
+        // The planned tiled decode (VaeTilePlan.Choose): equal tiles of ≤ 32 latent px and the longest context whose
+        // overlap keeps the up path's MACs within 1.2× the whole decode's; per-tile GroupNorm statistics. The note gives
+        // the plan and the max pixel difference from the whole decode, everywhere and away from the seams.
+        int h = (int)latent.shape[2], w = (int)latent.shape[3];
+        var plan = VaeTilePlan.Choose(VaeConfig(), h, w, maxTile: _o.VaeTile);
+        var planned = Row($"vae.decode-tiled-planned.{size}", BenchGroups.Vae, $"VAE decode, tiled ({plan.TileSize}-latent-px tiles + {plan.Context} px context)", size, "inference", () =>
         {
             using var mode = torch.inference_mode();
-            using var y = vae.DecodeTiled(latent, _o.VaeTile, shortContext);
+            using var y = vae.DecodeTiled(latent, plan);
         }, roots);
-        if (tiledShort is not null)
+        if (planned is not null)
         {
             using var mode = torch.inference_mode();
             using var whole = vae.Decode(latent);
-            using var tiled = vae.DecodeTiled(latent, _o.VaeTile, shortContext);
-            var diff = MaxPixelDifference(whole, tiled);
-            _rows[^1] = tiledShort with { Note = $"max pixel difference from the whole decode {diff:0} / 255 (random weights)" };
+            using var tiled = vae.DecodeTiled(latent, plan);
+            int band = (VaeConfig().DecoderReceptiveRadius - plan.Context) * f;
+            _rows[^1] = planned with
+            {
+                Note = $"plan: MAC ratio {plan.MacRatio:0.00} of the up path; max pixel difference from the whole decode {MaxPixelDifference(whole, tiled):0} / 255, " +
+                $"{MaxPixelDifference(whole, tiled, plan.TileSize * f, band):0} / 255 farther than {band} px from the seams (random weights)"
+            };
         }
         MeasureTaesd(latent, size, vae);
         Row($"vae.encode.{size}", BenchGroups.Vae, "VAE encode", size, "inference", () =>
@@ -311,6 +319,24 @@ internal sealed partial class BenchRunner
     /// <summary>Largest |Δ| between two images in [−1, 1] after clamping, in 8-bit levels (0–255).</summary>
     static double MaxPixelDifference(Tensor a, Tensor b) =>
         ((a.clamp(-1, 1) - b.clamp(-1, 1)).abs().max().item<float>()) * 127.5;
+
+    /// <summary>As <see cref="MaxPixelDifference(Tensor, Tensor)"/>, over the pixels at least <paramref name="band"/> px from every
+    /// border between tiles of <paramref name="tilePixels"/> (image edges are not seams).</summary>
+    static double MaxPixelDifference(Tensor a, Tensor b, int tilePixels, int band)
+    {
+        using var scope = NewDisposeScope();
+        Tensor Far(long n)
+        {
+            var i = torch.arange(n);
+            var inTile = i % tilePixels;
+            var first = i < tilePixels;                                       // no seam on its left (the image edge)
+            var last = (i - inTile + tilePixels) >= n;                        // no seam on its right
+            return (first | (inTile >= band)) & (last | (tilePixels - 1 - inTile >= band));
+        }
+        var away = Far(a.shape[2]).unsqueeze(1) & Far(a.shape[3]).unsqueeze(0);                      // [H, W]
+        var diff = (a.clamp(-1, 1) - b.clamp(-1, 1)).abs().amax(new long[] { 0, 1 });                   // [H, W]
+        return away.any().item<bool>() ? diff.masked_select(away).max().item<float>() * 127.5 : double.NaN;
+    }
 
     /// <summary>TAESD decode (random weights in the public layout) at the same size, against the full VAE's time.</summary>
     void MeasureTaesd(Tensor latent, int size, AutoencoderKL vae)
@@ -391,6 +417,8 @@ internal sealed partial class BenchRunner
                 if (_o.Includes(BenchGroups.Ablations) && size == _o.Sizes.Min())
                     foreach (var (label, variant) in Ablations(e))
                         StepRow($"ablation.{label}.{size}", BenchGroups.Ablations, $"U-Net + 1 ControlNet, {label}", size, variant, unet, new[] { cn }, inputs, features, unetModule, cnModule);
+                if (_o.Profile)
+                    ProfileStep($"profile.unet+cn.{size}", "U-Net + 1 ControlNet", size, e, unet, new[] { cn }, inputs, features, ("unet", unetModule), ("controlnet", cnModule));
             }
             finally
             {
@@ -459,6 +487,24 @@ internal sealed partial class BenchRunner
             foreach (var m in modules)
                 if (e.ChannelsLast) StepRunner.SetChannelsLast(m, false);
         }
+    }
+
+    /// <summary>
+    /// One step timed module by module (<see cref="ModuleProfiler"/>), after one plain warm-up step and one plain timed
+    /// step (so the hooks' overhead shows as the difference).
+    /// </summary>
+    void ProfileStep(string id, string name, int size, ExecutionOptions e, IUNet? unet, IReadOnlyList<IControlNet> cns,
+        StepInputs inputs, IReadOnlyList<Tensor> features, params (string Prefix, nn.Module Root)[] roots)
+    {
+        using var kernel = AttentionKernelScope.Use(e.Attention);
+        _log?.Report($"{name}, {size}: profiling one step");
+        StepRunner.Step(unet, cns, inputs, features, e);                                      // warm-up
+        var plain = Stopwatch.StartNew();
+        StepRunner.Step(unet, cns, inputs, features, e);
+        plain.Stop();
+        var (seconds, unhooked, byType, byBlock) = ModuleProfiler.Profile(roots, () => StepRunner.Step(unet, cns, inputs, features, e));
+        _profiles.Add(new StepProfile(id, name, size, seconds, plain.Elapsed.TotalSeconds, unhooked, byType, byBlock));
+        if (_o.PartialJson is not null) Snapshot(Array.Empty<MacCheck>()).WriteJson(_o.PartialJson);
     }
 
     // ---- training --------------------------------------------------------------------------------------------------

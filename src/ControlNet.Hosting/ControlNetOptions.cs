@@ -34,6 +34,9 @@ public sealed class ControlNetOptions
     /// <summary>Null = the base model's VAE, or <c>taesd:PATH</c> (<see cref="PipelineOptions.Vae"/>).</summary>
     public string? Vae { get; set; }
 
+    /// <summary>Live-preview decoder: null = TAESD when <see cref="Vae"/> is TAESD, else the linear approximation; <c>taesd:PATH</c> (<see cref="PipelineOptions.Preview"/>).</summary>
+    public string? Preview { get; set; }
+
     /// <summary>The CLIP vision model T2I style adapters read their image with (<see cref="PipelineOptions.ClipVision"/>).</summary>
     public string? ClipVision { get; set; }
 
@@ -80,6 +83,7 @@ public sealed class ControlNetOptions
         WeightsDType = WeightsDType,
         MemoryPolicy = MemoryPolicy,
         Vae = Vae,
+        Preview = Preview,
         ClipVision = ClipVision,
         GlobalAveragePooling = Controls.Where(c => c.GlobalAveragePooling ?? PairedWithPooling(c, plugins)).Select(c => c.Key).ToArray(),
         HintEncoders = Controls.Select(c => (c.Key, Plugin: plugins?.FirstOrDefault(p => string.Equals(p.Id, c.PluginId, StringComparison.OrdinalIgnoreCase))))

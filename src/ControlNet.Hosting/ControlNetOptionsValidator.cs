@@ -36,6 +36,8 @@ public sealed partial class ControlNetOptionsValidator(IServiceProvider services
             errors.Add($"WeightsDType {o.WeightsDType} stores weights for fp32 compute, but DType is {o.DType}; use DType fp32 with it, or DType {o.DType} alone.");
         if (o.Vae is { } vae && PipelineVae.Parse(vae) is { Error: { } vaeError })
             errors.Add(vaeError);
+        if (o.Preview is { } preview && PipelineVae.Parse(preview, "Preview") is { Error: { } previewError })
+            errors.Add(previewError);
         ValidateDefaults(o.Defaults, errors);
         foreach (var folder in o.PluginFolders.Where(f => !Directory.Exists(f)))
             errors.Add($"Plug-in folder '{folder}' does not exist; create it (one subfolder per plug-in) or remove AddPlugins(\"{folder}\").");

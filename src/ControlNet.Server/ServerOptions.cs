@@ -26,6 +26,9 @@ public sealed record ServerOptions
 
     /// <summary>CLIP vision model for T2I style adapters among <see cref="Controls"/> (openai/clip-vit-large-patch14 folder or weights file).</summary>
     public string? ClipVision { get; init; }
+    /// <summary>Live-preview decoder of the progress images: null = the linear approximation; <c>taesd:FOLDER</c> = TAESD's decoder (<c>--preview</c>).</summary>
+    public string? Preview { get; init; }
+
     public string Device { get; init; } = "cpu";
     public string DType { get; init; } = "fp32";
 

@@ -24,6 +24,7 @@ public static class ServerServices
             o.ClipVision = options.ClipVision;
             o.Device = options.Device;
             o.DType = options.DType;
+            o.Preview = options.Preview;
             // The model folder's size and guidance scale (the toy model is trained at 32 px), else the SDK's.
             o.Defaults = o.Defaults with { Width = size ?? o.Defaults.Width, Height = size ?? o.Defaults.Height, GuidanceScale = cfg ?? o.Defaults.GuidanceScale };
             foreach (var folder in options.PluginFolders) o.PluginFolders.Add(folder);

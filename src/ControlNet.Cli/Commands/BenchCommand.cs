@@ -54,6 +54,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Run N busy threads beside the bench for the whole run (a loaded machine). Default 0.")]
         public int BackgroundLoad { get; init; }
 
+        [CommandOption("--profile")]
+        [Description("Also time one U-Net + ControlNet step per size module by module: self time per module class (Conv2d, GroupNorm32, ResBlock, CrossAttention, …) and time per block, in the table, the JSON (profiles) and the Markdown.")]
+        public bool Profile { get; init; }
+
         [CommandOption("--arch <ARCH>")]
         [Description("sd15 (default; full size, random weights) or toy (seconds-long smoke run).")]
         public string Arch { get; init; } = "sd15";
@@ -88,6 +92,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 Warmup = Warmup,
                 Threads = Threads,
                 BackgroundLoad = BackgroundLoad,
+                Profile = Profile,
                 Architecture = Arch.ToLowerInvariant(),
                 PartialJson = Json,     // rewritten after every row; the final report replaces it
                 AnnotatorSize = AnnotatorSize,
@@ -199,6 +204,14 @@ internal static class BenchTable
         {
             var t = new Table().Border(TableBorder.Rounded).AddColumns(AnnotatorTable.Header.ToArray());
             foreach (var a in ann) t.AddRow(AnnotatorTable.Cells(a).Select(Markup.Escape).ToArray());
+            AnsiConsole.Write(t);
+        }
+        foreach (var p in r.Profiles ?? [])
+        {
+            var t = new Table().Border(TableBorder.Rounded).AddColumns($"{p.Name} at {p.Size}: module class (self time)", "calls", "s", "share");
+            foreach (var m in p.ByType) t.AddRow(Markup.Escape(m.Name), m.Calls.ToString(c), m.Seconds.ToString("0.000", c), (m.Seconds / p.StepSeconds).ToString("P1", c));
+            t.AddRow("(outside every module)", "", p.UnhookedSeconds.ToString("0.000", c), (p.UnhookedSeconds / p.StepSeconds).ToString("P1", c));
+            t.AddRow("[bold]step with hooks[/] (without)", "", $"{p.StepSeconds.ToString("0.000", c)} ({p.PlainStepSeconds.ToString("0.000", c)})", "");
             AnsiConsole.Write(t);
         }
         foreach (var n in r.Notes) AnsiConsole.MarkupLine("[yellow]note:[/] {0}", Markup.Escape(n));

@@ -118,6 +118,18 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [Description("taesd:FOLDER decodes with the TAESD tiny autoencoder (taesd_decoder.safetensors, optional taesd_encoder.safetensors from madebyollin/taesd) instead of the model's VAE: much faster, slightly less detail.")]
         public string? Vae { get; init; }
 
+        [CommandOption("--preview <DECODER>")]
+        [Description("taesd:FOLDER decodes the live previews (--preview-out) with TAESD's decoder at full size; default: TAESD when --vae is TAESD, else a cheap linear picture at latent size.")]
+        public string? Preview { get; init; }
+
+        [CommandOption("--preview-every <N>")]
+        [Description("With --preview-out: write the preview every N steps (default 1).")]
+        public int? PreviewEvery { get; init; }
+
+        [CommandOption("--preview-out <FILE>")]
+        [Description("Write a PNG of the image in progress (the step's denoised estimate) to FILE, rewritten atomically at each preview.")]
+        public string? PreviewOut { get; init; }
+
         [CommandOption("--clip-vision <PATH>")]
         [Description("CLIP vision model for a T2I style adapter control (--control style:IMAGE:adapter=t2iadapter_style_sd14v1.pth): the folder or model.safetensors of openai/clip-vit-large-patch14.")]
         public string? ClipVision { get; init; }
@@ -203,6 +215,9 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             WeightsDtype = s.WeightsDtype ?? run.WeightsDtype,
             MemoryPolicy = s.MemoryPolicy ?? run.MemoryPolicy,
             Vae = s.Vae ?? run.Vae,
+            Preview = s.Preview ?? run.Preview,
+            PreviewEvery = s.PreviewEvery ?? run.PreviewEvery,
+            PreviewOut = s.PreviewOut ?? run.PreviewOut,
             ClipVision = s.ClipVision ?? run.ClipVision,
             Prompt = s.Prompt ?? run.Prompt,
             Negative = s.Negative ?? run.Negative,

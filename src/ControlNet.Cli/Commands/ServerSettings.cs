@@ -23,6 +23,10 @@ public class ServerSettings : PluginFolderSettings
     [Description("CLIP vision model for a T2I style adapter among --control (style=t2iadapter_style_sd14v1.pth): the folder or model.safetensors of openai/clip-vit-large-patch14.")]
     public string? ClipVision { get; init; }
 
+    [CommandOption("--preview <DECODER>")]
+    [Description("taesd:FOLDER: progress images (A1111 current_image, /jobs/ID/preview.png) are TAESD's decode of each step's denoised estimate; default a cheap linear picture at latent size.")]
+    public string? Preview { get; init; }
+
     [CommandOption("--device <DEVICE>")]
     [Description("cpu (default), cuda or cuda:N.")]
     public string? Device { get; init; }
@@ -58,6 +62,7 @@ public class ServerSettings : PluginFolderSettings
         Controls = Controls,
         Tokenizer = Tokenizer is null ? null : Path.GetFullPath(Tokenizer),
         ClipVision = ClipVision is null ? null : Path.GetFullPath(ClipVision),
+        Preview = Preview is null ? null : ControlNet.Pipelines.PipelineVae.Resolve(Preview, Directory.GetCurrentDirectory()),
         Device = Device ?? start.Device,
         DType = Dtype ?? start.DType,
         Redis = Redis,

@@ -103,12 +103,13 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
     /// Decode with bounded memory. The latent-resolution stem (conv_in and the mid block with its global attention) runs
     /// once on the whole latent; the memory-heavy up path runs tile by tile on cores of <paramref name="tileSize"/> latent
     /// pixels, each decoded with <paramref name="context"/> latent pixels of surrounding context that are cropped away
-    /// afterwards (default: the up path's receptive radius, <see cref="AutoencoderConfig.DecoderReceptiveRadius"/>), so tile
-    /// borders see the same neighbours as in a full decode. What remains approximate is GroupNorm: its statistics come from
-    /// the tile plus context instead of the whole image (diffusers' VAE tiling shares this). Peak memory scales with
-    /// (tileSize + 2·context)² instead of the image area. A latent that fits in one tile decodes exactly as <see cref="Decode"/>.
+    /// afterwards (default: the up path's receptive radius, <see cref="AutoencoderConfig.DecoderReceptiveRadius"/>, so tile
+    /// borders see the same neighbours as in a full decode; a shorter context is faster and leaves seams). GroupNorm's
+    /// statistics come from <paramref name="statistics"/>: per tile by default (diffusers' VAE tiling does the same), or
+    /// shared by all tiles. Peak memory scales with (tileSize + 2·context)² instead of the image area; the time with
+    /// <see cref="VaeTilePlan.Ratio"/>. A latent that fits in one tile decodes exactly as <see cref="Decode"/>.
     /// </summary>
-    public Tensor DecodeTiled(Tensor latent, int tileSize = 64, int? context = null)
+    public Tensor DecodeTiled(Tensor latent, int tileSize = 64, int? context = null, TileNormStatistics statistics = TileNormStatistics.PerTile)
     {
         CheckSpatial(latent, Config.LatentChannels, 1, "latent");
         int halo = context ?? Config.DecoderReceptiveRadius;
@@ -120,20 +121,47 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
         if (height <= tileSize && width <= tileSize)
             return decoder.Head(stem).MoveToOuterDisposeScope();
 
-        int f = DownscaleFactor;
-        var output = torch.empty(stem.shape[0], Config.OutChannels, height * f, width * f, dtype: stem.dtype, device: stem.device);
-        for (long y0 = 0; y0 < height; y0 += tileSize)
-            for (long x0 = 0; x0 < width; x0 += tileSize)
-            {
-                using var tileScope = torch.NewDisposeScope();
-                long y1 = Math.Min(y0 + tileSize, height), x1 = Math.Min(x0 + tileSize, width);
-                long ry0 = Math.Max(0, y0 - halo), ry1 = Math.Min(height, y1 + halo);    // core plus context, clipped to the latent
-                long rx0 = Math.Max(0, x0 - halo), rx1 = Math.Min(width, x1 + halo);
-                var region = decoder.Head(stem[.., .., TensorIndex.Slice(ry0, ry1), TensorIndex.Slice(rx0, rx1)]);   // [B, 3, (ry1−ry0)·f, (rx1−rx0)·f]
-                var core = region[.., .., TensorIndex.Slice((y0 - ry0) * f, (y1 - ry0) * f), TensorIndex.Slice((x0 - rx0) * f, (x1 - rx0) * f)];
-                output[.., .., TensorIndex.Slice(y0 * f, y1 * f), TensorIndex.Slice(x0 * f, x1 * f)].copy_(core);
-            }
-        return output.MoveToOuterDisposeScope();
+        using var shared = statistics == TileNormStatistics.PerTile ? null : new GroupNormStatistics();
+        if (shared is not null)
+        {
+            // 1. One recording pass of the up path over the whole latent gives every GroupNorm its statistics.
+            using var recordScope = torch.NewDisposeScope();
+            decoder.ShareHeadStatistics(shared);
+            decoder.Head(stem);
+            shared.Recording = false;
+        }
+        try
+        {
+            // 2. The tiles, each normalised with the shared statistics when there are some.
+            int f = DownscaleFactor;
+            var output = torch.empty(stem.shape[0], Config.OutChannels, height * f, width * f, dtype: stem.dtype, device: stem.device);
+            for (long y0 = 0; y0 < height; y0 += tileSize)
+                for (long x0 = 0; x0 < width; x0 += tileSize)
+                {
+                    using var tileScope = torch.NewDisposeScope();
+                    long y1 = Math.Min(y0 + tileSize, height), x1 = Math.Min(x0 + tileSize, width);
+                    long ry0 = Math.Max(0, y0 - halo), ry1 = Math.Min(height, y1 + halo);    // core plus context, clipped to the latent
+                    long rx0 = Math.Max(0, x0 - halo), rx1 = Math.Min(width, x1 + halo);
+                    var region = decoder.Head(stem[.., .., TensorIndex.Slice(ry0, ry1), TensorIndex.Slice(rx0, rx1)]);   // [B, 3, (ry1−ry0)·f, (rx1−rx0)·f]
+                    var core = region[.., .., TensorIndex.Slice((y0 - ry0) * f, (y1 - ry0) * f), TensorIndex.Slice((x0 - rx0) * f, (x1 - rx0) * f)];
+                    output[.., .., TensorIndex.Slice(y0 * f, y1 * f), TensorIndex.Slice(x0 * f, x1 * f)].copy_(core);
+                }
+            return output.MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            if (shared is not null) decoder.ShareHeadStatistics(null);
+        }
+    }
+
+    /// <summary>
+    /// Tiled decode with a <see cref="VaeTilePlan"/> (e.g. <see cref="VaeTilePlan.Choose"/>: bounded memory at a chosen time
+    /// cost), GroupNorm statistics per tile.
+    /// </summary>
+    public Tensor DecodeTiled(Tensor latent, VaeTilePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return DecodeTiled(latent, plan.TileSize, plan.Context);
     }
 
     static void CheckSpatial(Tensor t, int channels, int multiple, string what)

@@ -7,7 +7,7 @@ namespace ControlNet.Autoencoders;
 /// <summary>LDM <c>AttnBlock</c>: single-head spatial self-attention with 1×1-conv q, k, v, proj_out; softmax(q·kᵀ/√C) over keys.</summary>
 public sealed class VaeAttentionBlock : nn.Module<Tensor, Tensor>
 {
-    private readonly GroupNorm norm;
+    private readonly VaeGroupNorm norm;
     private readonly Conv2d q;
     private readonly Conv2d k;
     private readonly Conv2d v;
@@ -15,7 +15,7 @@ public sealed class VaeAttentionBlock : nn.Module<Tensor, Tensor>
 
     public VaeAttentionBlock(int channels, int groups) : base(nameof(VaeAttentionBlock))
     {
-        norm = VaeGroupNorm.Create(groups, channels);
+        norm = new VaeGroupNorm(groups, channels);
         q = nn.Conv2d(channels, channels, 1);
         k = nn.Conv2d(channels, channels, 1);
         v = nn.Conv2d(channels, channels, 1);

@@ -13,7 +13,7 @@ public sealed class VaeDecoder : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv_in;
     private readonly VaeMidBlock mid;
     private readonly ModuleList<VaeLevel> up;
-    private readonly GroupNorm norm_out;
+    private readonly VaeGroupNorm norm_out;
     private readonly Conv2d conv_out;
 
     public VaeDecoder(AutoencoderConfig config) : base(nameof(VaeDecoder))
@@ -30,7 +30,7 @@ public sealed class VaeDecoder : nn.Module<Tensor, Tensor>
             channels = output;
         }
         up = nn.ModuleList(byResolution);
-        norm_out = VaeGroupNorm.Create(config.NormGroups, channels);
+        norm_out = new VaeGroupNorm(config.NormGroups, channels);
         conv_out = nn.Conv2d(channels, config.OutChannels, 3, padding: 1);
         RegisterComponents();
     }
@@ -39,6 +39,13 @@ public sealed class VaeDecoder : nn.Module<Tensor, Tensor>
 
     /// <summary>conv_in + mid block at latent resolution (holds the only global operation: the mid attention).</summary>
     public Tensor Stem(Tensor z) => mid.call(conv_in.call(z));                // [B, mid, h, w]
+
+    /// <summary>Makes every GroupNorm of the up path and output head use <paramref name="statistics"/> (null: their own again).</summary>
+    internal void ShareHeadStatistics(GroupNormStatistics? statistics)
+    {
+        foreach (var norm in up.modules().OfType<VaeGroupNorm>().Append(norm_out))
+            norm.SharedStatistics = statistics;
+    }
 
     /// <summary>The up path and output head: convolutions and GroupNorms only.</summary>
     public Tensor Head(Tensor h)

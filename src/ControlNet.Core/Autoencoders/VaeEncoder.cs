@@ -10,7 +10,7 @@ public sealed class VaeEncoder : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv_in;
     private readonly ModuleList<VaeLevel> down;
     private readonly VaeMidBlock mid;
-    private readonly GroupNorm norm_out;
+    private readonly VaeGroupNorm norm_out;
     private readonly Conv2d conv_out;
 
     public VaeEncoder(AutoencoderConfig config) : base(nameof(VaeEncoder))
@@ -27,7 +27,7 @@ public sealed class VaeEncoder : nn.Module<Tensor, Tensor>
         }
         down = nn.ModuleList(list.ToArray());
         mid = new VaeMidBlock(channels, config.NormGroups);
-        norm_out = VaeGroupNorm.Create(config.NormGroups, channels);
+        norm_out = new VaeGroupNorm(config.NormGroups, channels);
         conv_out = nn.Conv2d(channels, 2 * config.LatentChannels, 3, padding: 1);
         RegisterComponents();
     }

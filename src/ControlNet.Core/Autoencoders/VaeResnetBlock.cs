@@ -7,17 +7,17 @@ namespace ControlNet.Autoencoders;
 /// <summary>LDM <c>ResnetBlock</c> without time embedding: norm1→SiLU→conv1→norm2→SiLU→conv2, 1×1 <c>nin_shortcut</c> when channels change.</summary>
 public sealed class VaeResnetBlock : nn.Module<Tensor, Tensor>
 {
-    private readonly GroupNorm norm1;
+    private readonly VaeGroupNorm norm1;
     private readonly Conv2d conv1;
-    private readonly GroupNorm norm2;
+    private readonly VaeGroupNorm norm2;
     private readonly Conv2d conv2;
     private readonly Conv2d? nin_shortcut;
 
     public VaeResnetBlock(int inChannels, int outChannels, int groups) : base(nameof(VaeResnetBlock))
     {
-        norm1 = VaeGroupNorm.Create(groups, inChannels);
+        norm1 = new VaeGroupNorm(groups, inChannels);
         conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1);
-        norm2 = VaeGroupNorm.Create(groups, outChannels);
+        norm2 = new VaeGroupNorm(groups, outChannels);
         conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1);
         if (inChannels != outChannels)
             nin_shortcut = nn.Conv2d(inChannels, outChannels, 1);

@@ -146,8 +146,11 @@ public sealed class ControlNetPipeline : IControlNetPipeline
                 OnStep: p =>
                 {
                     NonFiniteValuesException.ThrowIfLatentsNotFinite(p.Latent, p.CallIndex + 1, p.CallCount);
-                    progress?.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep,
-                        settings.ReportLatents ? new LatentSnapshot(p.Latent.shape, p.Latent.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray()) : null));
+                    if (progress is null) return;
+                    bool preview = settings.PreviewEvery > 0 && ((p.CallIndex + 1) % settings.PreviewEvery == 0 || p.CallIndex + 1 == p.CallCount);
+                    progress.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep,
+                        settings.ReportLatents ? new LatentSnapshot(p.Latent.shape, p.Latent.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray()) : null,
+                        preview ? LatentPreview.Render(p.PredictedOriginal, Model.PreviewDecoder) : null));
                 },
                 AfterStep: afterStep,
                 Cancellation: cancellationToken,
@@ -202,6 +205,7 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         if (ImageSize.Problem(s.Height, Model.SizeMultiple) is { } height) throw new ArgumentException($"Height {height}");
         if (s.Steps < 1) throw new ArgumentException($"Steps must be at least 1, got {s.Steps} (the ControlNet apps use 20).");
         if (s.Steps > GenerationSettings.MaxSteps) throw new ArgumentException($"Steps {s.Steps} is above {GenerationSettings.MaxSteps}; samplers converge in 20–50.");
+        if (s.PreviewEvery < 0) throw new ArgumentException($"PreviewEvery must be 0 (no previews) or a number of steps, got {s.PreviewEvery}.");
         if (s.BatchSize < 1) throw new ArgumentException($"Batch size must be at least 1, got {s.BatchSize}.");
         if (s.Prompt.Length > GenerationSettings.MaxPromptCharacters || s.NegativePrompt.Length > GenerationSettings.MaxPromptCharacters)
             throw new ArgumentException($"The prompt has {Math.Max(s.Prompt.Length, s.NegativePrompt.Length):N0} characters, above {GenerationSettings.MaxPromptCharacters:N0}; CLIP reads 75 tokens per chunk, so shorten it.");

@@ -30,9 +30,30 @@ public static class ControlNetPipelineLoader
             throw new ArgumentException($"Weights dtype {options.WeightsDType} stores weights for fp32 compute, but dtype is {options.DType}; use dtype fp32 with it, or dtype {options.DType} alone.");
         if (options.Vae is { } vaeSpec && PipelineVae.Parse(vaeSpec).Error is { } vaeError)
             throw new ArgumentException(vaeError);
+        if (options.Preview is { } previewSpec && PipelineVae.Parse(previewSpec, "Preview").Error is { } previewError)
+            throw new ArgumentException(previewError);
         var model = ModelFolderManifest.IsModelFolder(options.BaseModel)
             ? LoadModelFolder(options, device, dtype, log)
             : LoadCheckpoint(options, device, dtype, log);
+        if (options.Preview is { } preview && PipelineVae.Parse(preview, "Preview").TinyAutoencoderPath is { } previewPath)
+        {
+            try
+            {
+                log?.Report($"Loading TAESD from {previewPath} for live previews");
+                var taesd = TinyAutoencoder.Load(previewPath, device, dtype);
+                if (taesd.LatentChannels != model.Autoencoder.LatentChannels)
+                {
+                    taesd.Dispose();
+                    throw new ArgumentException($"Preview TAESD decodes {taesd.LatentChannels}-channel latents but the model's latent has {model.Autoencoder.LatentChannels}; leave --preview out for this model (its cheap preview is used).");
+                }
+                model.PreviewDecoder = taesd;
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
         var controlNets = new Dictionary<string, PipelineControlNet>();
         ClipVisionEncoder? vision = null;   // shared by the style adapters; owned by the first
         try

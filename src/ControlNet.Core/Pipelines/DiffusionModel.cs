@@ -70,6 +70,17 @@ public sealed class DiffusionModel : IDisposable
             .Release();
     public ClipTokenizer Tokenizer { get; }
     public IAutoencoder Autoencoder { get; }
+    /// <summary>
+    /// The decoder live previews use (<see cref="LatentPreview.Render"/>): a TAESD loaded for previews (<c>--preview
+    /// taesd:FOLDER</c>; owned, disposed with the model), else <see cref="Autoencoder"/> when that is TAESD, else null
+    /// (the linear approximation). Set before the first generation.
+    /// </summary>
+    public IAutoencoder? PreviewDecoder
+    {
+        get => _previewDecoder ?? Autoencoder as TinyAutoencoder;
+        set => _previewDecoder = value;
+    }
+    IAutoencoder? _previewDecoder;
     public Device Device { get; }
     public ScalarType DType { get; }
 
@@ -84,5 +95,6 @@ public sealed class DiffusionModel : IDisposable
         (UNet as IDisposable)?.Dispose();
         _textEncoder.Dispose();
         (Autoencoder as IDisposable)?.Dispose();
+        if (!ReferenceEquals(_previewDecoder, Autoencoder)) (_previewDecoder as IDisposable)?.Dispose();
     }
 }

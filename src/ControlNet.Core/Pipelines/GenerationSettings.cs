@@ -34,6 +34,12 @@ public sealed record GenerationSettings
     public ConditionImage? Mask { get; init; }
     /// <summary>Attach a copy of the current latent to every progress report (for live previews); off by default.</summary>
     public bool ReportLatents { get; init; }
+    /// <summary>
+    /// Every this many model calls (and at the last), the progress report carries a preview image of the x̂0 estimate
+    /// (<see cref="GenerationProgress.Preview"/>); 0 (default) = no previews. A TAESD preview costs one tiny decode per
+    /// preview; the linear approximation next to nothing.
+    /// </summary>
+    public int PreviewEvery { get; init; }
     /// <summary>LoRAs merged for this generation (and unmerged after it), besides the prompt's <c>&lt;lora:NAME:WEIGHT&gt;</c> tags.</summary>
     public IReadOnlyList<ControlNet.Adapters.LoraReference> Loras { get; init; } = [];
     /// <summary>Folders where LoRA names (prompt tags, --lora NAME) are looked up as NAME.safetensors / .pt.</summary>

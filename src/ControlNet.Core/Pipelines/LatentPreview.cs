@@ -1,14 +1,41 @@
 using ControlNet.Abstractions;
+using ControlNet.Autoencoders;
+using static TorchSharp.torch;
 
 namespace ControlNet.Pipelines;
 
 /// <summary>
-/// A cheap RGB picture of a latent for live previews, without running the decoder. Pixel-space models (3 channels,
-/// latent = image in [−1, 1]) map directly; SD's 4-channel latents go through the linear 4→3 approximation that A1111
-/// calls "Approx cheap" (modules/sd_samplers_common.py), at latent resolution (H/8 × W/8).
+/// Live previews of a generation in progress: the one place a latent becomes a preview picture. With a preview decoder
+/// (TAESD, <see cref="TinyAutoencoder"/>: <c>--preview taesd:FOLDER</c>, or the pipeline's autoencoder when that is TAESD)
+/// the latent is decoded at full size; without one, a cheap RGB picture is made without running any decoder:
+/// pixel-space models (3 channels, latent = image in [−1, 1]) map directly, SD's 4-channel latents go through the linear
+/// 4→3 approximation that A1111 calls "Approx cheap" (modules/sd_samplers_common.py), at latent resolution (H/8 × W/8).
+/// The pipeline previews the sampler's x̂0 (the clean latent the model predicts at that step), as A1111 does
+/// (its k-diffusion callback shows <c>denoised</c>), not the noisy x_t.
 /// </summary>
 public static class LatentPreview
 {
+    /// <summary>
+    /// Preview of batch item <paramref name="index"/> of <paramref name="latent"/> [B, C, h, w] (any device and dtype):
+    /// <paramref name="decoder"/>'s decode when given (8h × 8w for TAESD), else <see cref="ToImage(LatentSnapshot, int)"/>.
+    /// Null when the latent has a channel count neither path handles.
+    /// </summary>
+    public static ConditionImage? Render(Tensor latent, IAutoencoder? decoder, int index = 0)
+    {
+        ArgumentNullException.ThrowIfNull(latent);
+        using var scope = NewDisposeScope();
+        using var noGrad = TorchSharp.torch.no_grad();
+        var item = latent[TensorIndex.Slice(index, index + 1)];                       // [1, C, h, w]
+        if (decoder is not null && item.shape[1] == decoder.LatentChannels)
+        {
+            var parameters = (decoder as TorchSharp.torch.nn.Module)?.parameters().FirstOrDefault();
+            if (parameters is not null) item = item.to(parameters.dtype, parameters.device);
+            return ImageFitting.ToImages(decoder.Decode(item))[0];                     // [1, 3, 8h, 8w] → RGB
+        }
+        var values = item.detach().to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        return ToImage(new LatentSnapshot(item.shape, values));
+    }
+
     // Rows: latent channels 0–3; columns: R, G, B.
     static readonly float[,] Sd4To3 =
     {

@@ -33,6 +33,12 @@ public sealed record PipelineOptions
     /// again from the model file at the next, and the VAE encoder is loaded only when img2img or inpainting needs it.
     /// </summary>
     public MemoryPolicy MemoryPolicy { get; init; } = MemoryPolicy.Keep;
+    /// <summary>
+    /// The live-preview decoder: null = TAESD when <see cref="Vae"/> is TAESD, else the cheap linear approximation;
+    /// <c>taesd:PATH</c> = TAESD's decoder from that folder, for previews only (the images still come from the VAE).
+    /// Previews are asked for per generation (<see cref="GenerationSettings.PreviewEvery"/>).
+    /// </summary>
+    public string? Preview { get; init; }
     /// <summary>Keys of ControlNets that average their residuals spatially (shuffle), in addition to those detected from
     /// their files (diffusers <c>global_pool_conditions</c>, a CN 1.1 yaml with <c>global_average_pooling: True</c>).
     /// A host fills it from <see cref="ControlNet.Abstractions.PairedCheckpoint.GlobalAveragePooling"/>.</summary>

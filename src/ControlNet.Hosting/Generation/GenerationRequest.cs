@@ -32,6 +32,8 @@ public sealed record GenerationRequest
     public IReadOnlyList<string> LoraFolders { get; init; } = [];
     /// <summary>Folders of textual-inversion embeddings; a file's name in the prompt uses it.</summary>
     public IReadOnlyList<string> EmbeddingFolders { get; init; } = [];
+    /// <summary>Live previews every this many steps in the progress reports (<see cref="Pipelines.GenerationSettings.PreviewEvery"/>); 0 = none.</summary>
+    public int PreviewEvery { get; init; }
 
     /// <summary>
     /// The request's values over <paramref name="defaults"/>, without the controls (making their maps needs the
@@ -59,6 +61,7 @@ public sealed record GenerationRequest
             Loras = Loras,
             LoraFolders = LoraFolders,
             EmbeddingFolders = EmbeddingFolders,
+            PreviewEvery = PreviewEvery,
             Controls = [],
         };
     }

@@ -29,6 +29,12 @@ public sealed record GenerationRun
     public string MemoryPolicy { get; init; } = "release";
     /// <summary>Null = the model's VAE; <c>taesd:FOLDER</c> = the TAESD tiny autoencoder.</summary>
     public string? Vae { get; init; }
+    /// <summary>Live-preview decoder: null = TAESD when <see cref="Vae"/> is TAESD, else the linear approximation; <c>taesd:FOLDER</c>.</summary>
+    public string? Preview { get; init; }
+    /// <summary>Write a preview of the image in progress every this many steps to <see cref="PreviewOut"/>; 0 = none.</summary>
+    public int PreviewEvery { get; init; }
+    /// <summary>The preview PNG, rewritten atomically at each preview (needs <see cref="PreviewEvery"/>).</summary>
+    public string? PreviewOut { get; init; }
     /// <summary>CLIP vision model (openai/clip-vit-large-patch14 folder or weights file) for a T2I style adapter control.</summary>
     public string? ClipVision { get; init; }
     public string Prompt { get; init; } = "";
@@ -144,6 +150,8 @@ public sealed record GenerationRun
         Model = LocalOrId(Model, baseFolder),
         Tokenizer = Tokenizer is null ? null : Path.GetFullPath(Tokenizer, baseFolder),
         Vae = Vae is null ? null : ControlNet.Pipelines.PipelineVae.Resolve(Vae, baseFolder),
+        Preview = Preview is null ? null : ControlNet.Pipelines.PipelineVae.Resolve(Preview, baseFolder),
+        PreviewOut = PreviewOut is null ? null : Path.GetFullPath(PreviewOut, baseFolder),
         ClipVision = ClipVision is null ? null : Path.GetFullPath(ClipVision, baseFolder),
         Out = Path.GetFullPath(Out, baseFolder),
         InitImage = InitImage is null ? null : Path.GetFullPath(InitImage, baseFolder),

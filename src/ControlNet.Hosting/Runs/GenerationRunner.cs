@@ -89,7 +89,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
         if (resolved.Model is null && !DefaultModel.IsInstalled) throw new DirectoryNotFoundException(DefaultModel.MissingMessage);
         var keys = ControlKeys(resolved.Controls);
         var registrations = keys.Zip(resolved.Controls).DistinctBy(k => k.First).ToArray();
-        var models = string.Join("\n", new[] { resolved.Model ?? "", resolved.Tokenizer ?? "", resolved.Device, resolved.Dtype, resolved.WeightsDtype, resolved.MemoryPolicy, resolved.Vae ?? "", resolved.ClipVision ?? "" }
+        var models = string.Join("\n", new[] { resolved.Model ?? "", resolved.Tokenizer ?? "", resolved.Device, resolved.Dtype, resolved.WeightsDtype, resolved.MemoryPolicy, resolved.Vae ?? "", resolved.Preview ?? "", resolved.ClipVision ?? "" }
             .Concat(registrations.Select(r => $"{r.First}={r.Second.Type}:{r.Second.Model}")));
         var memoryPolicy = MemoryPolicies.Parse(resolved.MemoryPolicy);   // a bad value fails here, before any weights load
         if (_host is null || _hostModels != models)
@@ -108,6 +108,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
                 o.WeightsDType = resolved.WeightsDtype;
                 o.MemoryPolicy = memoryPolicy;
                 o.Vae = resolved.Vae;
+                o.Preview = resolved.Preview;
                 o.ClipVision = resolved.ClipVision;
             });
             foreach (var (key, control) in registrations)
@@ -165,6 +166,7 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
             Loras = run.Lora.Select(ControlNet.Adapters.LoraReference.Parse).ToArray(),
             LoraFolders = run.LoraDir is { } loraDir ? [loraDir] : [],
             EmbeddingFolders = run.EmbeddingsDir is { } embeddingsDir ? [embeddingsDir] : [],
+            PreviewEvery = run.PreviewOut is null ? 0 : Math.Max(1, run.PreviewEvery),   // --preview-out alone: every step
             Controls = run.Controls.Select((c, i) => new ControlInput
             {
                 Control = keys[i],
@@ -184,7 +186,12 @@ public sealed class GenerationRunner(PluginCatalog catalog, Action<IServiceColle
         // Resolving the service loads the weights: off the caller's thread, so a progress display keeps drawing.
         var service = await Task.Run(host.GetRequiredService<IGenerationService>, cancellationToken).ConfigureAwait(false);
         progress?.Report(new RunProgress(RunStage.Sampling));
-        var steps = progress is null ? null : new InlineProgress<GenerationProgress>(p => progress.Report(new RunProgress(RunStage.Sampling, p)));
+        var steps = progress is null && resolved.PreviewOut is null ? null : new InlineProgress<GenerationProgress>(p =>
+        {
+            if (p.Preview is { } preview && resolved.PreviewOut is { } previewOut)
+                AtomicFile.WriteAllBytes(previewOut, ImageFile.EncodePng(preview));   // the image in progress, for a viewer that reloads it
+            progress?.Report(new RunProgress(RunStage.Sampling, p));
+        });
         var result = await service.GenerateAsync(request, steps, cancellationToken).ConfigureAwait(false);
         progress?.Report(new RunProgress(RunStage.Writing));
         return new GenerationRunResult(resolved, WriteImages(resolved, result), result);

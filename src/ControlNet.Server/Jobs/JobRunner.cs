@@ -193,7 +193,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         {
             var settings = Generation.Resolve(plan.Request with { Seed = spec.Seed + (long)iteration * spec.Batch }, cancellationToken) with
             {
-                ReportLatents = progress is not null,
+                PreviewEvery = progress is null ? 0 : 1,   // the x̂0 preview of every step (TAESD with --preview), sent at most every 200 ms
                 // The library's step callback ends sampling and decodes the current latent (diffusers callback_on_step_end).
                 OnStepEnd = interrupted is null ? null : step => { if (interrupted()) step.Stop = stopped = true; },
             };
@@ -202,10 +202,10 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             var report = progress is null ? null : new SyncProgress<GenerationProgress>(p =>
             {
                 byte[]? preview = null;
-                if (p.Latent is not null && clock.ElapsedMilliseconds - lastPreview >= 200)
+                if (p.Preview is { } image && clock.ElapsedMilliseconds - lastPreview >= 200)
                 {
                     lastPreview = clock.ElapsedMilliseconds;
-                    preview = LatentPreview.ToImage(p.Latent) is { } img ? ImageFile.EncodePng(img) : null;
+                    preview = ImageFile.EncodePng(image);
                 }
                 progress.Report(new JobProgress(done * p.TotalSteps + p.Step, p.TotalSteps * plan.Iterations, preview));
             });

@@ -16,7 +16,7 @@ public class TinyAutoencoderTests
 {
     public TinyAutoencoderTests() => TorchRuntime.EnsureInitialized();
 
-    static void Block(List<(string, long[])> keys, int i)
+    internal static void Block(List<(string, long[])> keys, int i)
     {
         foreach (var c in new[] { 0, 2, 4 })
         {
@@ -26,7 +26,7 @@ public class TinyAutoencoderTests
     }
 
     /// <summary>taesd.py's Decoder: Clamp, conv(4, 64), ReLU, 3 × (Block ×3, Upsample, conv no bias), Block, conv(64, 3).</summary>
-    static List<(string Key, long[] Shape)> DecoderKeys()
+    internal static List<(string Key, long[] Shape)> DecoderKeys()
     {
         var k = new List<(string, long[])> { ("1.weight", [64, 4, 3, 3]), ("1.bias", [64]) };
         foreach (var start in new[] { 3, 8, 13 })
@@ -55,13 +55,13 @@ public class TinyAutoencoderTests
         return k;
     }
 
-    static Dictionary<string, Tensor> Random(List<(string Key, long[] Shape)> keys, ulong seed)
+    internal static Dictionary<string, Tensor> Random(List<(string Key, long[] Shape)> keys, ulong seed)
     {
         var g = new Generator(seed);
         return keys.ToDictionary(k => k.Key, k => (torch.rand(k.Shape, generator: g) - 0.5f) * (k.Shape.Length == 4 ? 0.2f : 0.1f));
     }
 
-    static void Write(string path, Dictionary<string, Tensor> tensors, IEnumerable<string>? skip = null, (string, Tensor)? extra = null)
+    internal static void Write(string path, Dictionary<string, Tensor> tensors, IEnumerable<string>? skip = null, (string, Tensor)? extra = null)
     {
         var refs = tensors.Where(kv => skip?.Contains(kv.Key) != true).Select(kv => (TensorRef)new InMemoryTensorRef(kv.Key, kv.Value)).ToList();
         if (extra is { } e) refs.Add(new InMemoryTensorRef(e.Item1, e.Item2));
