@@ -17,9 +17,14 @@ public static class PluginDepsFile
     /// <summary>String and boolean properties of a <c>libraries</c> entry.</summary>
     static readonly string[] LibraryStrings = ["type", "sha512", "path", "hashPath", "runtimeStoreManifestName"];
 
+    /// <summary>Larger than any deps file the SDK writes by three orders of magnitude; a bigger one is not read.</summary>
+    public const long MaxBytes = 16 << 20;
+
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first value of the wrong type.</summary>
     public static void Check(string path)
     {
+        var length = new FileInfo(path).Length;
+        if (length > MaxBytes) throw new InvalidDataException($"it has {length:N0} bytes, more than the {MaxBytes:N0} a deps file can need");
         JsonDocument document;
         try { document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false }); }
         catch (JsonException e) { throw new InvalidDataException($"it is not valid JSON ({e.Message.Split('.')[0]})"); }

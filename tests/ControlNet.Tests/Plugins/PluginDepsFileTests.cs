@@ -48,6 +48,15 @@ public sealed class PluginDepsFileTests : IDisposable
     }
 
     [Fact]
+    public void A_deps_file_beyond_the_size_limit_is_refused_before_it_is_read()
+    {
+        var folder = FakePlugin("{}");
+        using (var f = File.OpenWrite(Path.Combine(folder, "Acme.Deps.deps.json"))) f.SetLength(PluginDepsFile.MaxBytes + 1);   // sparse
+        var failure = Assert.Single(new PluginCatalog().AddPluginFolder(folder).Failures);
+        Assert.Contains("more than the 16,777,216 a deps file can need", failure.Message);
+    }
+
+    [Fact]
     public void The_deps_files_the_sdk_writes_for_the_built_in_plugins_pass()
     {
         var files = Directory.GetFiles(CliRunner.PluginFolder, "*.deps.json", SearchOption.AllDirectories);
