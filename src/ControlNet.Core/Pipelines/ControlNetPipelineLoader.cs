@@ -223,23 +223,10 @@ public static class ControlNetPipelineLoader
             bool release = options.MemoryPolicy == MemoryPolicy.Release;
             unet = entry.CreateUNet(device, BuildDType(options, dtype));
             var unetFile = In(manifest.UNet);
-            ReleasableWeights? unetWeights = null;
+            ReleasableWeights? unetWeights;
             using (var c = CheckpointLoader.OpenFile(unetFile))
-            {
-                if (release)
-                {
-                    c.Check(unet, ModelComponent.Unet);   // read when denoising starts (Release), as for a single file
-                    var u = unet;
-                    unetWeights = ReleasableWeights.Deferred(unet, _ => true, () =>
-                    {
-                        using var again = CheckpointLoader.OpenFile(unetFile);
-                        again.LoadInto(u, ModelComponent.Unet);
-                    }, "U-Net");
-                    unet.to(dtype);
-                }
-                else
-                    c.LoadInto(unet, ModelComponent.Unet);
-            }
+                unetWeights = LoadOrDefer(c, () => CheckpointLoader.OpenFile(unetFile), unet, ModelComponent.Unet, release, "U-Net");
+            if (release) unet.to(dtype);
             var (textEncoder, textWeights) = LoadTextEncoder(In(manifest.TextEncoderConfig), In(manifest.TextEncoder), device, dtype, deferred: release);
             text = textEncoder;
             vae = manifest.Autoencoder == ModelFolderManifest.IdentityAutoencoder
@@ -291,37 +278,13 @@ public static class ControlNetPipelineLoader
             bool release = options.MemoryPolicy == MemoryPolicy.Release;
             var source = options.BaseModel;
             unet = entry.CreateUNet(device, BuildDType(options, dtype));
-            ReleasableWeights? unetWeights = null;
-            if (release)
-            {
-                // Release: each network is read when its phase starts and freed when it ends; now only names and shapes
-                // are checked, and the random initial weights are freed before the next network is built.
-                checkpoint.Check(unet, ModelComponent.Unet);
-                var u = unet;
-                unetWeights = ReleasableWeights.Deferred(unet, _ => true, () =>
-                {
-                    using var c = CheckpointLoader.Open(source);
-                    c.LoadInto(u, ModelComponent.Unet);
-                }, "U-Net");
-                unet.to(dtype);
-            }
-            else
-                checkpoint.LoadInto(unet, ModelComponent.Unet);
+            // Release: each network is read when its phase starts and freed when it ends; now only names and shapes are
+            // checked, and the initial weights are freed before the next network is built.
+            var unetWeights = LoadOrDefer(checkpoint, () => CheckpointLoader.Open(source), unet, ModelComponent.Unet, release, "U-Net");
+            if (release) unet.to(dtype);
             text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc, $"'{Path.Combine(root!, "text_encoder", "config.json")}'") : ClipTextConfig.StableDiffusion15);
             text.to(device, dtype);
-            ReleasableWeights? textWeights = null;
-            if (release)
-            {
-                checkpoint.Check(text, ModelComponent.TextEncoder);
-                var t = text;
-                textWeights = ReleasableWeights.Deferred(text, _ => true, () =>
-                {
-                    using var c = CheckpointLoader.Open(source);
-                    c.LoadInto(t, ModelComponent.TextEncoder);
-                }, "text encoder");
-            }
-            else
-                checkpoint.LoadInto(text, ModelComponent.TextEncoder);
+            var textWeights = LoadOrDefer(checkpoint, () => CheckpointLoader.Open(source), text, ModelComponent.TextEncoder, release, "text encoder");
             vae = LoadTinyAutoencoder(options, device, dtype, log);
             if (vae is null)
             {
@@ -366,6 +329,26 @@ public static class ControlNetPipelineLoader
     }
 
     /// <summary>
+    /// Loads <paramref name="component"/> into <paramref name="module"/> now, or — <paramref name="defer"/>, memory policy
+    /// Release — checks its names and shapes now and returns weights that <paramref name="reopen"/> the file and read it on
+    /// first use (the module's initial weights are freed here).
+    /// </summary>
+    static ReleasableWeights? LoadOrDefer(Checkpoint checkpoint, Func<Checkpoint> reopen, nn.Module module, ModelComponent component, bool defer, string description)
+    {
+        if (!defer)
+        {
+            checkpoint.LoadInto(module, component);
+            return null;
+        }
+        checkpoint.Check(module, component);
+        return ReleasableWeights.Deferred(module, _ => true, () =>
+        {
+            using var again = reopen();
+            again.LoadInto(module, component);
+        }, description);
+    }
+
+    /// <summary>
     /// The dtype networks are built in: under Release with 16-bit weight storage, the storage dtype — their initial random
     /// weights are freed right after the file check (nothing is read at load), so building them in fp32 would only raise
     /// the load's peak to the fp32 U-Net's size. The empty parameters are then turned to <paramref name="dtype"/>.
@@ -406,21 +389,9 @@ public static class ControlNetPipelineLoader
         try
         {
             text.to(device, dtype);
-            ReleasableWeights? onUse = null;
+            ReleasableWeights? onUse;
             using (var c = CheckpointLoader.OpenFile(weights))
-            {
-                if (deferred)
-                {
-                    c.Check(text, ModelComponent.TextEncoder);
-                    onUse = ReleasableWeights.Deferred(text, _ => true, () =>
-                    {
-                        using var again = CheckpointLoader.OpenFile(weights);
-                        again.LoadInto(text, ModelComponent.TextEncoder);
-                    }, "text encoder");
-                }
-                else
-                    c.LoadInto(text, ModelComponent.TextEncoder);
-            }
+                onUse = LoadOrDefer(c, () => CheckpointLoader.OpenFile(weights), text, ModelComponent.TextEncoder, deferred, "text encoder");
             text.eval();
             return (text, onUse);
         }
