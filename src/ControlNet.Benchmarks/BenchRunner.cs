@@ -468,6 +468,8 @@ internal sealed partial class BenchRunner
             yield return (g.ToString().ToLowerInvariant(), e with { Grad = g });
         yield return (e.Attention == AttentionKernel.Sdpa ? "explicit-attention" : "sdpa", e with { Attention = e.Attention == AttentionKernel.Sdpa ? AttentionKernel.Explicit : AttentionKernel.Sdpa });
         yield return (e.ChannelsLast ? "nchw" : "channels-last", e with { ChannelsLast = !e.ChannelsLast });
+        yield return (e.Convolution == ConvolutionKernel.Direct ? "auto-conv" : "direct-conv",
+            e with { Convolution = e.Convolution == ConvolutionKernel.Direct ? ConvolutionKernel.Auto : ConvolutionKernel.Direct });
         yield return (e.HintEveryStep ? "hint-once" : "hint-every-step", e with { HintEveryStep = !e.HintEveryStep });
     }
 
@@ -478,7 +480,8 @@ internal sealed partial class BenchRunner
             if (e.ChannelsLast) StepRunner.SetChannelsLast(m, true);
         try
         {
-            using var kernel = AttentionKernelScope.Use(e.Attention);   // this row's attention kernel, for its calls only
+            using var kernel = AttentionKernelScope.Use(e.Attention);   // this row's attention and convolution kernels, for its calls only
+            using var convolution = ConvolutionKernelScope.Use(e.Convolution);
             Row(id, group, name, size, e.Label, () => StepRunner.Step(unet, cns, inputs, features, e), modules,
                 note: $"batch {_o.Batch} (CFG), latent {size / _arch.HintDownsampling}");
         }
@@ -497,6 +500,7 @@ internal sealed partial class BenchRunner
         StepInputs inputs, IReadOnlyList<Tensor> features, params (string Prefix, nn.Module Root)[] roots)
     {
         using var kernel = AttentionKernelScope.Use(e.Attention);
+        using var convolution = ConvolutionKernelScope.Use(e.Convolution);
         _log?.Report($"{name}, {size}: profiling one step");
         StepRunner.Step(unet, cns, inputs, features, e);                                      // warm-up
         var plain = Stopwatch.StartNew();
