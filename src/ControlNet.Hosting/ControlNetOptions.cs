@@ -26,8 +26,8 @@ public sealed class ControlNetOptions
     public string WeightsDType { get; set; } = "fp32";
 
     /// <summary>
-    /// Keep (default: every network stays loaded, as a server answering the next request wants) or Release: free the text
-    /// encoder after each encoding and load the VAE encoder only for img2img (<see cref="PipelineOptions.MemoryPolicy"/>).
+    /// Keep (default: every network stays loaded, as a server answering the next request wants) or Release: read each
+    /// network only for its phase of a generation (<see cref="PipelineOptions.MemoryPolicy"/>).
     /// </summary>
     public MemoryPolicy MemoryPolicy { get; set; } = MemoryPolicy.Keep;
 

@@ -44,8 +44,7 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
     /// </summary>
     public void LoadEncoderOnUse(Action loadEncoder)
     {
-        _encoderWeights = new ReleasableWeights(this, IsEncoderKey, loadEncoder, "VAE encoder");
-        _encoderWeights.Release();
+        _encoderWeights = ReleasableWeights.Deferred(this, IsEncoderKey, loadEncoder, "VAE encoder");
     }
 
     /// <summary>Whether the encoder's weights are in memory (false while <see cref="LoadEncoderOnUse"/> defers them).</summary>
@@ -53,6 +52,24 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
 
     /// <summary>Frees the encoder's weights until the next <see cref="Encode"/>; nothing unless <see cref="LoadEncoderOnUse"/> was called.</summary>
     public void ReleaseEncoder() => _encoderWeights?.Release();
+
+    ReleasableWeights? _decoderWeights;
+
+    /// <summary>
+    /// Leaves the decoder half's weights (everything but <see cref="IsEncoderKey"/>) unloaded until the next decode, which
+    /// reads them with <paramref name="loadDecoder"/>; <see cref="ReleaseDecoder"/> frees them again after it
+    /// (<see cref="Pipelines.MemoryPolicy.Release"/>: the decoder is resident only while it decodes).
+    /// </summary>
+    public void LoadDecoderOnUse(Action loadDecoder)
+    {
+        _decoderWeights = ReleasableWeights.Deferred(this, key => !IsEncoderKey(key), loadDecoder, "VAE decoder");
+    }
+
+    /// <summary>Whether the decoder's weights are in memory (false while <see cref="LoadDecoderOnUse"/> defers them).</summary>
+    public bool IsDecoderLoaded => _decoderWeights?.IsLoaded ?? true;
+
+    /// <summary>Frees the decoder's weights until the next decode; nothing unless <see cref="LoadDecoderOnUse"/> was called.</summary>
+    public void ReleaseDecoder() => _decoderWeights?.Release();
 
     /// <summary>Reconstruction: decode(encode(image)) with the posterior mode.</summary>
     public override Tensor forward(Tensor image) => Decode(Encode(image, generator: null));
@@ -94,6 +111,7 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
     public Tensor Decode(Tensor latent)
     {
         CheckSpatial(latent, Config.LatentChannels, 1, "latent");
+        _decoderWeights?.EnsureLoaded();
         using var scope = torch.NewDisposeScope();
         var z = post_quant_conv.call(latent / Config.ScalingFactor);
         return decoder.call(z).MoveToOuterDisposeScope();
@@ -115,6 +133,7 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>, IAutoencoder
         int halo = context ?? Config.DecoderReceptiveRadius;
         if (tileSize < 1 || halo < 0)
             throw new ArgumentOutOfRangeException(nameof(tileSize), $"Need tile size ≥ 1 and context ≥ 0 latent pixels; got {tileSize} and {halo} (defaults 64 and {Config.DecoderReceptiveRadius}).");
+        _decoderWeights?.EnsureLoaded();
         using var scope = torch.NewDisposeScope();
         var stem = decoder.Stem(post_quant_conv.call(latent / Config.ScalingFactor));   // [B, mid, h, w]
         long height = stem.shape[2], width = stem.shape[3];

@@ -68,11 +68,24 @@ public sealed class Checkpoint : IDisposable
     public void LoadInto(nn.Module module, ModelComponent component, Func<string, bool>? part = null)
     {
         var w = this[component];
-        var hint = w.UnmappedKeys.Count > 0
-            ? $"{w.UnmappedKeys.Count} diffusers keys had no mapping (e.g. {w.UnmappedKeys[0]}); the file may be from a different architecture."
-            : Architecture == BaseArchitecture.Sd2 ? "the file is an SD 2.x model (cross-attention width 1024); this module expects SD 1.x." : null;
-        StrictLoader.Load(module, w.ByName, $"{w.SourceLayout} {component.DisplayName()} from {w.Source}", hint, part);
+        StrictLoader.Load(module, w.ByName, Describe(w, component), Hint(w), part);
     }
+
+    /// <summary>
+    /// <see cref="LoadInto"/>'s strict check of names and shapes without reading any tensor: the same error now, for a
+    /// network whose weights are read on first use (<see cref="Pipelines.MemoryPolicy.Release"/>).
+    /// </summary>
+    public void Check(nn.Module module, ModelComponent component, Func<string, bool>? part = null)
+    {
+        var w = this[component];
+        StrictLoader.Check(module, w.ByName, Describe(w, component), Hint(w), part);
+    }
+
+    static string Describe(ComponentWeights w, ModelComponent component) => $"{w.SourceLayout} {component.DisplayName()} from {w.Source}";
+
+    string? Hint(ComponentWeights w) => w.UnmappedKeys.Count > 0
+        ? $"{w.UnmappedKeys.Count} diffusers keys had no mapping (e.g. {w.UnmappedKeys[0]}); the file may be from a different architecture."
+        : Architecture == BaseArchitecture.Sd2 ? "the file is an SD 2.x model (cross-attention width 1024); this module expects SD 1.x." : null;
 
     /// <summary>All components as one original single file (prefixed keys), as the public .ckpt/.safetensors files are laid out.</summary>
     public IEnumerable<TensorRef> ToLdmSingleFile() => _components.Values.OrderBy(c => c.Component).SelectMany(c => c.AsLdmSingleFile());

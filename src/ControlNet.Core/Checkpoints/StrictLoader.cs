@@ -26,6 +26,29 @@ public static class StrictLoader
     /// VAE's decoder without its encoder); the check stays strict within that part</param>
     public static void Load(nn.Module module, IReadOnlyDictionary<string, TensorRef> weights, string description, string? hint = null, Func<string, bool>? part = null)
     {
+        var (target, selected) = Check(module, weights, description, hint, part);
+        using var _ = no_grad();
+        foreach (var (name, param) in target)
+        {
+            if (!selected.TryGetValue(name, out var w)) continue; // optional buffer
+            if (param.dtype == w.DType.ToScalarType() && param.device_type == DeviceType.CPU && param.is_contiguous() && w.ByteLength > 0)
+            {
+                w.ReadBytes(TensorRef.Span(param)); // straight from the file (page cache) into the parameter: no temporary
+                continue;
+            }
+            using var src = w.ToTensor(param.dtype);
+            param.copy_(src);
+        }
+    }
+
+    /// <summary>
+    /// The check <see cref="Load"/> makes before copying — names and shapes from the file's header, no tensor data read —
+    /// alone: a network whose weights are read later (<see cref="Pipelines.MemoryPolicy.Release"/>) fails at load time
+    /// with the same message. Returns the module's entries and the file's, both narrowed to <paramref name="part"/>.
+    /// </summary>
+    public static (Dictionary<string, Tensor> Target, IReadOnlyDictionary<string, TensorRef> Weights) Check(nn.Module module,
+        IReadOnlyDictionary<string, TensorRef> weights, string description, string? hint = null, Func<string, bool>? part = null)
+    {
         var target = module.state_dict();
         if (part is not null)
         {
@@ -39,19 +62,7 @@ public static class StrictLoader
             .ToList();
         if (missing.Count + unexpected.Count + misshaped.Count > 0)
             throw new CheckpointMismatchException(Message(module, description, hint, missing, unexpected, misshaped), missing, unexpected, misshaped);
-
-        using var _ = no_grad();
-        foreach (var (name, param) in target)
-        {
-            if (!weights.TryGetValue(name, out var w)) continue; // optional buffer
-            if (param.dtype == w.DType.ToScalarType() && param.device_type == DeviceType.CPU && param.is_contiguous() && w.ByteLength > 0)
-            {
-                w.ReadBytes(TensorRef.Span(param)); // straight from the file (page cache) into the parameter: no temporary
-                continue;
-            }
-            using var src = w.ToTensor(param.dtype);
-            param.copy_(src);
-        }
+        return (target, weights);
     }
 
     static string Message(nn.Module module, string description, string? hint, List<string> missing, List<string> unexpected, List<string> misshaped)

@@ -29,6 +29,14 @@ public sealed class ReleasableWeights
 
     public string Description { get; }
 
+    /// <summary>Weights over <paramref name="root"/>'s <paramref name="part"/> that start released: nothing is read until the first <see cref="EnsureLoaded"/>.</summary>
+    public static ReleasableWeights Deferred(nn.Module root, Func<string, bool> part, Action reload, string description)
+    {
+        var weights = new ReleasableWeights(root, part, reload, description);
+        weights.Release();
+        return weights;
+    }
+
     /// <summary>Whether the weights are in memory (false after <see cref="Release"/> until the next <see cref="EnsureLoaded"/>).</summary>
     public bool IsLoaded => _released is null;
 

@@ -18,13 +18,13 @@ public sealed class ControlNetPipeline : IControlNetPipeline
 
     /// <param name="model">base model; owned (disposed with the pipeline)</param>
     /// <param name="controlNets">key → ControlNet on the model's device and dtype; owned</param>
-    /// <param name="memoryPolicy">whether the text encoder is freed after each encoding (<see cref="MemoryPolicy.Release"/>
+    /// <param name="memoryPolicy">whether each network is freed after its phase (<see cref="MemoryPolicy.Release"/>
     /// needs a model whose text encoder can be read back: <see cref="DiffusionModel.ReloadTextEncoderWith"/>)</param>
     public ControlNetPipeline(DiffusionModel model, IReadOnlyDictionary<string, PipelineControlNet>? controlNets = null, MemoryPolicy memoryPolicy = MemoryPolicy.Keep)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         if (memoryPolicy == MemoryPolicy.Release && !model.CanReleaseTextEncoder)
-            throw new ArgumentException("Memory policy Release frees the text encoder and reads it back from the model file, but this model was built from modules in memory; " +
+            throw new ArgumentException("Memory policy Release frees each network after its phase and reads it back from the model file, but this model was built from modules in memory; " +
                 "load it with ControlNetPipelineLoader, or use MemoryPolicy.Keep.");
         MemoryPolicy = memoryPolicy;
         _controlNets = controlNets ?? new Dictionary<string, PipelineControlNet>();
@@ -55,6 +55,9 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         {
             foreach (var reference in loraReferences)
                 files.Add(LoraFile.Load(reference.Resolve(settings.LoraFolders)));
+            // LoRAs merge into every network at once: under Release, whatever is deferred is read first.
+            Model.EnsureUNetLoaded();
+            foreach (var cn in _controlNets.Values) cn.Weights?.EnsureLoaded();
             using var merge = LoraMerge.Apply(files.Zip(loraReferences, (f, r) => (f, r.Weight)), (nn.Module)Model.UNet, Model.TextEncoder,
                 _controlNets.Values.Select(c => c.Model).OfType<IControlNet>().OfType<nn.Module>());
             var warnings = merge.Unmatched.Count == 0 ? Array.Empty<string>()
@@ -97,6 +100,9 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         if (MemoryPolicy == MemoryPolicy.Release) Model.ReleaseTextEncoder();
         var condB = cond.expand(b, -1, -1);
         var uncondB = uncond.expand(b, -1, -1);
+        // Denoising phase: the U-Net and the ControlNets this generation uses (read now under Release).
+        Model.EnsureUNetLoaded();
+        foreach (var key in settings.Controls.Select(c => c.ControlNet).Distinct()) _controlNets[key].Weights?.EnsureLoaded();
         var controls = settings.Controls.Select(c => Prepare(c, h, w)).ToList();
 
         // Item k's start noise comes from its own generator seeded with seed + k (A1111), drawn on the CPU so a seed
@@ -130,6 +136,8 @@ public sealed class ControlNetPipeline : IControlNetPipeline
                 afterStep = (x, i) => mask * x + (1 - mask) * sampler.AddNoise(known, noise, plan.Sigmas[i + 1]);
             }
             bool stop = false;
+            var previewClock = Stopwatch.StartNew();
+            TimeSpan? lastPreview = null;
             if (settings.OnStepEnd is { } onStepEnd)
             {
                 var inner = afterStep;
@@ -147,7 +155,10 @@ public sealed class ControlNetPipeline : IControlNetPipeline
                 {
                     NonFiniteValuesException.ThrowIfLatentsNotFinite(p.Latent, p.CallIndex + 1, p.CallCount);
                     if (progress is null) return;
-                    bool preview = settings.PreviewEvery > 0 && ((p.CallIndex + 1) % settings.PreviewEvery == 0 || p.CallIndex + 1 == p.CallCount);
+                    bool last = p.CallIndex + 1 == p.CallCount;
+                    bool preview = settings.PreviewEvery > 0 && ((p.CallIndex + 1) % settings.PreviewEvery == 0 || last)
+                        && (last || lastPreview is not { } at || previewClock.Elapsed - at >= settings.PreviewMinInterval);
+                    if (preview) lastPreview = previewClock.Elapsed;
                     progress.Report(new GenerationProgress(p.CallIndex + 1, p.CallCount, p.Timestep,
                         settings.ReportLatents ? new LatentSnapshot(p.Latent.shape, p.Latent.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray()) : null,
                         preview ? LatentPreview.Render(p.PredictedOriginal, Model.PreviewDecoder) : null));
@@ -158,7 +169,17 @@ public sealed class ControlNetPipeline : IControlNetPipeline
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (MemoryPolicy == MemoryPolicy.Release)
+        {
+            // Denoising is over: the U-Net and ControlNets are freed before the decode (their LoRAs taken out first, so the
+            // merge's own restore at the end has nothing left to touch); the next generation reads them again.
+            merge?.Unmerge(LoraTarget.Unet);
+            merge?.Unmerge(LoraTarget.ControlNet);
+            Model.ReleaseUNet();
+            foreach (var cn in _controlNets.Values) cn.Weights?.Release();
+        }
         var decoded = Model.Autoencoder.Decode(latent.to_type(Model.DType));                              // [B, 3, H, W] in [−1, 1]
+        if (MemoryPolicy == MemoryPolicy.Release) (Model.Autoencoder as Autoencoders.AutoencoderKL)?.ReleaseDecoder();
         NonFiniteValuesException.ThrowIfImagesNotFinite(decoded);
         var images = ImageFitting.ToImages(decoded);
         return new GenerationResult(images, seeds, stopwatch.Elapsed) { Warnings = warnings };

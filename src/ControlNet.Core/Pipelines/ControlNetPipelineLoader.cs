@@ -54,6 +54,7 @@ public static class ControlNetPipelineLoader
                 throw;
             }
         }
+        bool release = options.MemoryPolicy == MemoryPolicy.Release;
         var controlNets = new Dictionary<string, PipelineControlNet>();
         ClipVisionEncoder? vision = null;   // shared by the style adapters; owned by the first
         try
@@ -61,8 +62,7 @@ public static class ControlNetPipelineLoader
             if (storage is { } s16)
             {
                 // After DiffusionModel took its compute dtype from the loaded (fp32) weights.
-                foreach (var m in new object[] { model.UNet, model.TextEncoder, model.Autoencoder }.OfType<nn.Module>())
-                    WeightStorage.Apply(m, s16);
+                model.StoreWeightsIn(s16);
                 log?.Report($"Weights stored in {options.WeightsDType}, computed in fp32");
             }
             foreach (var (key, source) in options.ControlNets)
@@ -87,16 +87,30 @@ public static class ControlNetPipelineLoader
                 bool pooled = options.GlobalAveragePooling.Contains(key);
                 var weights = checkpoint[ModelComponent.ControlNet];
                 var hintEncoder = HintEncoderModules.ForWeights(weights.ByName, options.HintEncoders.GetValueOrDefault(key), $"ControlNet '{key}' ({source})");
-                ControlNetModule module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, dtype);
+                ControlNetModule module = ArchitectureCatalog.CreateControlNet(model.Architecture, device, BuildDType(options, dtype));
                 controlNets[key] = new PipelineControlNet(module, false);   // registered first so a failure below disposes it
                 module = HintEncoderModules.Apply(ControlNetVariants.ForWeights(module, weights.ByName), hintEncoder);
                 controlNets[key] = new PipelineControlNet(module, false);
-                HintEncoderModules.LoadInto(checkpoint, module);
+                ReleasableWeights? deferred = null;
+                if (release)
+                {
+                    // Read on first use and freed after each denoising (Release): only the names and shapes are checked now.
+                    HintEncoderModules.Check(checkpoint, module);
+                    var cnModule = module;
+                    deferred = ReleasableWeights.Deferred(module, _ => true, () =>
+                    {
+                        using var c = CheckpointLoader.Open(source);
+                        HintEncoderModules.LoadInto(c, cnModule);
+                    }, $"ControlNet '{key}'");
+                    module.to(dtype);   // the empty parameters only: built in the storage dtype, computed in fp32
+                }
+                else
+                    HintEncoderModules.LoadInto(checkpoint, module);
                 pooled |= DetectGlobalAveragePooling(checkpoint.Source);   // the local path, also for a hub id
                 module.eval();
                 if (storage is { } cnStorage) WeightStorage.Apply(module, cnStorage);
                 if (pooled) log?.Report($"ControlNet '{key}' averages its residuals globally (shuffle): it acts on the conditional pass only.");
-                controlNets[key] = new PipelineControlNet(module, pooled);
+                controlNets[key] = new PipelineControlNet(module, pooled, deferred);
             }
             return new ControlNetPipeline(model, controlNets, options.MemoryPolicy);
         }
@@ -205,22 +219,38 @@ public static class ControlNetPipelineLoader
         IAutoencoder? vae = null;
         try
         {
-            unet = entry.CreateUNet(device, dtype);
-            using (var c = CheckpointLoader.OpenFile(In(manifest.UNet)))
-                c.LoadInto(unet, ModelComponent.Unet);
-            text = LoadTextEncoder(In(manifest.TextEncoderConfig), In(manifest.TextEncoder), device, dtype);
             bool release = options.MemoryPolicy == MemoryPolicy.Release;
+            unet = entry.CreateUNet(device, BuildDType(options, dtype));
+            var unetFile = In(manifest.UNet);
+            ReleasableWeights? unetWeights = null;
+            using (var c = CheckpointLoader.OpenFile(unetFile))
+            {
+                if (release)
+                {
+                    c.Check(unet, ModelComponent.Unet);   // read when denoising starts (Release), as for a single file
+                    var u = unet;
+                    unetWeights = ReleasableWeights.Deferred(unet, _ => true, () =>
+                    {
+                        using var again = CheckpointLoader.OpenFile(unetFile);
+                        again.LoadInto(u, ModelComponent.Unet);
+                    }, "U-Net");
+                    unet.to(dtype);
+                }
+                else
+                    c.LoadInto(unet, ModelComponent.Unet);
+            }
+            var (textEncoder, textWeights) = LoadTextEncoder(In(manifest.TextEncoderConfig), In(manifest.TextEncoder), device, dtype, deferred: release);
+            text = textEncoder;
             vae = manifest.Autoencoder == ModelFolderManifest.IdentityAutoencoder
                 ? new IdentityAutoencoder(entry.Architecture.InChannels)
-                : (IAutoencoder?)LoadTinyAutoencoder(options, device, dtype, log) ?? LoadVae(In(manifest.Autoencoder), device, dtype, deferEncoder: release);
+                : (IAutoencoder?)LoadTinyAutoencoder(options, device, dtype, log) ?? LoadVae(In(manifest.Autoencoder), device, dtype, deferred: release);
             unet.eval();
             var model = new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
             if (release)
-                model.ReloadTextEncoderWith(encoder =>
-                {
-                    using var c = CheckpointLoader.OpenFile(In(manifest.TextEncoder));
-                    c.LoadInto(encoder, ModelComponent.TextEncoder);
-                });
+            {
+                model.LoadUNetOnUse(unetWeights!);
+                model.LoadTextEncoderOnUse(textWeights!);
+            }
             return model;
         }
         catch
@@ -257,13 +287,40 @@ public static class ControlNetPipelineLoader
         IAutoencoder? vae = null;
         try
         {
-            unet = entry.CreateUNet(device, dtype);
-            checkpoint.LoadInto(unet, ModelComponent.Unet);
-            text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc, $"'{Path.Combine(root!, "text_encoder", "config.json")}'") : ClipTextConfig.StableDiffusion15);
-            text.to(device, dtype);
-            checkpoint.LoadInto(text, ModelComponent.TextEncoder);
             bool release = options.MemoryPolicy == MemoryPolicy.Release;
             var source = options.BaseModel;
+            unet = entry.CreateUNet(device, BuildDType(options, dtype));
+            ReleasableWeights? unetWeights = null;
+            if (release)
+            {
+                // Release: each network is read when its phase starts and freed when it ends; now only names and shapes
+                // are checked, and the random initial weights are freed before the next network is built.
+                checkpoint.Check(unet, ModelComponent.Unet);
+                var u = unet;
+                unetWeights = ReleasableWeights.Deferred(unet, _ => true, () =>
+                {
+                    using var c = CheckpointLoader.Open(source);
+                    c.LoadInto(u, ModelComponent.Unet);
+                }, "U-Net");
+                unet.to(dtype);
+            }
+            else
+                checkpoint.LoadInto(unet, ModelComponent.Unet);
+            text = new ClipTextEncoder(Config("text_encoder") is { } tc ? ClipTextConfig.FromJson(tc, $"'{Path.Combine(root!, "text_encoder", "config.json")}'") : ClipTextConfig.StableDiffusion15);
+            text.to(device, dtype);
+            ReleasableWeights? textWeights = null;
+            if (release)
+            {
+                checkpoint.Check(text, ModelComponent.TextEncoder);
+                var t = text;
+                textWeights = ReleasableWeights.Deferred(text, _ => true, () =>
+                {
+                    using var c = CheckpointLoader.Open(source);
+                    c.LoadInto(t, ModelComponent.TextEncoder);
+                }, "text encoder");
+            }
+            else
+                checkpoint.LoadInto(text, ModelComponent.TextEncoder);
             vae = LoadTinyAutoencoder(options, device, dtype, log);
             if (vae is null)
             {
@@ -278,7 +335,12 @@ public static class ControlNetPipelineLoader
                         using var c = CheckpointLoader.Open(source);
                         c.LoadInto(kl, ModelComponent.Vae, AutoencoderKL.IsEncoderKey);
                     });
-                    checkpoint.LoadInto(kl, ModelComponent.Vae, key => !AutoencoderKL.IsEncoderKey(key));
+                    checkpoint.Check(kl, ModelComponent.Vae, key => !AutoencoderKL.IsEncoderKey(key));
+                    kl.LoadDecoderOnUse(() =>
+                    {
+                        using var c = CheckpointLoader.Open(source);
+                        c.LoadInto(kl, ModelComponent.Vae, key => !AutoencoderKL.IsEncoderKey(key));
+                    });
                 }
                 else
                     checkpoint.LoadInto(kl, ModelComponent.Vae);
@@ -287,11 +349,10 @@ public static class ControlNetPipelineLoader
             unet.eval(); text.eval();
             var model = new DiffusionModel(entry.Name, unet, text, tokenizer, vae);
             if (release)
-                model.ReloadTextEncoderWith(encoder =>
-                {
-                    using var c = CheckpointLoader.Open(source);
-                    c.LoadInto(encoder, ModelComponent.TextEncoder);
-                });
+            {
+                model.LoadUNetOnUse(unetWeights!);
+                model.LoadTextEncoderOnUse(textWeights!);
+            }
             return model;
         }
         catch
@@ -302,6 +363,14 @@ public static class ControlNetPipelineLoader
             throw;
         }
     }
+
+    /// <summary>
+    /// The dtype networks are built in: under Release with 16-bit weight storage, the storage dtype — their initial random
+    /// weights are freed right after the file check (nothing is read at load), so building them in fp32 would only raise
+    /// the load's peak to the fp32 U-Net's size. The empty parameters are then turned to <paramref name="dtype"/>.
+    /// </summary>
+    static ScalarType BuildDType(PipelineOptions options, ScalarType dtype) =>
+        options.MemoryPolicy == MemoryPolicy.Release && WeightStorage.Parse(options.WeightsDType) is { } storage ? storage : dtype;
 
     /// <summary>TAESD when <see cref="PipelineOptions.Vae"/> names it (the model's VAE is then not loaded), else null.</summary>
     static TinyAutoencoder? LoadTinyAutoencoder(PipelineOptions options, Device device, ScalarType dtype, IProgress<string>? log)
@@ -326,7 +395,9 @@ public static class ControlNetPipelineLoader
         return ClipTokenizer.Bundled();
     }
 
-    static ClipTextEncoder LoadTextEncoder(string config, string weights, Device device, ScalarType dtype)
+    /// <param name="deferred">check the file now and read it on first use (<see cref="MemoryPolicy.Release"/>); the weights
+    /// returned then manage it</param>
+    static (ClipTextEncoder Text, ReleasableWeights? Weights) LoadTextEncoder(string config, string weights, Device device, ScalarType dtype, bool deferred)
     {
         if (!File.Exists(config))
             throw new FileNotFoundException($"Text encoder config '{config}' not found; the model folder needs a Hugging Face CLIP config.json (manifest field text_encoder_config).", config);
@@ -334,10 +405,23 @@ public static class ControlNetPipelineLoader
         try
         {
             text.to(device, dtype);
+            ReleasableWeights? onUse = null;
             using (var c = CheckpointLoader.OpenFile(weights))
-                c.LoadInto(text, ModelComponent.TextEncoder);
+            {
+                if (deferred)
+                {
+                    c.Check(text, ModelComponent.TextEncoder);
+                    onUse = ReleasableWeights.Deferred(text, _ => true, () =>
+                    {
+                        using var again = CheckpointLoader.OpenFile(weights);
+                        again.LoadInto(text, ModelComponent.TextEncoder);
+                    }, "text encoder");
+                }
+                else
+                    c.LoadInto(text, ModelComponent.TextEncoder);
+            }
             text.eval();
-            return text;
+            return (text, onUse);
         }
         catch
         {
@@ -346,8 +430,9 @@ public static class ControlNetPipelineLoader
         }
     }
 
-    /// <param name="deferEncoder">leave the encoder half unread until the first encoding (<see cref="AutoencoderKL.LoadEncoderOnUse"/>)</param>
-    static AutoencoderKL LoadVae(string folder, Device device, ScalarType dtype, bool deferEncoder)
+    /// <param name="deferred">leave both halves unread until their first use (<see cref="AutoencoderKL.LoadEncoderOnUse"/>,
+    /// <see cref="AutoencoderKL.LoadDecoderOnUse"/>); the file is checked now</param>
+    static AutoencoderKL LoadVae(string folder, Device device, ScalarType dtype, bool deferred)
     {
         var config = Path.Combine(folder, "config.json");
         if (!File.Exists(config))
@@ -356,14 +441,24 @@ public static class ControlNetPipelineLoader
         try
         {
             vae.to(device, dtype);
-            if (deferEncoder)
+            if (deferred)
+            {
                 vae.LoadEncoderOnUse(() =>
                 {
                     using var c = CheckpointLoader.OpenFolder(folder);
                     c.LoadInto(vae, ModelComponent.Vae, AutoencoderKL.IsEncoderKey);
                 });
-            using (var c = CheckpointLoader.OpenFolder(folder))
-                c.LoadInto(vae, ModelComponent.Vae, deferEncoder ? key => !AutoencoderKL.IsEncoderKey(key) : null);
+                using (var c = CheckpointLoader.OpenFolder(folder))
+                    c.Check(vae, ModelComponent.Vae, key => !AutoencoderKL.IsEncoderKey(key));
+                vae.LoadDecoderOnUse(() =>
+                {
+                    using var c = CheckpointLoader.OpenFolder(folder);
+                    c.LoadInto(vae, ModelComponent.Vae, key => !AutoencoderKL.IsEncoderKey(key));
+                });
+            }
+            else
+                using (var c = CheckpointLoader.OpenFolder(folder))
+                    c.LoadInto(vae, ModelComponent.Vae);
             vae.eval();
             return vae;
         }

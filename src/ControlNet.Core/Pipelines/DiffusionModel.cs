@@ -64,10 +64,46 @@ public sealed class DiffusionModel : IDisposable
         _textEncoderWeights = new ReleasableWeights(_textEncoder, _ => true, () => reload(_textEncoder), "text encoder");
     }
 
+    /// <summary>
+    /// Hands the text encoder's weights to <paramref name="textEncoderWeights"/> (made over this model's text encoder by the
+    /// loader, usually released until the first encoding), as <see cref="ReloadTextEncoderWith"/> does for a loaded one.
+    /// </summary>
+    public void LoadTextEncoderOnUse(ReleasableWeights textEncoderWeights) =>
+        _textEncoderWeights = textEncoderWeights ?? throw new ArgumentNullException(nameof(textEncoderWeights));
+
     /// <summary>Frees the text encoder's weights until its next use (<see cref="ReloadTextEncoderWith"/> must have been called).</summary>
     public void ReleaseTextEncoder() =>
         (_textEncoderWeights ?? throw new InvalidOperationException("This model's text encoder cannot be read back from a file (it was not loaded by ControlNetPipelineLoader); keep it loaded (MemoryPolicy.Keep)."))
             .Release();
+
+    ReleasableWeights? _unetWeights;
+
+    /// <summary>
+    /// Hands the U-Net's weights to <paramref name="unetWeights"/> (made over this model's U-Net by the loader, usually
+    /// released before the other networks were built): <see cref="EnsureUNetLoaded"/> reads them, <see cref="ReleaseUNet"/>
+    /// frees them again (<see cref="MemoryPolicy.Release"/>: the U-Net is resident only while it denoises).
+    /// </summary>
+    public void LoadUNetOnUse(ReleasableWeights unetWeights) => _unetWeights = unetWeights ?? throw new ArgumentNullException(nameof(unetWeights));
+
+    /// <summary>Whether the U-Net's weights are in memory (false while <see cref="LoadUNetOnUse"/> defers them).</summary>
+    public bool IsUNetLoaded => _unetWeights?.IsLoaded ?? true;
+
+    /// <summary>Reads the U-Net's weights back when <see cref="ReleaseUNet"/> freed them; nothing otherwise.</summary>
+    public void EnsureUNetLoaded() => _unetWeights?.EnsureLoaded();
+
+    /// <summary>Frees the U-Net's weights until <see cref="EnsureUNetLoaded"/>; nothing unless <see cref="LoadUNetOnUse"/> was called.</summary>
+    public void ReleaseUNet() => _unetWeights?.Release();
+
+    /// <summary>
+    /// 16-bit weight storage with fp32 compute for the U-Net, text encoder and autoencoder (<see cref="WeightStorage.Apply"/>);
+    /// weights not read yet (<see cref="MemoryPolicy.Release"/>) are read in <paramref name="storage"/> when they are.
+    /// </summary>
+    public void StoreWeightsIn(ScalarType storage)
+    {
+        foreach (var m in new object[] { UNet, _textEncoder, Autoencoder }.OfType<nn.Module>())
+            WeightStorage.Apply(m, storage);
+    }
+
     public ClipTokenizer Tokenizer { get; }
     public IAutoencoder Autoencoder { get; }
     /// <summary>

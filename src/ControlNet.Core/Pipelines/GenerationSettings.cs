@@ -40,6 +40,12 @@ public sealed record GenerationSettings
     /// preview; the linear approximation next to nothing.
     /// </summary>
     public int PreviewEvery { get; init; }
+    /// <summary>
+    /// At least this long between two previews (the last call's always comes): a step that ends sooner makes none, so a
+    /// host that shows previews at a fixed rate (the server: 200 ms) does not pay for decodes it would drop. Zero (default)
+    /// = every <see cref="PreviewEvery"/> calls.
+    /// </summary>
+    public TimeSpan PreviewMinInterval { get; init; }
     /// <summary>LoRAs merged for this generation (and unmerged after it), besides the prompt's <c>&lt;lora:NAME:WEIGHT&gt;</c> tags.</summary>
     public IReadOnlyList<ControlNet.Adapters.LoraReference> Loras { get; init; } = [];
     /// <summary>Folders where LoRA names (prompt tags, --lora NAME) are looked up as NAME.safetensors / .pt.</summary>

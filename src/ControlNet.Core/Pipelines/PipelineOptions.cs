@@ -29,8 +29,8 @@ public sealed record PipelineOptions
     public string? Vae { get; init; }
     /// <summary>
     /// <see cref="Pipelines.MemoryPolicy.Keep"/> (default: every network stays loaded, for a host that serves the next
-    /// request) or <see cref="Pipelines.MemoryPolicy.Release"/>: the text encoder is freed after each encoding and read
-    /// again from the model file at the next, and the VAE encoder is loaded only when img2img or inpainting needs it.
+    /// request) or <see cref="Pipelines.MemoryPolicy.Release"/>: each network is read from its file when its phase of a
+    /// generation starts and freed when it ends (text encoder, U-Net with the ControlNets, VAE decoder, VAE encoder).
     /// </summary>
     public MemoryPolicy MemoryPolicy { get; init; } = MemoryPolicy.Keep;
     /// <summary>

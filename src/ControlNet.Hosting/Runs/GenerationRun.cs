@@ -23,8 +23,8 @@ public sealed record GenerationRun
     /// <summary>Weight storage: fp32, or fp16 / bf16 with fp32 compute (docs/performance.md).</summary>
     public string WeightsDtype { get; init; } = "fp32";
     /// <summary>
-    /// "release" (default: a run loads its models for itself, so the text encoder is freed after encoding and the VAE
-    /// encoder loaded only for img2img) or "keep" (<see cref="Pipelines.MemoryPolicy"/>).
+    /// "release" (default: a run loads its models for itself, so each network is read only for its phase of the
+    /// generation — the lowest peak memory) or "keep" (<see cref="Pipelines.MemoryPolicy"/>).
     /// </summary>
     public string MemoryPolicy { get; init; } = "release";
     /// <summary>Null = the model's VAE; <c>taesd:FOLDER</c> = the TAESD tiny autoencoder.</summary>

@@ -174,8 +174,11 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         }
     }
 
+    /// <summary>The shortest time between two live previews of a job (A1111's live preview refresh is of that order).</summary>
+    public static readonly TimeSpan PreviewInterval = TimeSpan.FromMilliseconds(200);
+
     /// <summary>
-    /// Generates every batch of the job, reporting progress (with a preview PNG at most every 200 ms). Cancelling
+    /// Generates every batch of the job, reporting progress (with a preview PNG at most every <see cref="PreviewInterval"/>). Cancelling
     /// <paramref name="cancellationToken"/> abandons the job; <paramref name="interrupted"/> turning true is A1111's
     /// interrupt: sampling ends after the current step, the image so far is decoded and returned, later batches are skipped.
     /// </summary>
@@ -187,13 +190,14 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
         var seeds = new List<long>();
         var infotexts = new List<string>();
         GenerationSettings? first = null;
-        long lastPreview = -1000;
         bool stopped = false;
         for (int iteration = 0; iteration < plan.Iterations && !stopped; iteration++)
         {
             var settings = Generation.Resolve(plan.Request with { Seed = spec.Seed + (long)iteration * spec.Batch }, cancellationToken) with
             {
-                PreviewEvery = progress is null ? 0 : 1,   // the x̂0 preview of every step (TAESD with --preview), sent at most every 200 ms
+                // The x̂0 preview (TAESD with --preview) at most every 200 ms: the pipeline decodes none that would be dropped.
+                PreviewEvery = progress is null ? 0 : 1,
+                PreviewMinInterval = PreviewInterval,
                 // The library's step callback ends sampling and decodes the current latent (diffusers callback_on_step_end).
                 OnStepEnd = interrupted is null ? null : step => { if (interrupted()) step.Stop = stopped = true; },
             };
@@ -201,12 +205,7 @@ public sealed class JobRunner(IServiceProvider services, PluginCatalog catalog, 
             int done = iteration;
             var report = progress is null ? null : new SyncProgress<GenerationProgress>(p =>
             {
-                byte[]? preview = null;
-                if (p.Preview is { } image && clock.ElapsedMilliseconds - lastPreview >= 200)
-                {
-                    lastPreview = clock.ElapsedMilliseconds;
-                    preview = ImageFile.EncodePng(image);
-                }
+                byte[]? preview = p.Preview is { } image ? ImageFile.EncodePng(image) : null;
                 progress.Report(new JobProgress(done * p.TotalSteps + p.Step, p.TotalSteps * plan.Iterations, preview));
             });
             var result = await Generation.GenerateAsync(settings, report, cancellationToken).ConfigureAwait(false);

@@ -128,12 +128,75 @@ public sealed class MemoryPolicyTests : IDisposable
         var vae = (AutoencoderKL)release.Model.Autoencoder;
         Assert.False(vae.IsEncoderLoaded);                                   // never read at load
         Assert.Equal(0, ParameterCount(vae, AutoencoderKL.IsEncoderKey));
-        Assert.True(ParameterCount(vae, k => !AutoencoderKL.IsEncoderKey(k)) > 0);
+        Assert.False(vae.IsDecoderLoaded);                                   // nor the decoder: it is read for the decode
+        Assert.Equal(0, ParameterCount(vae, k => !AutoencoderKL.IsEncoderKey(k)));
         Assert.Equal(keptTxt, release.Generate(txt2img).Images[0].Data);
         Assert.False(vae.IsEncoderLoaded);                                   // text-to-image needs no encoder
+        Assert.False(vae.IsDecoderLoaded);                                   // and the decoder was freed after decoding
         Assert.Equal(keptImg, release.Generate(img2img).Images[0].Data);     // loaded on first use
         Assert.False(vae.IsEncoderLoaded);                                   // and freed after encoding
         Assert.Equal(keptImg, release.Generate(img2img).Images[0].Data);
+    }
+
+    [Theory]
+    [InlineData("fp32")]
+    [InlineData("bf16")]
+    public void Release_reads_each_network_only_for_its_phase_and_generates_what_Keep_generates(string weightsDType)
+    {
+        var folder = ToyFolder();
+        var cnPath = Path.Combine(folder, "control_toy.safetensors");
+        using (var cn = TinyModels.ControlNet(31)) TinyModels.Save(cnPath, cn);
+        var settings = new GenerationSettings
+        {
+            Prompt = "a red square", Width = 8, Height = 8, Steps = 3, Seed = 5, GuidanceScale = 4,
+            Controls = [new ControlSettings { ControlNet = "toy", Condition = TinyModels.Square(8, 2, 6) }],
+        };
+        ControlNetPipeline Open(MemoryPolicy policy) => (ControlNetPipeline)ControlNetPipelineLoader.Load(new PipelineOptions
+        {
+            BaseModel = folder, MemoryPolicy = policy, WeightsDType = weightsDType, ControlNets = new Dictionary<string, string> { ["toy"] = cnPath },
+        });
+        byte[] kept;
+        using (var keep = Open(MemoryPolicy.Keep))
+        {
+            kept = keep.Generate(settings).Images[0].Data!;
+            Assert.True(keep.Model.IsUNetLoaded);
+        }
+
+        using var release = Open(MemoryPolicy.Release);
+        var unet = (nn.Module)release.Model.UNet;
+        long unetParameters = ParameterCount(unet);
+        Assert.Equal(0, unetParameters);                                     // nothing is read at load: names and shapes only
+        Assert.False(release.Model.IsUNetLoaded);
+        Assert.False(release.Model.IsTextEncoderLoaded);
+        var denoised = new List<bool>();
+        var progress = new StepProgress(_ => denoised.Add(release.Model.IsUNetLoaded && !release.Model.IsTextEncoderLoaded));
+        Assert.Equal(kept, release.Generate(settings, progress).Images[0].Data);
+        Assert.All(denoised, Assert.True);                                   // while denoising: the U-Net in, the text encoder out
+        Assert.NotEmpty(denoised);
+        Assert.False(release.Model.IsUNetLoaded);                            // freed before the decode
+        Assert.Equal(0, ParameterCount(unet));
+        Assert.Equal(kept, release.Generate(settings).Images[0].Data);       // read again, bit for bit
+    }
+
+    [Fact]
+    public void Release_still_checks_every_file_at_load_with_the_same_one_line_error()
+    {
+        var folder = ToyFolder();
+        var cnPath = Path.Combine(folder, "control_other.safetensors");
+        string dropped;
+        using (var cn = TinyModels.ControlNet(31))
+        {
+            dropped = cn.state_dict().Keys.Last();
+            SafetensorsWriter.Write(cnPath, cn.state_dict().Where(kv => kv.Key != dropped).Select(kv => (TensorRef)new InMemoryTensorRef(kv.Key, kv.Value)).ToList());
+        }
+        foreach (var policy in new[] { MemoryPolicy.Keep, MemoryPolicy.Release })
+        {
+            var e = Assert.Throws<CheckpointMismatchException>(() => ControlNetPipelineLoader.Load(new PipelineOptions
+            {
+                BaseModel = folder, MemoryPolicy = policy, ControlNets = new Dictionary<string, string> { ["other"] = cnPath },
+            }));
+            Assert.Contains(dropped, e.Message);
+        }
     }
 
     [Fact]
@@ -146,5 +209,10 @@ public sealed class MemoryPolicyTests : IDisposable
         var bad = Assert.Throws<ArgumentException>(() => MemoryPolicies.Parse("1"));
         Assert.Contains("keep, release", bad.Message);
         Assert.Throws<ArgumentException>(() => MemoryPolicies.Parse("lowmem"));
+    }
+
+    sealed class StepProgress(Action<GenerationProgress> report) : IProgress<GenerationProgress>
+    {
+        public void Report(GenerationProgress value) => report(value);
     }
 }

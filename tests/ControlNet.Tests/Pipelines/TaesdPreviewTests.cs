@@ -84,4 +84,16 @@ public class TaesdPreviewTests
         Assert.All(none.Items, p => Assert.Null(p.Preview));
         Assert.Throws<ArgumentException>(() => pipeline.Generate(Settings with { PreviewEvery = -1 }));
     }
+
+    [Fact]
+    public void A_minimum_interval_skips_the_previews_that_would_come_too_soon_but_never_the_last()
+    {
+        using var pipeline = Pipeline(null);
+        var progress = new ListProgress<GenerationProgress>();
+        pipeline.Generate(Settings with { PreviewEvery = 1, PreviewMinInterval = TimeSpan.FromHours(1) }, progress);
+        Assert.True(progress.Items.Count > 2);
+        Assert.NotNull(progress.Items[0].Preview);                       // the first comes at once
+        Assert.All(progress.Items.Skip(1).SkipLast(1), p => Assert.Null(p.Preview));
+        Assert.NotNull(progress.Items[^1].Preview);                      // the final one always
+    }
 }

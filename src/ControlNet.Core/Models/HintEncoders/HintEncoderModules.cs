@@ -91,6 +91,10 @@ public static partial class HintEncoderModules
     public static void LoadInto(Checkpoint checkpoint, nn.Module controlNet) =>
         NamingTheEncoder(controlNet, checkpoint.Source, () => checkpoint.LoadInto(controlNet, ModelComponent.ControlNet));
 
+    /// <summary><see cref="LoadInto"/>'s check alone (names and shapes, no tensor read), with the same errors.</summary>
+    public static void Check(Checkpoint checkpoint, nn.Module controlNet) =>
+        NamingTheEncoder(controlNet, checkpoint.Source, () => checkpoint.Check(controlNet, ModelComponent.ControlNet));
+
     /// <summary>Runs <paramref name="load"/>; a <see cref="CheckpointMismatchException"/> on the encoder's keys of a
     /// <see cref="HintEncodedControlNet"/> becomes a one-line error naming the plug-in and the fix.</summary>
     public static void NamingTheEncoder(nn.Module controlNet, string source, Action load)
