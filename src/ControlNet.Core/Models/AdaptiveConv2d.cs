@@ -55,7 +55,7 @@ public sealed class AdaptiveConv2d : Convolution
         var columns = k == 1 && s == 1 && p == 0
             ? x.reshape(b, in_channels, height * width)                                            // [B, C_in, H·W]
             : nn.functional.unfold(x, (k, k), padding: (p, p), stride: (s, s));                     // [B, C_in·k², H_out·W_out]
-        var y = matmul(weight.view(out_channels, -1), columns);                                     // [B, C_out, H_out·W_out]
+        var y = matmul(weight.reshape(out_channels, -1), columns);                                  // [B, C_out, H_out·W_out]; reshape: the weight may be channels-last
         if (bias is not null) y = y + bias.view(1, out_channels, 1);
         return y.view(b, out_channels, hOut, wOut).MoveToOuterDisposeScope();                       // [B, C_out, H_out, W_out]
     }

@@ -59,6 +59,21 @@ public class AdaptiveConv2dTests
     }
 
     [Fact]
+    public void The_gemm_accepts_channels_last_weights_and_input()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(25);
+        using var conv = new AdaptiveConv2d(8, 12, 3, 1, 1);
+        var x = randn(2, 8, 6, 6);
+        var expected = conv.call(x);
+        static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);   // NHWC strides, same shape
+        using (no_grad()) conv.weight!.set_(ChannelsLast(conv.weight!));     // what bench's channels-last ablation does
+        using var gemm = ConvolutionKernelScope.Use(ConvolutionKernel.Gemm);
+        var actual = conv.call(ChannelsLast(x));
+        Assert.True(allclose(actual, expected, rtol: 1e-5, atol: 1e-5), $"max |Δ| {(actual - expected).abs().max().item<float>()}");
+    }
+
+    [Fact]
     public void The_gemm_gives_the_same_gradients_as_conv2d()
     {
         manual_seed(23);
