@@ -39,8 +39,9 @@ internal sealed partial class BenchRunner
                 Prompt = "a photo of a house", Width = size, Height = size, Seed = _o.Seed, Steps = MemorySteps, Sampler = "euler", GuidanceScale = 7,
                 Controls = [new ControlSettings { ControlNet = "cn", Condition = Abstractions.ConditionImage.Rgb(size, size, new byte[size * size * 3]) }],
             };
-            foreach (var weights in new[] { "fp32", "bf16" })
-                foreach (var policy in new[] { MemoryPolicy.Keep, MemoryPolicy.Release })
+            // Keep's rows first: Release fixes glibc's mmap threshold for the rest of the process (NativeHeap).
+            foreach (var policy in new[] { MemoryPolicy.Keep, MemoryPolicy.Release })
+                foreach (var weights in new[] { "fp32", "bf16" })
                 {
                     long loadPeak = 0, generatePeak = 0;
                     double loadSeconds = 0;

@@ -34,6 +34,10 @@ public sealed class ReleasableWeights
     {
         var weights = new ReleasableWeights(root, part, reload, description);
         weights.Release();
+        // Building a module leaves unreachable TorchSharp handles on its initial weights (from the layers' own
+        // initialisation); until they are finalised they keep that storage alive — measured: 2.3 of the U-Net's 3.4 GB.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         return weights;
     }
 

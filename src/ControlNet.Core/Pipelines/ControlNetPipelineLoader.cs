@@ -32,6 +32,7 @@ public static class ControlNetPipelineLoader
             throw new ArgumentException(vaeError);
         if (options.Preview is { } previewSpec && PipelineVae.Parse(previewSpec, "Preview").Error is { } previewError)
             throw new ArgumentException(previewError);
+        if (options.MemoryPolicy == MemoryPolicy.Release) NativeHeap.ReturnFreedMemoryEagerly();   // a released network's pages leave the process
         var model = ModelFolderManifest.IsModelFolder(options.BaseModel)
             ? LoadModelFolder(options, device, dtype, log)
             : LoadCheckpoint(options, device, dtype, log);
