@@ -21,6 +21,10 @@ public sealed class AdaptiveConv2d : Convolution
     /// <summary>… and C_out ≥ this × H_out·W_out (a short, wide output): measured, 1280 → 1280 channels at 16×16 gain, 1920 → 640 at 16×16 lose.</summary>
     public const int GemmMinOutputChannelsPerOutputPixel = 5;
 
+    /// <summary>A 1×1 convolution uses the GEMM up to this many output pixels (16×16): faster alone at every size, but at
+    /// 32×32 and 64×64 the whole 512 step ran no faster with it.</summary>
+    public const int GemmMaxPixelsFor1x1 = 256;
+
     public AdaptiveConv2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, bool bias = true,
         Device? device = null, ScalarType? dtype = null)
         : base(nameof(AdaptiveConv2d), inChannels, outChannels, [kernelSize, kernelSize], [stride, stride], [padding, padding],
@@ -36,8 +40,8 @@ public sealed class AdaptiveConv2d : Convolution
         // Inference only: the GEMM's backward (fold) was not measured, and training keeps libtorch's convolution numerics.
         if (is_grad_enabled()) return false;
         long k = kernel_size![0], s = stride![0], p = padding![0];
-        if (k == 1 && s == 1 && p == 0) return true;
         long hOut = (height + 2 * p - k) / s + 1, wOut = (width + 2 * p - k) / s + 1;
+        if (k == 1 && s == 1 && p == 0) return hOut * wOut <= GemmMaxPixelsFor1x1;
         return in_channels * k * k >= GemmMinReductionPerOutputPixel * hOut * wOut
             && out_channels >= GemmMinOutputChannelsPerOutputPixel * hOut * wOut;
     }

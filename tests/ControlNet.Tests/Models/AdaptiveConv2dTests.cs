@@ -100,8 +100,9 @@ public class AdaptiveConv2dTests
     [InlineData(1920, 640, 3, 1, 16, false)]     // 640 output channels at 16×16: the direct kernel is faster
     [InlineData(640, 1280, 3, 1, 16, false)]     // too short a reduction
     [InlineData(320, 320, 3, 1, 64, false)]      // large feature maps: always direct
-    [InlineData(320, 320, 1, 1, 64, true)]       // 1×1: always a GEMM
-    public void Auto_chooses_the_gemm_for_small_feature_maps_with_many_channels_and_for_1x1_in_inference(int cin, int cout, int kernel, int stride, int side, bool gemm)
+    [InlineData(1280, 1280, 1, 1, 8, true)]      // 1×1 on a small map: a GEMM
+    [InlineData(320, 320, 1, 1, 64, false)]      // 1×1 on a large map: direct (no gain measured in the 512 step)
+    public void Auto_chooses_the_gemm_for_small_feature_maps_with_many_channels_in_inference(int cin, int cout, int kernel, int stride, int side, bool gemm)
     {
         using var conv = new AdaptiveConv2d(cin, cout, kernel, stride, kernel / 2, device: ArchitectureCatalog.Meta);
         using (no_grad()) Assert.Equal(gemm, conv.UsesGemm(side, side));
