@@ -7,7 +7,7 @@ namespace ControlNet.Models;
 /// <summary>
 /// A 2-D convolution (same <c>weight</c>/<c>bias</c> keys, shapes and initialisation as <c>nn.Conv2d</c>) that runs as
 /// an explicit im2col GEMM — <c>unfold</c> then one matrix product — where libtorch's oneDNN convolution is slow: 1×1
-/// convolutions, and 3×3 convolutions whose feature map is small against their channels (the U-Net's 1280-channel levels
+/// and 3×3 convolutions whose feature map is small against their channels (the U-Net's 1280-channel levels
 /// at 4×4 … 16×16 latents run 1.5–2.7× faster this way on a 2-core AVX-512 CPU; docs/performance.md, "The step").
 /// Elsewhere, and whenever autograd is recording (training), it calls the same <c>conv2d</c> as <c>nn.Conv2d</c>, with
 /// identical results.
