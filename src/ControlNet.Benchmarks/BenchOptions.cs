@@ -91,6 +91,13 @@ internal sealed record BenchOptions
     /// <summary>The estimators (preprocessor ids) the annotator rows time; empty = all of them.</summary>
     public IReadOnlySet<string> Estimators { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// Set in the child process of one memory row ("fp32:release"): run only that row, on the model files already in
+    /// <see cref="TempFolder"/>, and report its peaks. The memory group starts one child per row, so every row's peak is a
+    /// fresh process's, as a <c>controlnet generate</c> run's is (what one row frees badly cannot inflate the next).
+    /// </summary>
+    public string? MemoryRow { get; init; }
+
     /// <summary>The Python with torch that runs the original annotator code.</summary>
     public string Python { get; init; } = "/usr/bin/python3";
 

@@ -78,6 +78,14 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Input side and detect resolution of the annotator rows. Default 512.")]
         public int AnnotatorSize { get; init; } = 512;
 
+        [CommandOption("--memory-row <WEIGHTS:POLICY>", IsHidden = true)]
+        [Description("Internal: the child process of one memory row.")]
+        public string? MemoryRow { get; init; }
+
+        [CommandOption("--temp-folder <DIR>", IsHidden = true)]
+        [Description("Internal: where the memory group's model files are.")]
+        public string? TempFolder { get; init; }
+
         internal BenchOptions ToOptions()
         {
             var baseline = Quick ? BenchOptions.Quick : new BenchOptions();
@@ -99,6 +107,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 Estimators = Estimators is null ? new HashSet<string>() : ParseList(Estimators, "--estimators").Select(s => s.ToLowerInvariant()).ToHashSet(),
                 ReferenceAnnotators = ReferenceAnnotators is null ? null : Path.GetFullPath(ReferenceAnnotators),
                 Python = Python,
+                MemoryRow = MemoryRow,
+                TempFolder = TempFolder is null ? null : Path.GetFullPath(TempFolder),
                 Preprocessors = only.Contains(BenchGroups.Annotators) ? FindPreprocessor : null,
             };
         }
