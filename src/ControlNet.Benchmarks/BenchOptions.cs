@@ -19,9 +19,10 @@ internal static class BenchGroups
     public const string FewStep = "fewstep";      // time to a 512 image: 20 steps Euler a vs LCM-LoRA 4 and 8 (opt-in: --only fewstep)
     public const string Annotators = "annotators"; // neural estimators beside the original annotator code (opt-in: --only annotators)
     public const string Memory = "memory";        // peak RSS of a generation loaded from files, fp32/bf16 × keep/release (opt-in: --only memory)
+    public const string Interleaved = "interleaved"; // the optimised step alternated with one-switch variants, run by run (opt-in: --only interleaved)
 
     public static IReadOnlyList<string> All { get; } =
-        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train, Weights16, Threads, FewStep, Annotators, Memory };
+        new[] { Conv, UNet, ControlNet, UNetControlNet, UNetTwoControlNets, Eager, Ablations, Text, Vae, Load, Train, Weights16, Threads, FewStep, Annotators, Memory, Interleaved };
 }
 
 /// <summary>What <see cref="BenchRunner"/> measures and how carefully.</summary>
@@ -100,7 +101,7 @@ internal sealed record BenchOptions
     /// <summary>The Python with torch that runs the original annotator code.</summary>
     public string Python { get; init; } = "/usr/bin/python3";
 
-    public bool Includes(string group) => group is BenchGroups.FewStep or BenchGroups.Annotators or BenchGroups.Memory ? Only.Contains(group) : Only.Count == 0 || Only.Contains(group);
+    public bool Includes(string group) => group is BenchGroups.FewStep or BenchGroups.Annotators or BenchGroups.Memory or BenchGroups.Interleaved ? Only.Contains(group) : Only.Count == 0 || Only.Contains(group);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad value and the fix.</summary>
     public BenchOptions Validate()

@@ -184,7 +184,7 @@ internal sealed partial class BenchRunner
     {
         bool any(params string[] groups) => groups.Any(_o.Includes);
         var needSteps = any(BenchGroups.UNet, BenchGroups.ControlNet, BenchGroups.UNetControlNet, BenchGroups.UNetTwoControlNets,
-            BenchGroups.Eager, BenchGroups.Ablations, BenchGroups.Load) || _o.Profile;
+            BenchGroups.Eager, BenchGroups.Ablations, BenchGroups.Load, BenchGroups.Interleaved) || _o.Profile;
         // The 1-ControlNet pipeline's models stay resident together, so the U-Net + ControlNet rows' peak RSS is a generation's footprint.
         ClipTextEncoder? text = null;
         AutoencoderKL? vae = null;
@@ -417,6 +417,8 @@ internal sealed partial class BenchRunner
                 if (_o.Includes(BenchGroups.Ablations) && size == _o.Sizes.Min())
                     foreach (var (label, variant) in Ablations(e))
                         StepRow($"ablation.{label}.{size}", BenchGroups.Ablations, $"U-Net + 1 ControlNet, {label}", size, variant, unet, new[] { cn }, inputs, features, unetModule, cnModule);
+                if (_o.Includes(BenchGroups.Interleaved))
+                    InterleavedRows(size, e, unet, cn, inputs, features, unetModule, cnModule);
                 if (_o.Profile)
                     ProfileStep($"profile.unet+cn.{size}", "U-Net + 1 ControlNet", size, e, unet, new[] { cn }, inputs, features, ("unet", unetModule), ("controlnet", cnModule));
             }
@@ -468,6 +470,8 @@ internal sealed partial class BenchRunner
             yield return (g.ToString().ToLowerInvariant(), e with { Grad = g });
         yield return (e.Attention == AttentionKernel.Sdpa ? "explicit-attention" : "sdpa", e with { Attention = e.Attention == AttentionKernel.Sdpa ? AttentionKernel.Explicit : AttentionKernel.Sdpa });
         yield return (e.ChannelsLast ? "nchw" : "channels-last", e with { ChannelsLast = !e.ChannelsLast });
+        yield return (e.Convolution == ConvolutionKernel.Direct ? "auto-conv" : "direct-conv",
+            e with { Convolution = e.Convolution == ConvolutionKernel.Direct ? ConvolutionKernel.Auto : ConvolutionKernel.Direct });
         yield return (e.HintEveryStep ? "hint-once" : "hint-every-step", e with { HintEveryStep = !e.HintEveryStep });
     }
 
@@ -478,7 +482,8 @@ internal sealed partial class BenchRunner
             if (e.ChannelsLast) StepRunner.SetChannelsLast(m, true);
         try
         {
-            using var kernel = AttentionKernelScope.Use(e.Attention);   // this row's attention kernel, for its calls only
+            using var kernel = AttentionKernelScope.Use(e.Attention);   // this row's attention and convolution kernels, for its calls only
+            using var convolution = ConvolutionKernelScope.Use(e.Convolution);
             Row(id, group, name, size, e.Label, () => StepRunner.Step(unet, cns, inputs, features, e), modules,
                 note: $"batch {_o.Batch} (CFG), latent {size / _arch.HintDownsampling}");
         }
@@ -490,6 +495,59 @@ internal sealed partial class BenchRunner
     }
 
     /// <summary>
+    /// The optimised step and each kernel variant (libtorch's convolution everywhere, explicit attention) timed alternately,
+    /// run by run (A B B A …), so a machine whose load drifts slows both alike: the row note gives the median of the per-round
+    /// ratios variant ÷ optimised, the figure to read on a shared machine. The optimised row is the first of the group.
+    /// </summary>
+    void InterleavedRows(int size, ExecutionOptions e, IUNet unet, IControlNet cn, StepInputs inputs, IReadOnlyList<Tensor> features,
+        params nn.Module[] modules)
+    {
+        var variants = new List<(string Label, ExecutionOptions Options)>
+        {
+            ("optimised", e),
+            ("direct-conv", e with { Convolution = ConvolutionKernel.Direct }),
+            ("explicit-attention", e with { Attention = AttentionKernel.Explicit }),
+        };
+        void Call(ExecutionOptions v)
+        {
+            using var kernel = AttentionKernelScope.Use(v.Attention);
+            using var convolution = ConvolutionKernelScope.Use(v.Convolution);
+            StepRunner.Step(unet, new[] { cn }, inputs, features, v);
+        }
+        _log?.Report($"interleaved rows at {size}: {string.Join(", ", variants.Select(v => v.Label))}, {_o.Runs} rounds");
+        var probeBefore = ProbeConvolution();
+        var macs = MacCounter.Count(modules, () => Call(e));
+        foreach (var (_, v) in variants) Call(v);                                          // warm-up of each
+        var seconds = variants.Select(_ => new List<double>()).ToArray();
+        var load = ProcessStats.LoadAverage()[0];
+        for (var round = 0; round < _o.Runs; round++)
+        {
+            var order = Enumerable.Range(0, variants.Count);
+            foreach (var i in round % 2 == 0 ? order : order.Reverse())
+            {
+                _ct.ThrowIfCancellationRequested();
+                var sw = Stopwatch.StartNew();
+                Call(variants[i].Options);
+                seconds[i].Add(sw.Elapsed.TotalSeconds);
+            }
+        }
+        var probeAfter = ProbeConvolution();
+        double? reference = probeBefore is double b && probeAfter is double a ? 0.5 * (b + a) : null;
+        for (var i = 0; i < variants.Count; i++)
+        {
+            var time = new TimingStats(seconds[i], 1);
+            var gflops = 2 * macs.GigaMacs / time.Median;
+            var ratios = new TimingStats(seconds[i].Zip(seconds[0], (x, y) => x / y).ToArray(), 0);
+            var note = i == 0 ? $"interleaved with the rows below, {_o.Runs} rounds; load {load:0.0} → {ProcessStats.LoadAverage()[0]:0.0}"
+                : $"÷ optimised, same round: median {ratios.Median:0.000} (min {ratios.Min:0.000}, max {ratios.Max:0.000})";
+            _rows.Add(new Measurement($"interleaved.{variants[i].Label}.{size}", BenchGroups.Interleaved, $"U-Net + 1 ControlNet, interleaved: {variants[i].Label}",
+                size, variants[i].Options.Label, time, macs.GigaMacs, gflops, reference is > 0 ? gflops / reference : null, ProcessStats.PeakRssBytes(),
+                note, reference, ProcessStats.LoadAverage()[0], torch.get_num_threads()));
+        }
+        if (_o.PartialJson is not null) Snapshot(Array.Empty<MacCheck>()).WriteJson(_o.PartialJson);
+    }
+
+    /// <summary>
     /// One step timed module by module (<see cref="ModuleProfiler"/>), after one plain warm-up step and one plain timed
     /// step (so the hooks' overhead shows as the difference).
     /// </summary>
@@ -497,6 +555,7 @@ internal sealed partial class BenchRunner
         StepInputs inputs, IReadOnlyList<Tensor> features, params (string Prefix, nn.Module Root)[] roots)
     {
         using var kernel = AttentionKernelScope.Use(e.Attention);
+        using var convolution = ConvolutionKernelScope.Use(e.Convolution);
         _log?.Report($"{name}, {size}: profiling one step");
         StepRunner.Step(unet, cns, inputs, features, e);                                      // warm-up
         var plain = Stopwatch.StartNew();

@@ -21,15 +21,17 @@ internal enum GradMode
 /// <param name="Attention">the <see cref="CrossAttention"/> kernel</param>
 /// <param name="ChannelsLast">convert 4-D weights and the latent input to channels-last (NHWC) memory format</param>
 /// <param name="HintEveryStep">run the hint encoder inside every step (LDM ControlNet.forward) instead of once per generation</param>
-internal sealed record ExecutionOptions(GradMode Grad, AttentionKernel Attention, bool ChannelsLast, bool HintEveryStep)
+/// <param name="Convolution">the <see cref="AdaptiveConv2d"/> kernel (<see cref="ConvolutionKernelScope"/> around the row's calls)</param>
+internal sealed record ExecutionOptions(GradMode Grad, AttentionKernel Attention, bool ChannelsLast, bool HintEveryStep,
+    ConvolutionKernel Convolution = ConvolutionKernel.Auto)
 {
-    /// <summary>What the SDK does: inference mode, SDPA, hint encoded once, default (NCHW) layout.</summary>
+    /// <summary>What the SDK does: inference mode, SDPA, GEMM convolutions where they are faster, hint encoded once, default (NCHW) layout.</summary>
     public static ExecutionOptions Optimised { get; } = new(GradMode.InferenceMode, AttentionKernel.Sdpa, ChannelsLast: false, HintEveryStep: false);
 
-    /// <summary>Our model code with the optimisations switched off, as the seed's PyTorch code runs it: no_grad, explicit softmax attention, hint every step.</summary>
-    public static ExecutionOptions PlainEager { get; } = new(GradMode.NoGrad, AttentionKernel.Explicit, ChannelsLast: false, HintEveryStep: true);
+    /// <summary>Our model code with the optimisations switched off, as the seed's PyTorch code runs it: no_grad, explicit softmax attention, libtorch's conv2d everywhere, hint every step.</summary>
+    public static ExecutionOptions PlainEager { get; } = new(GradMode.NoGrad, AttentionKernel.Explicit, ChannelsLast: false, HintEveryStep: true, ConvolutionKernel.Direct);
 
-    /// <summary>Short human-readable label, e.g. "inference, sdpa, nchw, hint once".</summary>
+    /// <summary>Short human-readable label, e.g. "inference, sdpa, auto conv, nchw, hint once".</summary>
     public string Label => $"{Grad switch { GradMode.Autograd => "autograd", GradMode.NoGrad => "no_grad", _ => "inference" }}, " +
-        $"{(Attention == AttentionKernel.Sdpa ? "sdpa" : "explicit")}, {(ChannelsLast ? "nhwc" : "nchw")}, hint {(HintEveryStep ? "every step" : "once")}";
+        $"{(Attention == AttentionKernel.Sdpa ? "sdpa" : "explicit")}, {Convolution.ToString().ToLowerInvariant()} conv, {(ChannelsLast ? "nhwc" : "nchw")}, hint {(HintEveryStep ? "every step" : "once")}";
 }

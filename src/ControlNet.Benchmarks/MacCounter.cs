@@ -35,7 +35,8 @@ internal static class MacCounter
                 if (!seen.Add(m)) continue;
                 switch (m)
                 {
-                    case Conv2d conv:
+                    case Conv2d or AdaptiveConv2d:
+                        var conv = (Convolution)m;
                         Hook(removers, conv.register_forward_hook((_, _, y) =>
                         {
                             var w = conv.weight!.shape;                       // [Cout, Cin/groups, kh, kw]

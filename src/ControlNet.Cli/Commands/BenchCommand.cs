@@ -35,7 +35,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public bool Quick { get; init; }
 
         [CommandOption("--only <GROUPS>")]
-        [Description("Comma-separated groups: conv, unet, controlnet, unet+cn, unet+2cn, eager, ablations, text, vae, load, train, weights16 (bf16 weight storage, fp32 compute), threads (1-thread step beside the N-thread rows), fewstep (opt-in: 20 steps Euler a vs LCM-LoRA 4/8 steps, whole images), annotators (opt-in: neural estimators beside the original code, see --reference-annotators), memory (opt-in: peak RSS of a whole generation loaded from files, fp32 and bf16 weights, memory policy keep and release). Default: all but fewstep, annotators and memory.")]
+        [Description("Comma-separated groups: conv, unet, controlnet, unet+cn, unet+2cn, eager, ablations, text, vae, load, train, weights16 (bf16 weight storage, fp32 compute), threads (1-thread step beside the N-thread rows), fewstep (opt-in: 20 steps Euler a vs LCM-LoRA 4/8 steps, whole images), annotators (opt-in: neural estimators beside the original code, see --reference-annotators), memory (opt-in: peak RSS of a whole generation loaded from files, fp32 and bf16 weights, memory policy keep and release), interleaved (opt-in: the U-Net + ControlNet step alternated run by run with libtorch's convolution everywhere and with explicit attention; the note gives the per-round ratio). Default: all but fewstep, annotators, memory and interleaved.")]
         public string? Only { get; init; }
 
         [CommandOption("--runs <N>")]

@@ -66,6 +66,9 @@ public static class ActivationCheckpoint
             ctx.save_data(FunctionKey, function);
             ctx.save_data(NeedsGradKey, inputs.Select(t => t is not null && t.requires_grad && t.is_floating_point()).ToArray());
             ctx.save_for_backward([.. inputs]);
+            // The recomputation in backward runs with grad, where AdaptiveConv2d keeps libtorch's convolution: so must this
+            // no_grad forward, or the recomputed block would differ from the one that produced the output.
+            using var convolution = ConvolutionKernelScope.Current == ConvolutionKernel.Auto ? ConvolutionKernelScope.Use(ConvolutionKernel.Direct) : null;
             return function(inputs);
         }
 

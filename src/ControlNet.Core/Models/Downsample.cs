@@ -7,11 +7,11 @@ namespace ControlNet.Models;
 /// <summary>LDM U-Net Downsample: 3×3 conv, stride 2, padding 1 (key <c>op</c>).</summary>
 public sealed class Downsample : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d op;
+    private readonly AdaptiveConv2d op;
 
     public Downsample(long channels, Device? device = null, ScalarType? dtype = null) : base(nameof(Downsample))
     {
-        op = nn.Conv2d(channels, channels, 3, stride: 2, padding: 1, device: device, dtype: dtype);
+        op = new AdaptiveConv2d(channels, channels, 3, stride: 2, padding: 1, device: device, dtype: dtype);
         RegisterComponents();
     }
 

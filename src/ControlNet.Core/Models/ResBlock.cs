@@ -20,7 +20,7 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         in_layers = nn.Sequential(
             new GroupNorm32(inChannels, 1e-5, device, dtype),
             nn.SiLU(),
-            nn.Conv2d(inChannels, outChannels, 3, padding: 1, device: device, dtype: dtype));
+            new AdaptiveConv2d(inChannels, outChannels, 3, padding: 1, device: device, dtype: dtype));
         emb_layers = nn.Sequential(
             nn.SiLU(),
             nn.Linear(embChannels, outChannels, device: device, dtype: dtype));
@@ -28,11 +28,11 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
             new GroupNorm32(outChannels, 1e-5, device, dtype),
             nn.SiLU(),
             nn.Dropout(0.0),
-            ZeroModule.Zeroed(nn.Conv2d(outChannels, outChannels, 3, padding: 1, device: device, dtype: dtype)));
+            ZeroModule.Zeroed(new AdaptiveConv2d(outChannels, outChannels, 3, padding: 1, device: device, dtype: dtype)));
         // Identity has no parameters, so the checkpoint has no skip_connection keys when the widths agree.
         skip_connection = inChannels == outChannels
             ? nn.Identity()
-            : nn.Conv2d(inChannels, outChannels, 1, device: device, dtype: dtype);
+            : new AdaptiveConv2d(inChannels, outChannels, 1, device: device, dtype: dtype);
         RegisterComponents();
     }
 

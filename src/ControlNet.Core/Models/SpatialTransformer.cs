@@ -24,13 +24,13 @@ public sealed class SpatialTransformer : nn.Module<Tensor, Tensor, Tensor>
         norm = new GroupNorm32(channels, 1e-6, device, dtype);
         proj_in = useLinearProjection
             ? nn.Linear(channels, inner, device: device, dtype: dtype)
-            : nn.Conv2d(channels, inner, 1, device: device, dtype: dtype);
+            : new AdaptiveConv2d(channels, inner, 1, device: device, dtype: dtype);
         transformer_blocks = new ModuleList<BasicTransformerBlock>();
         for (var i = 0; i < depth; i++)
             transformer_blocks.Add(new BasicTransformerBlock(inner, heads, dimHead, contextDim, device, dtype));
         proj_out = ZeroModule.Zeroed<nn.Module<Tensor, Tensor>>(useLinearProjection
             ? nn.Linear(inner, channels, device: device, dtype: dtype)
-            : nn.Conv2d(inner, channels, 1, device: device, dtype: dtype));
+            : new AdaptiveConv2d(inner, channels, 1, device: device, dtype: dtype));
         RegisterComponents();
     }
 

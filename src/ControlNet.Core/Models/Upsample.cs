@@ -7,11 +7,11 @@ namespace ControlNet.Models;
 /// <summary>LDM U-Net Upsample: nearest ×2 then 3×3 conv (key <c>conv</c>).</summary>
 public sealed class Upsample : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d conv;
+    private readonly AdaptiveConv2d conv;
 
     public Upsample(long channels, Device? device = null, ScalarType? dtype = null) : base(nameof(Upsample))
     {
-        conv = nn.Conv2d(channels, channels, 3, padding: 1, device: device, dtype: dtype);
+        conv = new AdaptiveConv2d(channels, channels, 3, padding: 1, device: device, dtype: dtype);
         RegisterComponents();
     }
 

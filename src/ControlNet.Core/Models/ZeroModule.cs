@@ -16,5 +16,5 @@ public static class ZeroModule
 
     /// <summary>The 1×1 zero convolution that joins the trainable copy to the locked U-Net, wrapped so its key is <c>N.0.weight</c>.</summary>
     public static TorchSharp.Modules.Sequential Conv1x1(long channels, Device? device = null, ScalarType? dtype = null) =>
-        nn.Sequential(Zeroed(nn.Conv2d(channels, channels, 1, device: device, dtype: dtype)));
+        nn.Sequential(Zeroed(new AdaptiveConv2d(channels, channels, 1, device: device, dtype: dtype)));
 }

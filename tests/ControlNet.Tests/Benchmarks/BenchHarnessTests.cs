@@ -35,7 +35,7 @@ public class BenchHarnessTests
             "conv.reference", "conv.reference.1thread", "load.unet", "load.controlnet", "text.encode",
             "vae.decode.64", "vae.decode-tiled.64", "vae.decode-tiled-planned.64", "vae.encode.64",
             "step.unet.64", "step.controlnet.64", "step.unet+cn.64", "step.eager.64", "step.unet+cn.1thread.64",
-            "ablation.autograd.64", "ablation.nograd.64", "ablation.explicit-attention.64", "ablation.channels-last.64", "ablation.hint-every-step.64",
+            "ablation.autograd.64", "ablation.nograd.64", "ablation.explicit-attention.64", "ablation.channels-last.64", "ablation.direct-conv.64", "ablation.hint-every-step.64",
             "step.unet+2cn.64", "step.unet+cn.bf16.64", "train.controlnet.16", "train.full.16",
         };
         Assert.Equal(expected, r.Measurements.Select(m => m.Id));
@@ -76,8 +76,8 @@ public class BenchHarnessTests
         var cn = G("step.controlnet.64");
         Assert.Equal(unet + cn, G("step.unet+cn.64"), 9);
         Assert.Equal(unet + 2 * cn, G("step.unet+2cn.64"), 9);
-        // Same graph whatever the grad mode, attention kernel or layout.
-        foreach (var id in new[] { "ablation.autograd.64", "ablation.nograd.64", "ablation.explicit-attention.64", "ablation.channels-last.64" })
+        // Same graph whatever the grad mode, attention kernel or layout or convolution kernel.
+        foreach (var id in new[] { "ablation.autograd.64", "ablation.nograd.64", "ablation.explicit-attention.64", "ablation.channels-last.64", "ablation.direct-conv.64" })
             Assert.Equal(G("step.unet+cn.64"), G(id), 9);
         // The eager port and hint-every-step also run the hint encoder inside the step.
         Assert.True(G("step.eager.64") > G("step.unet+cn.64"));

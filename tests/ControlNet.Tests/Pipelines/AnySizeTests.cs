@@ -24,7 +24,7 @@ public class AnySizeTests
         var rows = Enumerable.Range(0, 9).Select(i => (long)Math.Floor(i * 5.0 / 9)).ToArray();
         var cols = Enumerable.Range(0, 13).Select(j => (long)Math.Floor(j * 7.0 / 13)).ToArray();
         var nearest = x.index_select(2, tensor(rows)).index_select(3, tensor(cols));   // [1, 2, 9, 13]
-        var conv = (TorchSharp.Modules.Conv2d)up.named_children().Single().module;
+        var conv = (AdaptiveConv2d)up.named_children().Single().module;
         Assert.True(up.forward(x, new long[] { 9, 13 }).allclose(conv.call(nearest), atol: 1e-6));
         Assert.Equal(up.forward(x).data<float>().ToArray(), up.forward(x, new long[] { 10, 14 }).data<float>().ToArray());
     }
