@@ -3,7 +3,11 @@ using static TorchSharp.torch;
 
 namespace ControlNet.Tests.Runtime;
 
-/// <summary><see cref="NativeHeap"/>: tensors freed between live ones leave the process (Release's premise).</summary>
+/// <summary>
+/// <see cref="NativeHeap"/>: tensors freed between live ones leave the process (Release's premise). It measures the whole
+/// process's RSS, so it runs alone: tests allocating beside it would hide what it frees (seen once in CI).
+/// </summary>
+[Collection(ProcessMemoryCollection.Name)]
 public class NativeHeapTests
 {
     static double RssMb() => long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS", StringComparison.Ordinal))
@@ -35,4 +39,10 @@ public class NativeHeapTests
         Assert.True(full - after > 300, $"400 MB freed between live tensors, RSS fell by only {full - after:0} MB");
         foreach (var t in kept) t.Dispose();
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessMemoryCollection
+{
+    public const string Name = "Process memory (not parallel)";
 }
