@@ -23,6 +23,8 @@ public class NativeHeapTests
 
         // 2 MB tensors, every other one freed: with glibc's raised threshold these come from the heap, and freed blocks
         // between live ones would stay resident.
+        GC.Collect();                              // earlier tests' tensors awaiting finalisation must not be freed mid-measurement
+        GC.WaitForPendingFinalizers();
         var freed = new List<Tensor>();
         var kept = new List<Tensor>();
         using (var first = ones(512 * 1024)) { }   // frees one mapped block first: the point where glibc would raise its threshold
